@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what ninjabind's examples and tests need and is missing: ninja, pkg-config, the -dev libraries, cargo.
+set -euo pipefail
+
+packages=(ninja-build pkg-config gcc g++ libsqlite3-dev zlib1g-dev libpq-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }

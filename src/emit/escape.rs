@@ -1,0 +1,111 @@
+//! Every escaping context, each in exactly one function: ninja paths, ninja values, `/bin/sh` words, response-file words, depfile paths.
+
+/// A path in a `build` line: `$`, space and `:` are special to ninja.
+pub fn ninja_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '$' => out.push_str("$$"),
+            ' ' => out.push_str("$ "),
+            ':' => out.push_str("$:"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A variable's value: only `$` is special (ninja strips leading spaces, so escape one there).
+pub fn ninja_value(s: &str) -> String {
+    let escaped = s.replace('$', "$$");
+    match escaped.strip_prefix(' ') {
+        Some(rest) => format!("$ {rest}"),
+        None => escaped,
+    }
+}
+
+fn is_plain(s: &str, extra: &[char]) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c) || extra.contains(&c))
+}
+
+/// One word for `/bin/sh -c`, which is how ninja runs commands: single-quoted unless plainly safe.
+pub fn shell_word(s: &str) -> String {
+    if is_plain(s, &[]) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+pub fn shell_command(argv: &[String]) -> String {
+    argv.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// One word in a gcc/clang `@file`: whitespace, quotes and backslash are escaped with a backslash.
+pub fn rsp_word(s: &str) -> String {
+    if s.is_empty() {
+        return "\"\"".to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_whitespace() || matches!(c, '\'' | '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn rsp_words(args: &[String]) -> String {
+    args.iter().map(|a| rsp_word(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// A path in a Makefile-style depfile that ninja reads: `\ `, `\#` and `$$`.
+pub fn depfile_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' => out.push_str("\\ "),
+            '#' => out.push_str("\\#"),
+            '$' => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ninja_paths() {
+        assert_eq!(ninja_path("a b:c$d"), "a$ b$:c$$d");
+        assert_eq!(ninja_path("src/ünï.c"), "src/ünï.c");
+    }
+
+    #[test]
+    fn ninja_values() {
+        assert_eq!(ninja_value("echo $HOME"), "echo $$HOME");
+        assert_eq!(ninja_value(" x"), "$ x");
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("-DX=1"), "-DX=1");
+        assert_eq!(shell_word("$(rm -rf /)"), "'$(rm -rf /)'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("a;b`c`"), "'a;b`c`'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("-DGREETING=\"hi\""), "'-DGREETING=\"hi\"'");
+    }
+
+    #[test]
+    fn rsp_words_follow_gcc() {
+        assert_eq!(rsp_word("a b"), r"a\ b");
+        assert_eq!(rsp_word(r#"q"x'\"#), r#"q\"x\'\\"#);
+    }
+
+    #[test]
+    fn depfile_paths() {
+        assert_eq!(depfile_path("a b/$x#1"), r"a\ b/$$x\#1");
+    }
+}

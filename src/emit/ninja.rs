@@ -1,0 +1,85 @@
+//! The ninja syntax writer: statements only, every string escaped for its context by `escape`.
+
+use super::escape::{ninja_path, ninja_value};
+use camino::Utf8PathBuf;
+use std::fmt::Write;
+
+#[derive(Default)]
+pub struct NinjaWriter {
+    out: String,
+}
+
+impl NinjaWriter {
+    pub fn comment(&mut self, text: &str) {
+        for line in text.lines() {
+            let _ = writeln!(self.out, "# {line}");
+        }
+    }
+
+    pub fn newline(&mut self) {
+        self.out.push('\n');
+    }
+
+    pub fn variable(&mut self, name: &str, value: &str) {
+        let _ = writeln!(self.out, "{name} = {}", ninja_value(value));
+    }
+
+    fn indented(&mut self, name: &str, value: &str) {
+        let _ = writeln!(self.out, "  {name} = {}", ninja_value(value));
+    }
+
+    /// A rule whose values are written raw: they may reference `$out`, `$cmd` and friends.
+    pub fn rule(&mut self, name: &str, vars: &[(&str, &str)]) {
+        let _ = writeln!(self.out, "rule {name}");
+        for (k, v) in vars {
+            let _ = writeln!(self.out, "  {k} = {v}");
+        }
+        self.newline();
+    }
+
+    pub fn pool(&mut self, name: &str, depth: usize) {
+        let _ = writeln!(self.out, "pool {name}\n  depth = {depth}\n");
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        &mut self,
+        outputs: &[Utf8PathBuf],
+        implicit_outputs: &[Utf8PathBuf],
+        rule: &str,
+        inputs: &[Utf8PathBuf],
+        implicit: &[Utf8PathBuf],
+        order_only: &[Utf8PathBuf],
+        vars: &[(&str, String)],
+    ) {
+        let paths = |ps: &[Utf8PathBuf]| ps.iter().map(|p| ninja_path(p.as_str())).collect::<Vec<_>>().join(" ");
+        let mut line = format!("build {}", paths(outputs));
+        if !implicit_outputs.is_empty() {
+            let _ = write!(line, " | {}", paths(implicit_outputs));
+        }
+        let _ = write!(line, ": {rule}");
+        if !inputs.is_empty() {
+            let _ = write!(line, " {}", paths(inputs));
+        }
+        if !implicit.is_empty() {
+            let _ = write!(line, " | {}", paths(implicit));
+        }
+        if !order_only.is_empty() {
+            let _ = write!(line, " || {}", paths(order_only));
+        }
+        self.out.push_str(&line);
+        self.newline();
+        for (k, v) in vars {
+            self.indented(k, v);
+        }
+    }
+
+    pub fn defaults(&mut self, targets: &[Utf8PathBuf]) {
+        let t: Vec<String> = targets.iter().map(|p| ninja_path(p.as_str())).collect();
+        let _ = writeln!(self.out, "default {}", t.join(" "));
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}

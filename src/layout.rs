@@ -1,0 +1,140 @@
+//! Where things live: the project, the ninja file's folder, the outputs root, and the one place paths are made relative.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Absolute, canonical project root (`-C`).
+    pub project: Utf8PathBuf,
+    /// Absolute folder of build.ninja; ninja runs commands here.
+    pub ninja_dir: Utf8PathBuf,
+    /// Absolute outputs root `O` (`<project>/build`, or `-B OUT`).
+    pub out: Utf8PathBuf,
+    /// The folder the user ran ninjabind from, for displaying paths.
+    pub cwd: Utf8PathBuf,
+}
+
+impl Layout {
+    /// `project` and `build_dir` as given on the command line, relative to the current folder.
+    pub fn new(project: &Utf8Path, build_dir: Option<&Utf8Path>) -> Result<Layout> {
+        let cwd = current_dir()?;
+        let project = canonical(&cwd.join(project)).with_context(|| format!("project folder {project} not found"))?;
+        let (ninja_dir, out) = match build_dir {
+            Some(b) => {
+                let b = cwd.join(b);
+                std::fs::create_dir_all(&b).with_context(|| format!("cannot create build folder {b}"))?;
+                let b = canonical(&b)?;
+                (b.clone(), b)
+            }
+            None => (project.clone(), project.join("build")),
+        };
+        Ok(Layout { project, ninja_dir, out, cwd })
+    }
+
+    /// `p` relative to the ninja file's folder: how every path in build.ninja is written.
+    /// A path sharing nothing but `/` with that folder (a system folder) stays absolute.
+    pub fn rel(&self, p: &Utf8Path) -> Utf8PathBuf {
+        let first = |x: &Utf8Path| x.components().nth(1).map(|c| c.as_str().to_string());
+        if p.is_absolute() && first(p) != first(&self.ninja_dir) {
+            return normalize(p);
+        }
+        relative(&self.ninja_dir, p)
+    }
+
+    /// A path under the outputs root, relative to the ninja file's folder.
+    pub fn out_path(&self, sub: impl AsRef<Utf8Path>) -> Utf8PathBuf {
+        let p = self.rel(&self.out.join(sub));
+        normalize(&p)
+    }
+
+    /// `p` relative to the project root, for explain and the graph JSON.
+    pub fn project_rel(&self, p: &Utf8Path) -> Utf8PathBuf {
+        relative(&self.project, p)
+    }
+
+    /// `p` as the user should read it: relative to where they ran the command.
+    pub fn display(&self, p: &Utf8Path) -> Utf8PathBuf {
+        relative(&self.cwd, p)
+    }
+
+    pub fn ninja_file(&self) -> Utf8PathBuf {
+        self.ninja_dir.join("build.ninja")
+    }
+}
+
+pub fn current_dir() -> Result<Utf8PathBuf> {
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    Utf8PathBuf::try_from(cwd).context("the current folder's path is not UTF-8")
+}
+
+pub fn canonical(p: &Utf8Path) -> Result<Utf8PathBuf> {
+    let c = std::fs::canonicalize(p).with_context(|| format!("{p} does not exist"))?;
+    Utf8PathBuf::try_from(c).with_context(|| format!("{p} is not a UTF-8 path"))
+}
+
+/// Removes `.` and folds `name/..` without touching the disk.
+pub fn normalize(p: &Utf8Path) -> Utf8PathBuf {
+    let mut out: Vec<Utf8Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Utf8Component::CurDir => {}
+            Utf8Component::ParentDir => match out.last() {
+                Some(Utf8Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Utf8Component::RootDir) | Some(Utf8Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return Utf8PathBuf::from(".");
+    }
+    out.iter().map(|c| c.as_str()).collect()
+}
+
+/// `to` relative to the folder `from` (both absolute), with `..` where needed.
+pub fn relative(from: &Utf8Path, to: &Utf8Path) -> Utf8PathBuf {
+    let from = normalize(from);
+    let to = normalize(to);
+    if !to.is_absolute() {
+        return to;
+    }
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut out = Utf8PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_str());
+    }
+    if out.as_str().is_empty() {
+        Utf8PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative("/a/b".into(), "/a/b/c/d.c".into()), "c/d.c");
+        assert_eq!(relative("/a/b/out".into(), "/a/b/src/x.c".into()), "../src/x.c");
+        assert_eq!(relative("/a/b".into(), "/a/b".into()), ".");
+        assert_eq!(relative("/a/b".into(), "/x/../a/y".into()), "../y");
+    }
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(normalize("/p/std/db/../../../vex-runtime/c".into()), "/vex-runtime/c");
+        assert_eq!(normalize("a/./b/../c".into()), "a/c");
+        assert_eq!(normalize("../x".into()), "../x");
+    }
+}

@@ -1,0 +1,43 @@
+//! ninjabind: load → resolve → select → plan → emit, turning a project's native bindings into a Ninja graph.
+
+pub mod emit;
+pub mod layout;
+pub mod load;
+pub mod model;
+pub mod options;
+pub mod plan;
+pub mod report;
+pub mod resolve;
+pub mod select;
+pub mod toolchain;
+
+use anyhow::Result;
+use options::{GenArgs, Settings};
+use report::diagnostic::Diagnostics;
+
+/// Everything one run of the stages produced, before anything is written.
+pub struct Generated {
+    pub settings: Settings,
+    pub selected: select::Selected,
+    pub plan: plan::Plan,
+    pub toolchain: toolchain::Toolchain,
+}
+
+/// Runs every stage up to the plan; writes nothing.
+pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
+    let settings = args.resolve(&options::read_env())?;
+    let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
+    let resolved = resolve::resolve(&mut ctx, &settings.layout)?;
+    let selected = select::select(resolved.packages, &settings.selection, diags)?;
+    let toolchain = toolchain::Toolchain::detect(&settings)?;
+    let plan = plan::plan(&settings, &toolchain, &selected, &resolved.manifests)?;
+    Ok(Generated { settings, selected, plan, toolchain })
+}
+
+/// `ninjabind gen`: plans, then writes the files that changed.
+pub fn gen(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
+    let g = build_plan(args, diags)?;
+    let graph = report::explain::graph_json(&g);
+    emit::write_all(&g.plan, &g.settings.layout, &graph)?;
+    Ok(g)
+}

@@ -1,0 +1,259 @@
+//! A JSON manifest with its text kept, so any JSON path can be turned back into file:line:col.
+
+use crate::report::diagnostic::{Diagnostic, Span};
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::Value;
+use std::fmt;
+
+/// Manifests above this size are refused before parsing (SPEC §8: a 50 MB manifest).
+pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A path into a JSON document, displayed as `native.features.sqlite.cflags[2]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JPath(pub Vec<Seg>);
+
+impl JPath {
+    pub fn key(&self, k: &str) -> JPath {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(k.to_string()));
+        p
+    }
+    pub fn index(&self, i: usize) -> JPath {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+}
+
+impl fmt::Display for JPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(k) if n == 0 => write!(f, "{k}")?,
+                Seg::Key(k) => write!(f, ".{k}")?,
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub struct JsonDoc {
+    pub path: Utf8PathBuf,
+    pub text: String,
+    pub value: Value,
+}
+
+impl JsonDoc {
+    /// Reads and parses `path`; a syntax error points at its line and column.
+    pub fn read(path: &Utf8Path, display: &Utf8Path) -> Result<JsonDoc> {
+        let len = std::fs::metadata(path).with_context(|| format!("cannot read {display}"))?.len();
+        if len > MAX_MANIFEST_BYTES {
+            return Err(Diagnostic::error(format!(
+                "{display} is {len} bytes, larger than the {MAX_MANIFEST_BYTES}-byte limit for a manifest"
+            ))
+            .into_err());
+        }
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {display}"))?;
+        Self::parse(display, text)
+    }
+
+    pub fn parse(display: &Utf8Path, text: String) -> Result<JsonDoc> {
+        match serde_json::from_str::<Value>(&text) {
+            Ok(value) => Ok(JsonDoc { path: display.to_owned(), text, value }),
+            Err(e) => {
+                let offset = line_col_to_offset(&text, e.line(), e.column());
+                let msg = e.to_string();
+                let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m);
+                Err(Diagnostic::error(format!("{display} is not valid JSON: {msg}"))
+                    .with_span(Span::at_offset(display, &text, offset, 1))
+                    .into_err())
+            }
+        }
+    }
+
+    /// The span of the value at `path` (its key's value), or of the document when it is not found.
+    pub fn span(&self, path: &JPath) -> Span {
+        let offset = locate(self.text.as_bytes(), &path.0).unwrap_or(0);
+        let len = value_len(self.text.as_bytes(), offset).clamp(1, 60);
+        Span::at_offset(&self.path, &self.text, offset, len)
+    }
+
+    pub fn error(&self, path: &JPath, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(message).with_span(self.span(path))
+    }
+
+    pub fn warning(&self, path: &JPath, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::warning(message).with_span(self.span(path))
+    }
+}
+
+fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line {
+            return offset + l.char_indices().nth(column.saturating_sub(1)).map_or(l.len(), |(i, _)| i);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// End of the string literal that starts at `i` (which holds `"`).
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i),
+        Some(b'{') | Some(b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = skip_string(b, j);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+fn value_len(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'{') | Some(b'[') => 1,
+        Some(_) => skip_value(b, i) - i,
+        None => 1,
+    }
+}
+
+/// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps).
+fn locate(b: &[u8], path: &[Seg]) -> Option<usize> {
+    let mut i = skip_ws(b, 0);
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if b.get(i) != Some(&b'{') {
+                    return None;
+                }
+                i += 1;
+                let mut found = None;
+                loop {
+                    i = skip_ws(b, i);
+                    if b.get(i) != Some(&b'"') {
+                        break;
+                    }
+                    let end = skip_string(b, i);
+                    let key: String = serde_json::from_slice(&b[i..end]).ok()?;
+                    i = skip_ws(b, end);
+                    i = skip_ws(b, i + 1); // past ':'
+                    if &key == k {
+                        found = Some(i);
+                    }
+                    i = skip_ws(b, skip_value(b, i));
+                    if b.get(i) == Some(&b',') {
+                        i += 1;
+                    }
+                }
+                i = found?;
+            }
+            Seg::Index(n) => {
+                if b.get(i) != Some(&b'[') {
+                    return None;
+                }
+                i = skip_ws(b, i + 1);
+                for _ in 0..*n {
+                    i = skip_ws(b, skip_value(b, i));
+                    if b.get(i) != Some(&b',') {
+                        return None;
+                    }
+                    i = skip_ws(b, i + 1);
+                }
+            }
+        }
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_of(text: &str, path: JPath) -> (usize, usize) {
+        let doc = JsonDoc::parse("m.json".into(), text.to_string()).unwrap();
+        let s = doc.span(&path);
+        (s.line, s.column)
+    }
+
+    #[test]
+    fn locates_nested_keys_and_indices() {
+        let text = "{\n  \"a\": {\"b\": [1, \"x\", {\"c\": true}]},\n  \"d\": 4\n}";
+        assert_eq!(span_of(text, JPath::default().key("d")), (3, 8));
+        assert_eq!(span_of(text, JPath::default().key("a").key("b").index(1)), (2, 18));
+        assert_eq!(span_of(text, JPath::default().key("a").key("b").index(2).key("c")), (2, 29));
+    }
+
+    #[test]
+    fn keys_inside_strings_do_not_confuse_the_locator() {
+        let text = r#"{"x": "\"d\": 1 }", "d": [2]}"#;
+        assert_eq!(span_of(text, JPath::default().key("d").index(0)), (1, 27));
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = JsonDoc::parse("vex.json".into(), "{\n  \"name\": \"x\",\n}\n".into()).unwrap_err();
+        let d = err.downcast_ref::<Diagnostic>().unwrap();
+        let span = d.span.as_ref().unwrap();
+        assert_eq!((span.line, span.column), (3, 1));
+        assert!(d.message.starts_with("vex.json is not valid JSON: trailing comma"), "{}", d.message);
+    }
+
+    #[test]
+    fn paths_display_like_javascript() {
+        let p = JPath::default().key("functions").index(3).key("params").index(1);
+        assert_eq!(p.to_string(), "functions[3].params[1]");
+    }
+}

@@ -1,0 +1,63 @@
+//! vex.json (SPEC §2.2): name, version, dependencies and the `native` block; other top-level keys are ignored.
+
+use super::fields::{object, string};
+use super::json::{JPath, JsonDoc};
+use super::native::parse_native;
+use super::LoadCtx;
+use crate::model::{Dependency, DependencySpec, FrontEnd, Origin, Package};
+use anyhow::Result;
+use camino::Utf8Path;
+
+/// Loads the vex.json at `manifest` (absolute); `display` is how the user sees its path.
+pub fn load(ctx: &mut LoadCtx, manifest: &Utf8Path, display: &Utf8Path, origin: Origin) -> Result<Package> {
+    let doc = JsonDoc::read(manifest, display)?;
+    let root = manifest.parent().expect("a manifest has a folder").to_owned();
+    let top = JPath::default();
+    let map = object(&doc, &doc.value, &top)?;
+    let name = match map.get("name") {
+        Some(v) => string(&doc, v, &top.key("name"))?.to_string(),
+        None => root.file_name().unwrap_or("project").to_string(),
+    };
+    if name.is_empty() {
+        return Err(doc.error(&top.key("name"), "`name` must not be empty").into_err());
+    }
+    let version = match map.get("version") {
+        Some(v) => Some(string(&doc, v, &top.key("version"))?.to_string()),
+        None => None,
+    };
+    let mut dependencies = Vec::new();
+    if let Some(deps) = map.get("dependencies") {
+        let dpath = top.key("dependencies");
+        for (dep, spec) in object(&doc, deps, &dpath)? {
+            let p = dpath.key(dep);
+            let spec = match spec {
+                serde_json::Value::String(req) => DependencySpec::Version(req.clone()),
+                serde_json::Value::Object(o) if o.contains_key("path") => {
+                    let s = string(&doc, &o["path"], &p.key("path"))?;
+                    DependencySpec::Path(crate::layout::normalize(&root.join(s)))
+                }
+                _ => {
+                    return Err(doc
+                        .error(&p, format!("dependency `{dep}` must be a version string or {{ \"path\": \"…\" }}"))
+                        .into_err())
+                }
+            };
+            dependencies.push(Dependency { name: dep.clone(), spec });
+        }
+    }
+    let native = match map.get("native") {
+        Some(v) => Some(parse_native(ctx, &doc, v, &top.key("native"), &root)?),
+        None => None,
+    };
+    Ok(Package {
+        name,
+        version,
+        root,
+        manifest: manifest.to_owned(),
+        front_end: FrontEnd::Vex,
+        origin,
+        native,
+        library: None,
+        dependencies,
+    })
+}

@@ -1,0 +1,150 @@
+//! The domain model every stage shares: packages, native fragments, features, bindings, imports.
+
+use camino::Utf8PathBuf;
+use serde::Serialize;
+
+/// Where a package came from (SPEC §1, `packages[].origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    Root,
+    Dependency,
+    Stdlib,
+    Installed,
+    WellKnown,
+    Js,
+}
+
+/// A source file named by a manifest: as written, and resolved against the package root.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourcePath {
+    pub written: String,
+    pub abs: Utf8PathBuf,
+}
+
+/// One piece of native configuration: the base of a `native` block, or one feature's contribution.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fragment {
+    pub sources: Vec<SourcePath>,
+    pub include_dirs: Vec<Utf8PathBuf>,
+    pub libraries: Vec<String>,
+    pub search_paths: Vec<Utf8PathBuf>,
+    pub cflags: Vec<String>,
+    pub pkg_config: Vec<String>,
+    pub pkg_config_optional: bool,
+    pub frameworks: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    pub name: String,
+    pub enabled: bool,
+    pub fragment: Fragment,
+}
+
+/// A Vex `native` block (also `perry.nativeLibrary.native`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NativeBlock {
+    pub base: Fragment,
+    pub features: Vec<Feature>,
+}
+
+/// How a Rust binding's archive is obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveSource {
+    /// Built by a cargo edge from the crate at `manifest_dir`.
+    Cargo { manifest_dir: Utf8PathBuf, lib: String, features: Vec<String> },
+    /// A prebuilt static archive that exists.
+    Prebuilt { path: Utf8PathBuf, lib: String },
+}
+
+/// A Perry `nativeLibrary` block with its target entry selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeLibrary {
+    pub abi_version: Option<String>,
+    pub functions: Vec<String>,
+    pub archive: Option<ArchiveSource>,
+    /// Link-only inputs of the target entry (`libs`, `libDirs`, `pkgConfig`).
+    pub link: Fragment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DependencySpec {
+    Path(Utf8PathBuf),
+    Version(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub name: String,
+    pub spec: DependencySpec,
+}
+
+/// Which front end a manifest belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontEnd {
+    Vex,
+    Perry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub version: Option<String>,
+    /// Absolute folder holding the manifest.
+    pub root: Utf8PathBuf,
+    /// Absolute path of `vex.json` or `package.json`.
+    pub manifest: Utf8PathBuf,
+    pub front_end: FrontEnd,
+    pub origin: Origin,
+    pub native: Option<NativeBlock>,
+    pub library: Option<NativeLibrary>,
+    pub dependencies: Vec<Dependency>,
+}
+
+impl Package {
+    /// A package id safe as a path component and a target name: `@scope/name` → `scope+name`.
+    pub fn id(&self) -> String {
+        package_id(&self.name)
+    }
+}
+
+pub fn package_id(name: &str) -> String {
+    let id: String = name
+        .trim_start_matches('@')
+        .chars()
+        .map(|c| match c {
+            '/' => '+',
+            c if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+') => c,
+            _ => '_',
+        })
+        .collect();
+    if id.is_empty() || id.starts_with('.') {
+        format!("_{id}")
+    } else {
+        id
+    }
+}
+
+/// One import found in a source file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Import {
+    pub file: Utf8PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub specifier: String,
+    pub type_only: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_safe_names() {
+        assert_eq!(package_id("@perryts/tursodb"), "perryts+tursodb");
+        assert_eq!(package_id("db"), "db");
+        assert_eq!(package_id("a b$c"), "a_b_c");
+        assert_eq!(package_id(".."), "_..");
+    }
+}

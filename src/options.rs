@@ -1,0 +1,332 @@
+//! Gen options: the command line, then the environment, then `ninjabind.toml`, then defaults — and their replay.
+
+use crate::layout::{normalize, Layout};
+use crate::report::diagnostic::{Diagnostic, Span};
+use crate::select::features::Selection;
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::ValueEnum;
+use std::collections::BTreeMap;
+
+/// Every environment variable gen reads; those set are recorded and replayed, the rest unset on replay.
+pub const ENV_READ: &[&str] = &[
+    "AR",
+    "CARGO",
+    "CC",
+    "CFLAGS",
+    "CXX",
+    "CXXFLAGS",
+    "LDFLAGS",
+    "NM",
+    "PERRY_BINDINGS_ROOT",
+    "PERRY_FFI_VERSION",
+    "PKG_CONFIG",
+    "PKG_CONFIG_PATH",
+    "RUSTC",
+    "RUSTFLAGS",
+    "VEX_DB_FEATURES",
+    "VEX_NATIVE_FEATURES",
+    "VEX_STDLIB",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lto {
+    Off,
+    Thin,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Progress {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The options `gen` and `explain` share (SPEC §1).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GenArgs {
+    /// The project folder.
+    #[arg(short = 'C', long = "directory", value_name = "DIR", default_value = ".")]
+    pub dir: Utf8PathBuf,
+    /// Write build.ninja and every output into OUT instead of the project (then run `ninja -C OUT`).
+    #[arg(short = 'B', long = "build-dir", value_name = "OUT")]
+    pub build_dir: Option<Utf8PathBuf>,
+    /// Optimise (-O3).
+    #[arg(long)]
+    pub release: bool,
+    /// C optimisation level, 0 to 3 (default 0; --release means 3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub opt_level: Option<u8>,
+    /// Link-time optimisation of C objects (default: thin at -O2 and above).
+    #[arg(long, value_enum)]
+    pub lto: Option<Lto>,
+    /// Comma-separated features: `feat` for every package declaring it, `pkg/feat` for one.
+    #[arg(long, value_name = "LIST")]
+    pub features: Option<String>,
+    /// Activate every feature of every package.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Target triple (default: the host).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// The host compiler's perry-ffi version (env PERRY_FFI_VERSION; default 0.5.0).
+    #[arg(long, value_name = "SEMVER")]
+    pub ffi_version: Option<String>,
+    /// A well-known bindings table replacing the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub well_known: Option<Utf8PathBuf>,
+    /// Where well-known crates live (env PERRY_BINDINGS_ROOT).
+    #[arg(long, value_name = "DIR")]
+    pub bindings_root: Option<Utf8PathBuf>,
+    /// A Vex stdlib root (repeatable; env VEX_STDLIB, `:`-separated).
+    #[arg(long, value_name = "DIR")]
+    pub stdlib: Vec<Utf8PathBuf>,
+    /// An object or archive from the host compiler to join the link (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub host_object: Vec<Utf8PathBuf>,
+    /// The program's name (default: the root package's name).
+    #[arg(long, value_name = "NAME")]
+    pub output: Option<String>,
+    /// Prefix for C compile commands: ccache, sccache, distcc, icecc.
+    #[arg(long, value_name = "CMD")]
+    pub launcher: Option<String>,
+    /// RUSTC_WRAPPER for cargo edges (sccache).
+    #[arg(long, value_name = "CMD")]
+    pub rustc_wrapper: Option<String>,
+    /// Depth of the cargo pool (default 1).
+    #[arg(long, value_name = "N")]
+    pub cargo_jobs: Option<usize>,
+    /// Depth of the link pool.
+    #[arg(long, value_name = "N")]
+    pub link_jobs: Option<usize>,
+    /// The `nm` used by symbol checks (env NM).
+    #[arg(long, value_name = "PATH")]
+    pub nm: Option<String>,
+    /// Unknown manifest keys are errors, not warnings.
+    #[arg(long)]
+    pub strict_manifests: bool,
+    /// Undeclared exported `js_*` symbols are errors, not warnings.
+    #[arg(long)]
+    pub strict_symbols: bool,
+    /// Pass --offline to cargo.
+    #[arg(long)]
+    pub offline: bool,
+    /// Forget the options recorded in an existing build.ninja.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Progress bar on a terminal.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+}
+
+/// Resolved settings every stage reads; paths absolute.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub layout: Layout,
+    pub opt_level: u8,
+    pub lto: Lto,
+    pub selection: Selection,
+    pub target: Option<String>,
+    pub ffi_version: semver::Version,
+    pub well_known: Option<Utf8PathBuf>,
+    pub bindings_root: Option<Utf8PathBuf>,
+    pub stdlib: Vec<Utf8PathBuf>,
+    pub host_objects: Vec<Utf8PathBuf>,
+    pub output: Option<String>,
+    pub launcher: Option<String>,
+    pub rustc_wrapper: Option<String>,
+    pub cargo_jobs: usize,
+    pub link_jobs: Option<usize>,
+    pub nm: Option<String>,
+    pub strict_manifests: bool,
+    pub strict_symbols: bool,
+    pub offline: bool,
+    /// The environment variables of [`ENV_READ`] that were set.
+    pub env: BTreeMap<String, String>,
+    /// `ninjabind.toml`, when the project has one.
+    pub project_file: Option<Utf8PathBuf>,
+    /// The command-line words that shaped the graph, paths relative to the ninja file's folder.
+    pub replay: Vec<String>,
+}
+
+/// `ninjabind.toml`: keys named like the long options, paths relative to the file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ProjectFile {
+    bindings_root: Option<Utf8PathBuf>,
+    well_known: Option<Utf8PathBuf>,
+    stdlib: Option<Vec<Utf8PathBuf>>,
+    features: Option<toml::Value>,
+    ffi_version: Option<String>,
+    host_object: Option<Vec<Utf8PathBuf>>,
+    launcher: Option<String>,
+    rustc_wrapper: Option<String>,
+    output: Option<String>,
+    opt_level: Option<u8>,
+    lto: Option<String>,
+    target: Option<String>,
+    cargo_jobs: Option<usize>,
+    link_jobs: Option<usize>,
+    nm: Option<String>,
+}
+
+impl GenArgs {
+    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<Settings> {
+        let layout = Layout::new(&self.dir, self.build_dir.as_deref())?;
+        let (pf, project_file) = read_project_file(&layout)?;
+        let pf_dir = layout.project.clone();
+        let cwd = layout.cwd.clone();
+        let cli_path = |p: &Utf8Path| normalize(&cwd.join(p));
+        let file_path = |p: &Utf8Path| normalize(&pf_dir.join(p));
+        let env_path = |k: &str| env.get(k).map(|v| normalize(&cwd.join(v)));
+
+        let opt_level = match (self.opt_level, self.release) {
+            (Some(n), _) => n,
+            (None, true) => 3,
+            (None, false) => pf.opt_level.unwrap_or(0).min(3),
+        };
+        let lto = match (self.lto, pf.lto.as_deref()) {
+            (Some(l), _) => l,
+            (None, Some(s)) => Lto::from_str(s, true).map_err(|_| {
+                Diagnostic::error(format!("ninjabind.toml: `lto` must be off, thin or full, not `{s}`")).into_err()
+            })?,
+            (None, None) if opt_level >= 2 => Lto::Thin,
+            (None, None) => Lto::Off,
+        };
+        let toml_features = match &pf.features {
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(toml::Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
+            _ => None,
+        };
+        let list = if let Some(f) = &self.features {
+            Some((f.as_str(), "--features"))
+        } else if let Some(f) = env.get("VEX_NATIVE_FEATURES") {
+            Some((f.as_str(), "VEX_NATIVE_FEATURES"))
+        } else if let Some(f) = env.get("VEX_DB_FEATURES") {
+            Some((f.as_str(), "VEX_DB_FEATURES"))
+        } else {
+            toml_features.as_deref().map(|f| (f, "ninjabind.toml"))
+        };
+        let selection = Selection::parse(list, self.all_features);
+
+        let ffi = self.ffi_version.clone().or_else(|| env.get("PERRY_FFI_VERSION").cloned()).or(pf.ffi_version.clone());
+        let ffi_version = match ffi {
+            Some(v) => semver::Version::parse(v.trim()).map_err(|e| {
+                Diagnostic::error(format!("the host's perry-ffi version `{v}` is not a semver version: {e}")).into_err()
+            })?,
+            None => semver::Version::new(0, 5, 0),
+        };
+        let stdlib: Vec<Utf8PathBuf> = if !self.stdlib.is_empty() {
+            self.stdlib.iter().map(|p| cli_path(p)).collect()
+        } else if let Some(v) = env.get("VEX_STDLIB") {
+            v.split(':').filter(|s| !s.is_empty()).map(|s| normalize(&cwd.join(s))).collect()
+        } else {
+            pf.stdlib.iter().flatten().map(|p| file_path(p)).collect()
+        };
+        let host_objects = if !self.host_object.is_empty() {
+            self.host_object.iter().map(|p| cli_path(p)).collect()
+        } else {
+            pf.host_object.iter().flatten().map(|p| file_path(p)).collect()
+        };
+
+        let replay = self.replay_words(&layout);
+        Ok(Settings {
+            opt_level,
+            lto,
+            selection,
+            target: self.target.clone().or(pf.target.clone()),
+            ffi_version,
+            well_known: self.well_known.as_deref().map(cli_path).or_else(|| pf.well_known.as_deref().map(file_path)),
+            bindings_root: self
+                .bindings_root
+                .as_deref()
+                .map(cli_path)
+                .or_else(|| env_path("PERRY_BINDINGS_ROOT"))
+                .or_else(|| pf.bindings_root.as_deref().map(file_path)),
+            stdlib,
+            host_objects,
+            output: self.output.clone().or(pf.output.clone()),
+            launcher: self.launcher.clone().or(pf.launcher.clone()),
+            rustc_wrapper: self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone()),
+            cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs).unwrap_or(1).max(1),
+            link_jobs: self.link_jobs.or(pf.link_jobs),
+            nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),
+            strict_manifests: self.strict_manifests,
+            strict_symbols: self.strict_symbols,
+            offline: self.offline,
+            env: env.clone(),
+            project_file,
+            replay,
+            layout,
+        })
+    }
+
+    /// The graph-shaping options as words for the regeneration edge, paths relative to the ninja file's folder.
+    fn replay_words(&self, layout: &Layout) -> Vec<String> {
+        let rel = |p: &Utf8Path| layout.rel(&normalize(&layout.cwd.join(p))).to_string();
+        let mut w = vec!["-C".to_string(), layout.rel(&layout.project).to_string()];
+        if self.build_dir.is_some() {
+            w.extend(["-B".to_string(), ".".to_string()]);
+        }
+        let mut opt = |flag: &str, v: Option<String>| {
+            if let Some(v) = v {
+                w.push(format!("--{flag}={v}"));
+            }
+        };
+        opt("opt-level", self.opt_level.map(|n| n.to_string()).or(self.release.then(|| "3".to_string())));
+        opt("lto", self.lto.and_then(|l| l.to_possible_value()).map(|v| v.get_name().to_string()));
+        opt("features", self.features.clone());
+        opt("target", self.target.clone());
+        opt("ffi-version", self.ffi_version.clone());
+        opt("well-known", self.well_known.as_deref().map(rel));
+        opt("bindings-root", self.bindings_root.as_deref().map(rel));
+        opt("output", self.output.clone());
+        opt("launcher", self.launcher.clone());
+        opt("rustc-wrapper", self.rustc_wrapper.clone());
+        opt("cargo-jobs", self.cargo_jobs.map(|n| n.to_string()));
+        opt("link-jobs", self.link_jobs.map(|n| n.to_string()));
+        opt("nm", self.nm.clone());
+        for s in &self.stdlib {
+            w.push(format!("--stdlib={}", rel(s)));
+        }
+        for h in &self.host_object {
+            w.push(format!("--host-object={}", rel(h)));
+        }
+        for (on, flag) in [
+            (self.all_features, "--all-features"),
+            (self.strict_manifests, "--strict-manifests"),
+            (self.strict_symbols, "--strict-symbols"),
+            (self.offline, "--offline"),
+        ] {
+            if on {
+                w.push(flag.to_string());
+            }
+        }
+        w
+    }
+}
+
+/// The current values of [`ENV_READ`].
+pub fn read_env() -> BTreeMap<String, String> {
+    ENV_READ.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect()
+}
+
+fn read_project_file(layout: &Layout) -> Result<(ProjectFile, Option<Utf8PathBuf>)> {
+    let path = layout.project.join("ninjabind.toml");
+    if !path.is_file() {
+        return Ok((ProjectFile::default(), None));
+    }
+    let display = layout.display(&path);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {display}"))?;
+    match toml::from_str::<ProjectFile>(&text) {
+        Ok(pf) => Ok((pf, Some(path))),
+        Err(e) => {
+            let offset = e.span().map_or(0, |s| s.start);
+            Err(Diagnostic::error(format!("{display}: {}", e.message()))
+                .with_span(Span::at_offset(&display, &text, offset, 1))
+                .into_err())
+        }
+    }
+}

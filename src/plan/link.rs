@@ -1,0 +1,113 @@
+//! The link edge (SPEC §6.4): objects, archives in a group, search paths with rpath, libraries, through a response file.
+
+use super::{Command, Edge, Objects, Plan, RuleKind};
+use crate::options::Settings;
+use crate::select::{dedup, Selected};
+use crate::toolchain::Toolchain;
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// Folders the dynamic loader searches anyway; others get an rpath.
+fn is_system_lib_dir(d: &Utf8Path) -> bool {
+    let s = d.as_str().trim_end_matches('/');
+    ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib"].contains(&s)
+        || ["/lib/", "/usr/lib/"].iter().any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.contains('/') && rest.contains("-linux-")))
+}
+
+/// The program's name: `--output`, else the root package's unscoped name, else the folder's.
+pub fn program_name(s: &Settings, sel: &Selected) -> String {
+    if let Some(o) = &s.output {
+        return o.clone();
+    }
+    let root = sel.packages.first().map(|p| p.package.name.rsplit('/').next().unwrap_or("").to_string());
+    root.filter(|n| !n.is_empty())
+        .unwrap_or_else(|| s.layout.project.file_name().unwrap_or("program").to_string())
+}
+
+pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, objects: &Objects, p: &mut Plan) -> Result<()> {
+    let l = &s.layout;
+    let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
+    if s.host_objects.is_empty() && !root_has_objects {
+        return Ok(());
+    }
+    let program = l.out_path(Utf8PathBuf::from("bin").join(program_name(s, sel)));
+    let host: Vec<Utf8PathBuf> = s.host_objects.iter().map(|h| l.rel(h)).collect();
+    let (host_archives, host_objects): (Vec<_>, Vec<_>) = host.iter().cloned().partition(|h| h.extension() == Some("a"));
+
+    let mut args: Vec<String> = Vec::new();
+    args.extend(host_objects.iter().map(|o| o.to_string()));
+    args.extend(objects.all.iter().map(|o| o.to_string()));
+    let archives: Vec<String> = host_archives.iter().map(|a| a.to_string()).collect();
+    if !archives.is_empty() {
+        let group = tc.is_gnu_ld() && archives.len() > 1;
+        if group {
+            args.push("-Wl,--start-group".into());
+        }
+        args.extend(archives);
+        if group {
+            args.push("-Wl,--end-group".into());
+        }
+    }
+    let mut dirs: Vec<Utf8PathBuf> = sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
+    dedup(&mut dirs);
+    for d in &dirs {
+        args.push(format!("-L{}", l.rel(d)));
+        if !is_system_lib_dir(d) {
+            args.push(format!("-Wl,-rpath,{d}"));
+        }
+    }
+    let mut libs: Vec<String> = Vec::new();
+    for sp in &sel.packages {
+        libs.extend(sp.config.libraries.iter().map(|x| format!("-l{x}")));
+        libs.extend(sp.config.pkg_link.iter().cloned());
+        for f in &sp.config.frameworks {
+            libs.extend(["-framework".to_string(), f.clone()]);
+        }
+    }
+    args.extend(dedup_keep_last(libs));
+    args.extend(tc.lto_flags.iter().cloned());
+    args.extend(tc.ldflags.iter().cloned());
+
+    let rsp = Utf8PathBuf::from(format!("{program}.rsp"));
+    let driver = if objects.any_cxx { &tc.cxx[0] } else { &tc.cc[0] };
+    let argv = vec![driver.clone(), format!("@{rsp}"), "-o".into(), program.to_string()];
+    let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
+    e.inputs = host.iter().cloned().chain(objects.all.iter().cloned()).collect();
+    e.command = Some(Command { env: vec![], argv });
+    e.vars.push(("rspfile", rsp.to_string()));
+    e.vars.push(("rspfile_content", crate::emit::escape::rsp_words(&args)));
+    p.edges.push(e);
+    p.program = Some(program);
+    Ok(())
+}
+
+/// Deduplicates link flags keeping the last occurrence (a later archive may need an earlier library).
+fn dedup_keep_last(v: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for x in v.into_iter().rev() {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out.reverse();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_of_duplicate_libraries() {
+        let v = ["-lm", "-lz", "-lm", "-lc"].map(String::from).to_vec();
+        assert_eq!(dedup_keep_last(v), ["-lz", "-lm", "-lc"]);
+    }
+
+    #[test]
+    fn system_library_folders() {
+        assert!(is_system_lib_dir("/usr/lib/x86_64-linux-gnu".into()));
+        assert!(is_system_lib_dir("/usr/lib".into()));
+        assert!(!is_system_lib_dir("/opt/pg/lib".into()));
+        assert!(!is_system_lib_dir("/usr/lib/postgresql/15/lib".into()));
+    }
+}

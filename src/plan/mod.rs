@@ -1,0 +1,152 @@
+//! Stage 4, plan: the build as plain data — rules, edges with their commands, defaults — checked before it is written.
+
+pub mod compile;
+pub mod link;
+pub mod regen;
+
+use crate::options::Settings;
+use crate::report::diagnostic::Diagnostic;
+use crate::select::Selected;
+use crate::toolchain::Toolchain;
+use anyhow::Result;
+use camino::Utf8PathBuf;
+use std::collections::BTreeMap;
+
+/// A command an edge runs: environment assignments and argv, quoted only when written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Command {
+    pub env: Vec<(String, String)>,
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuleKind {
+    Cc,
+    Cxx,
+    Link,
+    Regen,
+    Phony,
+}
+
+impl RuleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Cc => "cc",
+            RuleKind::Cxx => "cxx",
+            RuleKind::Link => "link",
+            RuleKind::Regen => "regen",
+            RuleKind::Phony => "phony",
+        }
+    }
+}
+
+/// One build statement. Paths are relative to the ninja file's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub rule: RuleKind,
+    pub outputs: Vec<Utf8PathBuf>,
+    pub implicit_outputs: Vec<Utf8PathBuf>,
+    pub inputs: Vec<Utf8PathBuf>,
+    pub implicit_inputs: Vec<Utf8PathBuf>,
+    pub order_only: Vec<Utf8PathBuf>,
+    pub command: Option<Command>,
+    /// Per-edge variables other than the command (depfile, rsp file, description).
+    pub vars: Vec<(&'static str, String)>,
+    pub package: Option<String>,
+}
+
+impl Edge {
+    pub fn new(rule: RuleKind, outputs: Vec<Utf8PathBuf>) -> Edge {
+        Edge {
+            rule,
+            outputs,
+            implicit_outputs: vec![],
+            inputs: vec![],
+            implicit_inputs: vec![],
+            order_only: vec![],
+            command: None,
+            vars: vec![],
+            package: None,
+        }
+    }
+}
+
+/// One entry of compile_commands.json.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileEntry {
+    pub file: Utf8PathBuf,
+    pub output: Utf8PathBuf,
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub header: Vec<String>,
+    pub builddir: Utf8PathBuf,
+    pub edges: Vec<Edge>,
+    pub link_pool: Option<usize>,
+    pub defaults: Vec<Utf8PathBuf>,
+    /// Comment lines for sources left out by their HAVE_* gate.
+    pub gated_out: Vec<String>,
+    pub compdb: Vec<CompileEntry>,
+    /// Absolute paths the regeneration edge depends on (each exists).
+    pub regen_inputs: Vec<Utf8PathBuf>,
+    /// The program, when there is a link edge.
+    pub program: Option<Utf8PathBuf>,
+}
+
+pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, manifests: &[Utf8PathBuf]) -> Result<Plan> {
+    let l = &s.layout;
+    let mut p = Plan { builddir: l.out_path(""), link_pool: s.link_jobs, ..Plan::default() };
+    p.header = regen::header(s);
+    let objects = compile::plan(s, tc, sel, &mut p)?;
+    link::plan(s, tc, sel, &objects, &mut p)?;
+    regen::plan(s, manifests, &mut p)?;
+    let mut all: Vec<Utf8PathBuf> = Vec::new();
+    for (id, outs) in objects.by_package {
+        let target = Utf8PathBuf::from(format!("pkg/{id}"));
+        let mut e = Edge::new(RuleKind::Phony, vec![target.clone()]);
+        e.inputs = outs;
+        p.edges.push(e);
+        all.push(target);
+    }
+    all.extend(p.program.iter().cloned());
+    let mut e = Edge::new(RuleKind::Phony, vec!["all".into()]);
+    e.inputs = all;
+    p.edges.push(e);
+    p.defaults = match &p.program {
+        Some(prog) => vec![prog.clone()],
+        None => vec!["all".into()],
+    };
+    check_unique_outputs(&p)?;
+    Ok(p)
+}
+
+/// Objects per package, in plan order.
+#[derive(Debug, Default)]
+pub struct Objects {
+    pub by_package: BTreeMap<String, Vec<Utf8PathBuf>>,
+    pub all: Vec<Utf8PathBuf>,
+    pub any_cxx: bool,
+}
+
+/// Two edges producing one file is a planning bug or two packages colliding: refuse it.
+fn check_unique_outputs(p: &Plan) -> Result<()> {
+    let mut seen: BTreeMap<&Utf8PathBuf, &Edge> = BTreeMap::new();
+    for e in &p.edges {
+        for o in e.outputs.iter().chain(&e.implicit_outputs) {
+            if let Some(prev) = seen.insert(o, e) {
+                return Err(Diagnostic::error(format!("two build steps would write {o}"))
+                    .with_note(format!(
+                        "from {} (package {}) and {} (package {})",
+                        prev.rule.name(),
+                        prev.package.as_deref().unwrap_or("-"),
+                        e.rule.name(),
+                        e.package.as_deref().unwrap_or("-")
+                    ))
+                    .into_err());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Diagnostics in rustc's shape: `error: …`, ` --> file:line:col`, the source line with a caret, `help:`.
+
+use camino::{Utf8Path, Utf8PathBuf};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
+/// A place in a file: 1-based line and column (in characters), with the line's text for the caret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub file: Utf8PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub len: usize,
+    pub text: Option<String>,
+}
+
+impl Span {
+    /// The span of the byte offset `offset` in `source`, `len` characters wide.
+    pub fn at_offset(file: &Utf8Path, source: &str, offset: usize, len: usize) -> Span {
+        let offset = offset.min(source.len());
+        let before = &source[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = source[line_start..offset].chars().count() + 1;
+        let line_end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
+        let text = source[line_start..line_end].trim_end_matches('\r').to_string();
+        Span { file: file.to_owned(), line, column, len: len.max(1), text: Some(text) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub level: Level,
+    pub message: String,
+    pub span: Option<Span>,
+    pub notes: Vec<String>,
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic { level: Level::Error, message: message.into(), span: None, notes: vec![], help: vec![] }
+    }
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic { level: Level::Warning, ..Diagnostic::error(message) }
+    }
+    pub fn note(message: impl Into<String>) -> Self {
+        Diagnostic { level: Level::Note, ..Diagnostic::error(message) }
+    }
+    pub fn with_span(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+    /// This diagnostic as an error value for `?`.
+    pub fn into_err(self) -> anyhow::Error {
+        anyhow::Error::new(self)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        };
+        write!(f, "{level}: {}", self.message)?;
+        if let Some(span) = &self.span {
+            let gutter = span.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            write!(f, "\n{pad}--> {}:{}:{}", span.file, span.line, span.column)?;
+            if let Some(text) = &span.text {
+                let caret_pad: String = text
+                    .chars()
+                    .take(span.column - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                write!(f, "\n{pad} |\n{} | {text}\n{pad} | {caret_pad}{}", span.line, "^".repeat(span.len))?;
+            }
+        }
+        for note in &self.notes {
+            write!(f, "\n  = note: {note}")?;
+        }
+        for help in &self.help {
+            write!(f, "\nhelp: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// Warnings and notes gathered while the stages run; errors travel as `Err` instead.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        if !self.items.contains(&d) {
+            self.items.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_caret_under_the_column() {
+        let src = "{\n  \"name\": 3\n}\n";
+        let d = Diagnostic::error("expected a string").with_span(Span::at_offset("vex.json".into(), src, 12, 1));
+        assert_eq!(
+            d.to_string(),
+            "error: expected a string\n --> vex.json:2:11\n  |\n2 |   \"name\": 3\n  |           ^"
+        );
+    }
+}

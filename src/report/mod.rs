@@ -1,0 +1,4 @@
+//! What the user reads: diagnostics and the `explain` rendering of a plan.
+
+pub mod diagnostic;
+pub mod explain;

@@ -1,0 +1,208 @@
+//! Stage 3, select: each package's active features, pkg-config results and HAVE_*-gated sources.
+
+pub mod features;
+pub mod gate;
+pub mod pkg_config;
+
+use crate::model::{Fragment, Package, SourcePath};
+use crate::report::diagnostic::{Diagnostic, Diagnostics};
+use anyhow::Result;
+use camino::Utf8PathBuf;
+use features::Selection;
+use pkg_config::Probes;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub path: SourcePath,
+    pub compiled: bool,
+    pub missing_macros: Vec<String>,
+}
+
+/// A package's effective native configuration: base fragment plus active features, merged in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NativeConfig {
+    pub active: Vec<(String, String)>,
+    pub skipped: Vec<Skipped>,
+    pub sources: Vec<Source>,
+    pub include_dirs: Vec<Utf8PathBuf>,
+    pub cflags: Vec<String>,
+    pub libraries: Vec<String>,
+    pub search_paths: Vec<Utf8PathBuf>,
+    pub frameworks: Vec<String>,
+    /// pkg-config link flags (`-L…`, `-l…`), in the order the names were listed.
+    pub pkg_link: Vec<String>,
+    pub pkg_config_used: Vec<String>,
+}
+
+pub struct SelectedPackage {
+    pub package: Package,
+    pub config: NativeConfig,
+}
+
+pub struct Selected {
+    pub packages: Vec<SelectedPackage>,
+    pub probes: Probes,
+}
+
+/// One fragment that is in play for a package: the base (`feature: None`) or an active feature.
+struct Part<'a> {
+    feature: Option<&'a str>,
+    fragment: &'a Fragment,
+}
+
+pub fn select(packages: Vec<Package>, selection: &Selection, diags: &mut Diagnostics) -> Result<Selected> {
+    selection.check(&packages.iter().collect::<Vec<_>>())?;
+    let mut parts_of = Vec::new();
+    for p in &packages {
+        let mut parts: Vec<Part> = Vec::new();
+        let mut active = Vec::new();
+        let mut skipped = Vec::new();
+        if let Some(native) = &p.native {
+            parts.push(Part { feature: None, fragment: &native.base });
+            for f in &native.features {
+                let (on, why) = selection.is_active(&p.name, &f.name, f.enabled);
+                if on {
+                    parts.push(Part { feature: Some(&f.name), fragment: &f.fragment });
+                    active.push((f.name.clone(), why));
+                } else {
+                    skipped.push(Skipped { name: f.name.clone(), reason: why });
+                }
+            }
+        }
+        if let Some(lib) = &p.library {
+            parts.push(Part { feature: None, fragment: &lib.link });
+        }
+        parts_of.push((parts, active, skipped));
+    }
+    let names = parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
+    let probes = pkg_config::probe_all(names);
+
+    let mut out = Vec::new();
+    for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {
+        let config = merge(p, parts, active, skipped, &probes, diags)?;
+        out.push(SelectedPackage { package: p.clone(), config });
+    }
+    Ok(Selected { packages: out, probes })
+}
+
+fn merge(
+    p: &Package,
+    parts: Vec<Part>,
+    mut active: Vec<(String, String)>,
+    mut skipped: Vec<Skipped>,
+    probes: &Probes,
+    diags: &mut Diagnostics,
+) -> Result<NativeConfig> {
+    let mut c = NativeConfig::default();
+    let mut sources: Vec<SourcePath> = Vec::new();
+    for part in parts {
+        let what = match part.feature {
+            Some(f) => format!("feature `{f}` of package `{}`", p.name),
+            None => format!("package `{}`", p.name),
+        };
+        let mut found = Vec::new();
+        let mut failed = None;
+        for name in &part.fragment.pkg_config {
+            match &probes[name] {
+                Ok(probe) => found.push((name, probe)),
+                Err(msg) => {
+                    failed = Some((name, msg));
+                    break;
+                }
+            }
+        }
+        if let Some((name, msg)) = failed {
+            if part.fragment.pkg_config_optional {
+                let reason = format!("pkg-config `{name}` not found (optional): {msg}");
+                diags.push(Diagnostic::note(format!("skipping {what}: {reason}")));
+                match part.feature {
+                    Some(f) => {
+                        active.retain(|(a, _)| a != f);
+                        skipped.push(Skipped { name: f.to_string(), reason });
+                    }
+                    None => skipped.push(Skipped { name: "(base)".to_string(), reason }),
+                }
+                continue;
+            }
+            let search = std::env::var("PKG_CONFIG_PATH").unwrap_or_else(|_| "(unset)".to_string());
+            return Err(Diagnostic::error(format!("pkg-config could not find `{name}`, required by {what}"))
+                .with_note(msg.clone())
+                .with_note(format!("PKG_CONFIG_PATH={search}"))
+                .with_help(format!(
+                    "install the package that provides `{name}.pc` (on Debian, its -dev package), point PKG_CONFIG_PATH at it, or mark the fragment `\"pkg_config_optional\": true`"
+                ))
+                .into_err());
+        }
+        let f = part.fragment;
+        sources.extend(f.sources.iter().cloned());
+        c.include_dirs.extend(f.include_dirs.iter().cloned());
+        c.cflags.extend(f.cflags.iter().cloned());
+        c.libraries.extend(f.libraries.iter().cloned());
+        c.search_paths.extend(f.search_paths.iter().cloned());
+        c.frameworks.extend(f.frameworks.iter().cloned());
+        for (name, probe) in found {
+            c.include_dirs.extend(probe.include_dirs.iter().map(Utf8PathBuf::from));
+            c.cflags.extend(probe.defines.iter().cloned());
+            c.pkg_link.extend(probe.link_dirs.iter().map(|d| format!("-L{d}")));
+            c.pkg_link.extend(probe.libs.iter().map(|l| format!("-l{l}")));
+            c.pkg_config_used.push(name.clone());
+        }
+    }
+    dedup(&mut sources);
+    dedup(&mut c.include_dirs);
+    dedup(&mut c.libraries);
+    dedup(&mut c.search_paths);
+    dedup(&mut c.frameworks);
+    dedup(&mut c.pkg_link);
+    dedup(&mut c.pkg_config_used);
+    c.cflags = dedup_flags(&c.cflags);
+    c.active = active;
+    c.skipped = skipped;
+
+    for d in c.include_dirs.iter().chain(&c.search_paths) {
+        if !d.is_dir() {
+            diags.push(Diagnostic::warning(format!("folder {d} named by package `{}` does not exist", p.name)));
+        }
+    }
+    let defined = gate::defined_macros(&c.cflags);
+    for s in sources {
+        let text = std::fs::read(&s.abs).map_err(|e| {
+            Diagnostic::error(format!("source `{}` of package `{}` not found", s.written, p.name))
+                .with_note(format!("looked for {}: {e}", s.abs))
+                .with_note(format!("paths are relative to the manifest's folder, {}", p.root))
+                .into_err()
+        })?;
+        let required = gate::required_macros(&String::from_utf8_lossy(&text));
+        let missing: Vec<String> = required.into_iter().filter(|m| !defined.contains(m)).collect();
+        c.sources.push(Source { path: s, compiled: missing.is_empty(), missing_macros: missing });
+    }
+    Ok(c)
+}
+
+/// Keeps the first of equal items, in order.
+pub fn dedup<T: Ord + Clone>(v: &mut Vec<T>) {
+    let mut seen = BTreeSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}
+
+/// Deduplicates flags but keeps two-word flags (`-D X`, `-include f`) together.
+fn dedup_flags(flags: &[String]) -> Vec<String> {
+    let mut words: Vec<Vec<String>> = Vec::new();
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        let mut w = vec![f.clone()];
+        if matches!(f.as_str(), "-D" | "-U" | "-I" | "-include" | "-isystem" | "-x") {
+            w.extend(it.next().cloned());
+        }
+        words.push(w);
+    }
+    dedup(&mut words);
+    words.concat()
+}

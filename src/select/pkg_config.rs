@@ -1,0 +1,60 @@
+//! pkg-config probes through the `pkg-config` crate: each distinct name once, in parallel.
+
+use std::collections::BTreeMap;
+
+/// What one pkg-config name gave: flags to merge, or the tool's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub include_dirs: Vec<String>,
+    pub defines: Vec<String>,
+    pub link_dirs: Vec<String>,
+    pub libs: Vec<String>,
+}
+
+pub type Probes = BTreeMap<String, Result<Probe, String>>;
+
+pub fn probe_all(names: impl IntoIterator<Item = String>) -> Probes {
+    let names: std::collections::BTreeSet<String> = names.into_iter().collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = names.iter().map(|n| (n.clone(), s.spawn(|| probe(n)))).collect();
+        handles
+            .into_iter()
+            .map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err("pkg-config probe panicked".to_string()))))
+            .collect()
+    })
+}
+
+fn probe(name: &str) -> Result<Probe, String> {
+    let lib = pkg_config::Config::new()
+        .cargo_metadata(false)
+        .env_metadata(false)
+        .print_system_libs(false)
+        .print_system_cflags(false)
+        .probe(name)
+        .map_err(|e| first_lines(&e.to_string()))?;
+    let mut defines: Vec<String> = lib
+        .defines
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("-D{k}={v}"),
+            None => format!("-D{k}"),
+        })
+        .collect();
+    defines.sort();
+    let path = |p: &std::path::PathBuf| p.to_string_lossy().into_owned();
+    Ok(Probe {
+        include_dirs: lib.include_paths.iter().map(path).collect(),
+        defines,
+        link_dirs: lib.link_paths.iter().map(path).collect(),
+        libs: lib.libs.clone(),
+    })
+}
+
+/// pkg-config's own message without the crate's long advice.
+fn first_lines(msg: &str) -> String {
+    let lines: Vec<&str> = msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    lines.iter().find(|l| l.contains("was not found") || l.contains("No package")).map_or_else(
+        || lines.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
+        |l| l.trim_start_matches("--stderr--").trim().to_string(),
+    )
+}

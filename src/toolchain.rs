@@ -1,0 +1,71 @@
+//! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
+
+use crate::options::{Lto, Settings};
+use anyhow::{Context, Result};
+
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub target: String,
+    pub host: String,
+    /// The C compiler and the `cc` crate's flags for this target (CFLAGS included).
+    pub cc: Vec<String>,
+    /// The C++ compiler and its flags (CXXFLAGS included).
+    pub cxx: Vec<String>,
+    pub cc_is_clang: bool,
+    /// LDFLAGS, which the `cc` crate does not read.
+    pub ldflags: Vec<String>,
+    /// Flags for C objects and the link when LTO is on, and why.
+    pub lto_flags: Vec<String>,
+    pub lto_reason: String,
+}
+
+/// The host triple this ninjabind was built for.
+pub fn host_triple() -> String {
+    let arch = std::env::consts::ARCH;
+    match std::env::consts::OS {
+        "linux" if cfg!(target_env = "musl") => format!("{arch}-unknown-linux-musl"),
+        "linux" => format!("{arch}-unknown-linux-gnu"),
+        "macos" => format!("{arch}-apple-darwin"),
+        "windows" => format!("{arch}-pc-windows-msvc"),
+        os => format!("{arch}-unknown-{os}"),
+    }
+}
+
+impl Toolchain {
+    pub fn detect(s: &Settings) -> Result<Toolchain> {
+        let host = host_triple();
+        let target = s.target.clone().unwrap_or_else(|| host.clone());
+        let tool = |cpp: bool| -> Result<(Vec<String>, bool)> {
+            let t = cc::Build::new()
+                .cpp(cpp)
+                .target(&target)
+                .host(&host)
+                .opt_level(s.opt_level.into())
+                .debug(false)
+                .cargo_metadata(false)
+                .cargo_warnings(false)
+                .try_get_compiler()
+                .with_context(|| format!("cannot find a {} compiler for {target}", if cpp { "C++" } else { "C" }))?;
+            let mut argv = vec![t.path().to_string_lossy().into_owned()];
+            argv.extend(t.args().iter().map(|a| a.to_string_lossy().into_owned()));
+            Ok((argv, t.is_like_clang()))
+        };
+        let (cc, cc_is_clang) = tool(false)?;
+        let (cxx, _) = tool(true)?;
+        let ldflags = s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
+        let (lto_flags, lto_reason) = match s.lto {
+            Lto::Off => (vec![], "off".to_string()),
+            Lto::Full => (vec!["-flto".to_string()], "full: -flto".to_string()),
+            Lto::Thin if cc_is_clang => (vec!["-flto=thin".to_string()], "thin: clang's -flto=thin".to_string()),
+            Lto::Thin => (
+                vec!["-flto=auto".to_string()],
+                "thin requested; gcc has no ThinLTO (it rejects -flto=thin), so gcc's parallel -flto=auto".to_string(),
+            ),
+        };
+        Ok(Toolchain { target, host, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason })
+    }
+
+    pub fn is_gnu_ld(&self) -> bool {
+        !self.target.contains("apple") && !self.target.contains("msvc")
+    }
+}

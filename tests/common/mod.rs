@@ -1,0 +1,123 @@
+//! Helpers for end-to-end tests: copy a fixture to a temp folder, run ninjabind and real ninja, read what they did.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const EXE: &str = env!("CARGO_BIN_EXE_ninjabind");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies `src` into a fresh temp folder under the name `name`; returns (guard, project path).
+pub fn copy_fixture(src: &Path, name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join(name);
+    copy_dir(src, &dst);
+    (tmp, dst)
+}
+
+pub fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
+    copy_fixture(&repo().join("examples").join(name), name)
+}
+
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "build" || name == "build.ninja" || name == "target" || name == ".ninja_log" {
+            continue;
+        }
+        let ty = entry.file_type().unwrap();
+        if ty.is_dir() {
+            copy_dir(&entry.path(), &dst.join(&name));
+        } else if ty.is_symlink() {
+            let to = std::fs::read_link(entry.path()).unwrap();
+            std::os::unix::fs::symlink(to, dst.join(&name)).unwrap();
+        } else {
+            std::fs::copy(entry.path(), dst.join(&name)).unwrap();
+        }
+    }
+}
+
+/// A command with the environment variables ninjabind records cleared, so the test's shell cannot leak in.
+pub fn clean_command(program: &str) -> Command {
+    let mut c = Command::new(program);
+    for k in ninjabind::options::ENV_READ {
+        c.env_remove(k);
+    }
+    c
+}
+
+pub fn ninjabind(dir: &Path, args: &[&str]) -> Output {
+    clean_command(EXE).current_dir(dir).args(args).output().unwrap()
+}
+
+pub fn ninja(dir: &Path, args: &[&str]) -> Output {
+    clean_command("ninja").current_dir(dir).args(args).output().unwrap()
+}
+
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[track_caller]
+pub fn ok(o: Output) -> String {
+    let t = text(&o);
+    assert!(o.status.success(), "command failed ({:?}):\n{t}", o.status);
+    t
+}
+
+#[track_caller]
+pub fn fails(o: Output) -> String {
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "expected exit 1:\n{t}");
+    t
+}
+
+/// The outputs ninja's status lines name (`[1/3] CC build/obj/…`), in order.
+pub fn ran(ninja_output: &str) -> Vec<String> {
+    ninja_output
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest.to_string()))
+        .collect()
+}
+
+pub fn run_program(path: &Path) -> String {
+    let o = Command::new(path).output().unwrap();
+    assert!(o.status.success(), "{} failed: {}", path.display(), text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Parses a build.ninja with the independent `ninja-build-syntax` parser, returning its build statements' rules and outputs.
+pub fn parse_ninja(path: &Path) -> Vec<(String, Vec<String>)> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut builds = Vec::new();
+    for stmt in ninja_build_syntax::parse(&bytes) {
+        let stmt = stmt.unwrap_or_else(|e| panic!("{} does not parse: {e:?}", path.display()));
+        if let ninja_build_syntax::Statement::Build(b) = stmt {
+            let outs = b
+                .outputs
+                .iter()
+                .map(|v| {
+                    v.into_iter()
+                        .map(|p| match p {
+                            ninja_build_syntax::ValuePiece::Plain(b) => String::from_utf8_lossy(b).into_owned(),
+                            ninja_build_syntax::ValuePiece::Reference(r) => format!("${r}"),
+                        })
+                        .collect::<String>()
+                })
+                .collect();
+            builds.push((b.rule.0.to_string(), outs));
+        }
+    }
+    builds
+}
+
+/// Sleeps past the filesystem's timestamp granularity so ninja sees an edit as newer.
+pub fn tick() {
+    std::thread::sleep(std::time::Duration::from_millis(20));
+}

@@ -1,0 +1,153 @@
+//! End-to-end: `ninjabind gen && ninja` on the hello-c example with real ninja, cc and sqlite3.
+
+mod common;
+use common::*;
+
+#[test]
+fn builds_runs_and_is_then_quiet() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let out = ok(ninja(&p, &[]));
+    assert_eq!(ran(&out).len(), 3, "{out}");
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+    // ninja -n accepts it, and an independent parser reads every statement
+    ok(ninja(&p, &["-n"]));
+    let builds = parse_ninja(&p.join("build.ninja"));
+    assert!(builds.iter().any(|(r, o)| r == "link" && o == &["build/bin/hello-c"]), "{builds:?}");
+    assert_eq!(builds.iter().filter(|(r, _)| r == "cc").count(), 2);
+}
+
+#[test]
+fn editing_the_manifest_regenerates_then_builds_then_is_quiet() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    tick();
+    let manifest = p.join("vex.json");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace("hello from sqlite", "edited");
+    std::fs::write(&manifest, text).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating build.ninja"), "{out}");
+    assert!(ran(&out).iter().any(|r| r.starts_with("LINK")), "{out}");
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "edited: squares = 1,4,9\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+    // touching without changing regenerates at most once, never in a loop
+    tick();
+    filetime_touch(&manifest);
+    let out = ok(ninja(&p, &[]));
+    assert!(!out.contains("still dirty"), "{out}");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}
+
+fn filetime_touch(p: &std::path::Path) {
+    let f = std::fs::File::options().append(true).open(p).unwrap();
+    f.set_modified(std::time::SystemTime::now()).unwrap();
+}
+
+#[test]
+fn editing_one_source_recompiles_it_and_relinks_only() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    tick();
+    let src = p.join("src/query.c");
+    let text = std::fs::read_to_string(&src).unwrap() + "\n/* edited */\n";
+    std::fs::write(&src, text).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert_eq!(ran(&out), ["CC build/obj/hello-c/src/query.c.o", "LINK build/bin/hello-c"], "{out}");
+    // a header change recompiles both sources that include it
+    tick();
+    let h = p.join("include/query.h");
+    let text = std::fs::read_to_string(&h).unwrap() + "\n";
+    std::fs::write(&h, text).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert_eq!(ran(&out).iter().filter(|r| r.starts_with("CC")).count(), 2, "{out}");
+}
+
+#[test]
+fn environment_is_recorded_and_replayed_by_regeneration() {
+    let (_t, p) = example("hello-c");
+    let o = clean_command(EXE).current_dir(&p).args(["gen"]).env("CFLAGS", "-DFROM_CFLAGS=1").output().unwrap();
+    ok(o);
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("# env: CFLAGS=-DFROM_CFLAGS=1"), "{nf}");
+    assert!(nf.contains("-DFROM_CFLAGS=1 -Iinclude"), "{nf}");
+    // regeneration from a shell without CFLAGS still uses the recorded one
+    tick();
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("\"search_paths\": []", "\"search_paths\": [ ]")).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating"), "{out}");
+    let nf2 = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert_eq!(nf, nf2);
+}
+
+#[test]
+fn out_of_tree_build_dir() {
+    let (_t, p) = example("hello-c");
+    let out_dir = p.parent().unwrap().join("out");
+    ok(ninjabind(&p, &["gen", "-B", "../out"]));
+    assert!(!p.join("build.ninja").exists());
+    assert!(out_dir.join("build.ninja").is_file());
+    let nf = std::fs::read_to_string(out_dir.join("build.ninja")).unwrap();
+    assert!(nf.contains("build obj/hello-c/src/main.c.o: cc ../hello-c/src/main.c"), "{nf}");
+    ok(ninja(&out_dir, &[]));
+    assert!(out_dir.join("compile_commands.json").is_file());
+    assert_eq!(run_program(&out_dir.join("bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+    assert!(ok(ninja(&out_dir, &[])).contains("no work to do"));
+    tick();
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("hello from sqlite", "oot")).unwrap();
+    let out = ok(ninja(&out_dir, &[]));
+    assert!(out.contains("Regenerating"), "{out}");
+    assert_eq!(run_program(&out_dir.join("bin/hello-c")), "oot: squares = 1,4,9\n");
+    assert!(ok(ninja(&out_dir, &[])).contains("no work to do"));
+}
+
+#[test]
+fn same_project_in_another_folder_gives_the_same_bytes() {
+    let (_a, p1) = example("hello-c");
+    let (_b, p2) = example("hello-c");
+    ok(ninjabind(&p1, &["gen"]));
+    ok(ninjabind(&p2, &["gen"]));
+    let a = std::fs::read(p1.join("build.ninja")).unwrap();
+    let b = std::fs::read(p2.join("build.ninja")).unwrap();
+    assert_eq!(a, b);
+    // and gen from another working folder, with -C, writes the same bytes too
+    ok(ninjabind(p1.parent().unwrap(), &["gen", "-C", "hello-c"]));
+    assert_eq!(std::fs::read(p1.join("build.ninja")).unwrap(), a);
+}
+
+#[test]
+fn malformed_manifest_is_an_error_with_position_and_keeps_build_ninja() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    std::fs::write(p.join("vex.json"), "{\n  \"name\": \"hello-c\",\n  \"native\": { \"sources\": [\"src/main.c\",] }\n}\n").unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("error: vex.json is not valid JSON"), "{err}");
+    assert!(err.contains("--> vex.json:3:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+    // a wrong type points at the value
+    std::fs::write(p.join("vex.json"), "{\n  \"native\": {\n    \"sources\": \"src/main.c\"\n  }\n}\n").unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("`native.sources` must be an array of strings, found a string"), "{err}");
+    assert!(err.contains("--> vex.json:3:16"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+}
+
+#[test]
+fn shell_syntax_in_a_manifest_never_runs() {
+    let (_t, p) = example("hello-c");
+    let m = p.join("vex.json");
+    let marker = p.join("pwned");
+    let evil = format!("-DX=$(touch {0}) ; touch {0} `touch {0}`", marker.display());
+    let text = std::fs::read_to_string(&m).unwrap().replace("\"cflags\": [", &format!("\"cflags\": [{}, ", serde_json::to_string(&evil).unwrap()));
+    std::fs::write(&m, text).unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    assert!(!marker.exists(), "a manifest string ran a command");
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+}
