@@ -26,12 +26,20 @@ pub struct Generated {
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
     let settings = args.resolve(&options::read_env())?;
-    let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
+    let mut ctx = load::LoadCtx {
+        strict_manifests: settings.strict_manifests,
+        diags,
+    };
     let resolved = resolve::resolve(&mut ctx, &settings.layout)?;
     let selected = select::select(resolved.packages, &settings.selection, diags)?;
     let toolchain = toolchain::Toolchain::detect(&settings)?;
     let plan = plan::plan(&settings, &toolchain, &selected, &resolved.manifests)?;
-    Ok(Generated { settings, selected, plan, toolchain })
+    Ok(Generated {
+        settings,
+        selected,
+        plan,
+        toolchain,
+    })
 }
 
 /// `ninjabind gen`: plans, then writes the files that changed.

@@ -6,7 +6,11 @@ use ninjabind::report::diagnostic::{Diagnostic, Diagnostics};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ninjabind", version, about = "Turns a project's native bindings and feature blocks into a Ninja build")]
+#[command(
+    name = "ninjabind",
+    version,
+    about = "Turns a project's native bindings and feature blocks into a Ninja build"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -45,14 +45,23 @@ impl Toolchain {
                 .cargo_metadata(false)
                 .cargo_warnings(false)
                 .try_get_compiler()
-                .with_context(|| format!("cannot find a {} compiler for {target}", if cpp { "C++" } else { "C" }))?;
+                .with_context(|| {
+                    format!(
+                        "cannot find a {} compiler for {target}",
+                        if cpp { "C++" } else { "C" }
+                    )
+                })?;
             let mut argv = vec![t.path().to_string_lossy().into_owned()];
             argv.extend(t.args().iter().map(|a| a.to_string_lossy().into_owned()));
             Ok((argv, t.is_like_clang()))
         };
         let (cc, cc_is_clang) = tool(false)?;
         let (cxx, _) = tool(true)?;
-        let ldflags = s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
+        let ldflags = s
+            .env
+            .get("LDFLAGS")
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
         let (lto_flags, lto_reason) = match s.lto {
             Lto::Off => (vec![], "off".to_string()),
             Lto::Full => (vec!["-flto".to_string()], "full: -flto".to_string()),
@@ -62,7 +71,16 @@ impl Toolchain {
                 "thin requested; gcc has no ThinLTO (it rejects -flto=thin), so gcc's parallel -flto=auto".to_string(),
             ),
         };
-        Ok(Toolchain { target, host, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason })
+        Ok(Toolchain {
+            target,
+            host,
+            cc,
+            cxx,
+            cc_is_clang,
+            ldflags,
+            lto_flags,
+            lto_reason,
+        })
     }
 
     pub fn is_gnu_ld(&self) -> bool {

@@ -21,7 +21,9 @@ impl LoadCtx<'_> {
             let mut d = d;
             d.level = crate::report::diagnostic::Level::Error;
             d.notes.retain(|n| !n.contains("--strict-manifests"));
-            return Err(d.with_note("an error because of --strict-manifests").into_err());
+            return Err(d
+                .with_note("an error because of --strict-manifests")
+                .into_err());
         }
         self.diags.push(d);
         Ok(())

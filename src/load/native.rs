@@ -1,6 +1,6 @@
 //! The Vex `native` block (SPEC §2.2), shared by vex.json and `perry.nativeLibrary.native`.
 
-use super::fields::{boolean, did_you_mean, object, path_list, string_list, check_printable};
+use super::fields::{boolean, check_printable, did_you_mean, object, path_list, string_list};
 use super::json::{JPath, JsonDoc};
 use super::LoadCtx;
 use crate::model::{Feature, Fragment, NativeBlock, SourcePath};
@@ -34,7 +34,13 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Parses the block at `path` of `doc`; paths are relative to `root`.
-pub fn parse_native(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath, root: &Utf8Path) -> Result<NativeBlock> {
+pub fn parse_native(
+    ctx: &mut LoadCtx,
+    doc: &JsonDoc,
+    v: &Value,
+    path: &JPath,
+    root: &Utf8Path,
+) -> Result<NativeBlock> {
     let base = parse_fragment(ctx, doc, v, path, root, false)?;
     let mut features = Vec::new();
     if let Some(fv) = v.get("features") {
@@ -46,13 +52,24 @@ pub fn parse_native(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath, r
                 None => false,
             };
             let fragment = parse_fragment(ctx, doc, body, &p, root, true)?;
-            features.push(Feature { name: name.clone(), enabled, fragment });
+            features.push(Feature {
+                name: name.clone(),
+                enabled,
+                fragment,
+            });
         }
     }
     Ok(NativeBlock { base, features })
 }
 
-fn parse_fragment(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath, root: &Utf8Path, in_feature: bool) -> Result<Fragment> {
+fn parse_fragment(
+    ctx: &mut LoadCtx,
+    doc: &JsonDoc,
+    v: &Value,
+    path: &JPath,
+    root: &Utf8Path,
+    in_feature: bool,
+) -> Result<Fragment> {
     let map = object(doc, v, path)?;
     let mut known: Vec<&str> = FRAGMENT_KEYS.to_vec();
     known.push(if in_feature { "enabled" } else { "features" });
@@ -62,7 +79,10 @@ fn parse_fragment(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath, roo
             if let Some(s) = did_you_mean(key, &known, ALIASES) {
                 msg.push_str(&format!("; did you mean `{s}`?"));
             }
-            ctx.manifest_warning(doc.warning(&path.key(key), msg).with_note("unknown keys are ignored; --strict-manifests makes them errors"))?;
+            ctx.manifest_warning(
+                doc.warning(&path.key(key), msg)
+                    .with_note("unknown keys are ignored; --strict-manifests makes them errors"),
+            )?;
         }
     }
     let mut f = Fragment::default();
@@ -82,9 +102,18 @@ fn parse_fragment(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath, roo
         Some(v) => path_list(doc, v, &path.key(key), root),
         None => Ok(vec![]),
     };
-    f.sources = paths("sources")?.into_iter().map(|(written, abs)| SourcePath { written, abs }).collect();
-    f.include_dirs = paths("include_dirs")?.into_iter().map(|(_, abs)| abs).collect();
-    f.search_paths = paths("search_paths")?.into_iter().map(|(_, abs)| abs).collect();
+    f.sources = paths("sources")?
+        .into_iter()
+        .map(|(written, abs)| SourcePath { written, abs })
+        .collect();
+    f.include_dirs = paths("include_dirs")?
+        .into_iter()
+        .map(|(_, abs)| abs)
+        .collect();
+    f.search_paths = paths("search_paths")?
+        .into_iter()
+        .map(|(_, abs)| abs)
+        .collect();
     f.libraries = strings("libraries")?;
     f.cflags = strings("cflags")?;
     f.pkg_config = strings("pkg_config")?;

@@ -9,9 +9,17 @@ use anyhow::Result;
 use camino::Utf8Path;
 
 /// Loads the vex.json at `manifest` (absolute); `display` is how the user sees its path.
-pub fn load(ctx: &mut LoadCtx, manifest: &Utf8Path, display: &Utf8Path, origin: Origin) -> Result<Package> {
+pub fn load(
+    ctx: &mut LoadCtx,
+    manifest: &Utf8Path,
+    display: &Utf8Path,
+    origin: Origin,
+) -> Result<Package> {
     let doc = JsonDoc::read(manifest, display)?;
-    let root = manifest.parent().expect("a manifest has a folder").to_owned();
+    let root = manifest
+        .parent()
+        .expect("a manifest has a folder")
+        .to_owned();
     let top = JPath::default();
     let map = object(&doc, &doc.value, &top)?;
     let name = match map.get("name") {
@@ -19,7 +27,9 @@ pub fn load(ctx: &mut LoadCtx, manifest: &Utf8Path, display: &Utf8Path, origin: 
         None => root.file_name().unwrap_or("project").to_string(),
     };
     if name.is_empty() {
-        return Err(doc.error(&top.key("name"), "`name` must not be empty").into_err());
+        return Err(doc
+            .error(&top.key("name"), "`name` must not be empty")
+            .into_err());
     }
     let version = match map.get("version") {
         Some(v) => Some(string(&doc, v, &top.key("version"))?.to_string()),
@@ -36,13 +46,19 @@ pub fn load(ctx: &mut LoadCtx, manifest: &Utf8Path, display: &Utf8Path, origin: 
                     let s = string(&doc, &o["path"], &p.key("path"))?;
                     DependencySpec::Path(crate::layout::normalize(&root.join(s)))
                 }
-                _ => {
-                    return Err(doc
-                        .error(&p, format!("dependency `{dep}` must be a version string or {{ \"path\": \"…\" }}"))
-                        .into_err())
-                }
+                _ => return Err(doc
+                    .error(
+                        &p,
+                        format!(
+                            "dependency `{dep}` must be a version string or {{ \"path\": \"…\" }}"
+                        ),
+                    )
+                    .into_err()),
             };
-            dependencies.push(Dependency { name: dep.clone(), spec });
+            dependencies.push(Dependency {
+                name: dep.clone(),
+                spec,
+            });
         }
     }
     let native = match map.get("native") {

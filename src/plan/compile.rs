@@ -67,26 +67,49 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                     .with_help("give both packages the same cflags and include_dirs for it, or let one package own the source")
                     .into_err());
                 }
-                objects.by_package.entry(id.clone()).or_default().push(obj.clone());
+                objects
+                    .by_package
+                    .entry(id.clone())
+                    .or_default()
+                    .push(obj.clone());
                 continue;
             }
             let obj = l.out_path(object_path(&id, &pkg.root, &src.path.abs));
             let src_rel = l.rel(&src.path.abs);
             let depfile = Utf8PathBuf::from(format!("{obj}.d"));
             let mut argv = flags.clone();
-            argv.extend(["-MD".into(), "-MF".into(), depfile.to_string(), "-c".into(), src_rel.to_string(), "-o".into(), obj.to_string()]);
-            p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), argv: argv.clone() });
+            argv.extend([
+                "-MD".into(),
+                "-MF".into(),
+                depfile.to_string(),
+                "-c".into(),
+                src_rel.to_string(),
+                "-o".into(),
+                obj.to_string(),
+            ]);
+            p.compdb.push(CompileEntry {
+                file: src_rel.clone(),
+                output: obj.clone(),
+                argv: argv.clone(),
+            });
             if let Some(launcher) = &s.launcher {
                 argv.insert(0, launcher.clone());
             }
-            let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
+            let mut e = Edge::new(
+                if cxx { RuleKind::Cxx } else { RuleKind::Cc },
+                vec![obj.clone()],
+            );
             e.inputs = vec![src_rel];
             e.command = Some(super::Command { env: vec![], argv });
             e.vars.push(("depfile", depfile.to_string()));
             e.package = Some(pkg.name.clone());
             p.edges.push(e);
             compiled.insert(src.path.abs.clone(), (flags, pkg.name.clone(), obj.clone()));
-            objects.by_package.entry(id.clone()).or_default().push(obj.clone());
+            objects
+                .by_package
+                .entry(id.clone())
+                .or_default()
+                .push(obj.clone());
             objects.all.push(obj);
         }
     }
@@ -99,11 +122,17 @@ mod tests {
 
     #[test]
     fn objects_never_leave_the_build_folder() {
-        assert_eq!(object_path("db", "/p/std/db".into(), "/p/std/db/native/src/a.c".into()), "obj/db/native/src/a.c.o");
+        assert_eq!(
+            object_path("db", "/p/std/db".into(), "/p/std/db/native/src/a.c".into()),
+            "obj/db/native/src/a.c.o"
+        );
         assert_eq!(
             object_path("db", "/p/std/db".into(), "/p/vex-runtime/c/x.c".into()),
             "obj/db/__/__/vex-runtime/c/x.c.o"
         );
-        assert_eq!(object_path("db", "/p/db".into(), "/usr/src/z.c".into()), "obj/db/__/__/usr/src/z.c.o");
+        assert_eq!(
+            object_path("db", "/p/db".into(), "/usr/src/z.c".into()),
+            "obj/db/__/__/usr/src/z.c.o"
+        );
     }
 }

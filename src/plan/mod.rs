@@ -95,9 +95,18 @@ pub struct Plan {
     pub program: Option<Utf8PathBuf>,
 }
 
-pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, manifests: &[Utf8PathBuf]) -> Result<Plan> {
+pub fn plan(
+    s: &Settings,
+    tc: &Toolchain,
+    sel: &Selected,
+    manifests: &[Utf8PathBuf],
+) -> Result<Plan> {
     let l = &s.layout;
-    let mut p = Plan { builddir: l.out_path(""), link_pool: s.link_jobs, ..Plan::default() };
+    let mut p = Plan {
+        builddir: l.out_path(""),
+        link_pool: s.link_jobs,
+        ..Plan::default()
+    };
     p.header = regen::header(s);
     let objects = compile::plan(s, tc, sel, &mut p)?;
     link::plan(s, tc, sel, &objects, &mut p)?;
@@ -136,15 +145,17 @@ fn check_unique_outputs(p: &Plan) -> Result<()> {
     for e in &p.edges {
         for o in e.outputs.iter().chain(&e.implicit_outputs) {
             if let Some(prev) = seen.insert(o, e) {
-                return Err(Diagnostic::error(format!("two build steps would write {o}"))
-                    .with_note(format!(
-                        "from {} (package {}) and {} (package {})",
-                        prev.rule.name(),
-                        prev.package.as_deref().unwrap_or("-"),
-                        e.rule.name(),
-                        e.package.as_deref().unwrap_or("-")
-                    ))
-                    .into_err());
+                return Err(
+                    Diagnostic::error(format!("two build steps would write {o}"))
+                        .with_note(format!(
+                            "from {} (package {}) and {} (package {})",
+                            prev.rule.name(),
+                            prev.package.as_deref().unwrap_or("-"),
+                            e.rule.name(),
+                            e.package.as_deref().unwrap_or("-")
+                        ))
+                        .into_err(),
+                );
             }
         }
     }

@@ -19,13 +19,19 @@ pub struct Resolved {
 pub fn resolve(ctx: &mut LoadCtx, layout: &Layout) -> Result<Resolved> {
     let vex = layout.project.join("vex.json");
     if !vex.is_file() {
-        return Err(Diagnostic::error(format!("no vex.json or package.json in {}", layout.display(&layout.project)))
-            .with_help("run ninjabind in a project folder, or point at one with -C DIR")
-            .into_err());
+        return Err(Diagnostic::error(format!(
+            "no vex.json or package.json in {}",
+            layout.display(&layout.project)
+        ))
+        .with_help("run ninjabind in a project folder, or point at one with -C DIR")
+        .into_err());
     }
     let root = vex_json::load(ctx, &vex, &layout.display(&vex), Origin::Root)?;
     let mut packages = vec![root.clone()];
     vex::add_dependencies(ctx, layout, &root, &mut packages)?;
     let manifests = packages.iter().map(|p| p.manifest.clone()).collect();
-    Ok(Resolved { packages, manifests })
+    Ok(Resolved {
+        packages,
+        manifests,
+    })
 }

@@ -8,38 +8,70 @@ use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
 /// Adds `root`'s dependencies, depth first, each package once.
-pub fn add_dependencies(ctx: &mut LoadCtx, layout: &Layout, root: &Package, scope: &mut Vec<Package>) -> Result<()> {
+pub fn add_dependencies(
+    ctx: &mut LoadCtx,
+    layout: &Layout,
+    root: &Package,
+    scope: &mut Vec<Package>,
+) -> Result<()> {
     let mut stack = vec![root.manifest.clone()];
     visit(ctx, layout, root, scope, &mut stack)
 }
 
-fn visit(ctx: &mut LoadCtx, layout: &Layout, pkg: &Package, scope: &mut Vec<Package>, stack: &mut Vec<Utf8PathBuf>) -> Result<()> {
+fn visit(
+    ctx: &mut LoadCtx,
+    layout: &Layout,
+    pkg: &Package,
+    scope: &mut Vec<Package>,
+    stack: &mut Vec<Utf8PathBuf>,
+) -> Result<()> {
     for dep in &pkg.dependencies {
         let manifest = match &dep.spec {
             DependencySpec::Path(dir) => {
                 let m = dir.join("vex.json");
                 if !m.is_file() {
-                    return Err(Diagnostic::error(format!("dependency `{}` of `{}` not found: no vex.json in {}", dep.name, pkg.name, layout.display(dir)))
-                        .into_err());
+                    return Err(Diagnostic::error(format!(
+                        "dependency `{}` of `{}` not found: no vex.json in {}",
+                        dep.name,
+                        pkg.name,
+                        layout.display(dir)
+                    ))
+                    .into_err());
                 }
                 m
             }
-            DependencySpec::Version(req) => find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
-                Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name))
-                    .with_note(format!("searched vex_modules/{}/vex.json upward from {}", dep.name, layout.display(&pkg.root)))
+            DependencySpec::Version(req) => {
+                find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
+                    Diagnostic::error(format!(
+                        "dependency `{}` ({req}) of `{}` not found",
+                        dep.name, pkg.name
+                    ))
+                    .with_note(format!(
+                        "searched vex_modules/{}/vex.json upward from {}",
+                        dep.name,
+                        layout.display(&pkg.root)
+                    ))
                     .into_err()
-            })?,
+                })?
+            }
         };
         let manifest = crate::layout::canonical(&manifest)?;
         if let Some(pos) = stack.iter().position(|m| *m == manifest) {
             let mut cycle: Vec<String> = stack[pos..].iter().map(|m| name_of(scope, m)).collect();
             cycle.push(dep.name.clone());
-            return Err(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))).into_err());
+            return Err(
+                Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))).into_err(),
+            );
         }
         if scope.iter().any(|p| p.manifest == manifest) {
             continue;
         }
-        let dep_pkg = vex_json::load(ctx, &manifest, &layout.display(&manifest), Origin::Dependency)?;
+        let dep_pkg = vex_json::load(
+            ctx,
+            &manifest,
+            &layout.display(&manifest),
+            Origin::Dependency,
+        )?;
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, req, layout)?;
         }
@@ -52,16 +84,26 @@ fn visit(ctx: &mut LoadCtx, layout: &Layout, pkg: &Package, scope: &mut Vec<Pack
 }
 
 fn name_of(scope: &[Package], manifest: &Utf8Path) -> String {
-    scope.iter().find(|p| p.manifest == manifest).map_or_else(|| manifest.to_string(), |p| p.name.clone())
+    scope
+        .iter()
+        .find(|p| p.manifest == manifest)
+        .map_or_else(|| manifest.to_string(), |p| p.name.clone())
 }
 
 fn find_vex_module(from: &Utf8Path, name: &str) -> Option<Utf8PathBuf> {
-    from.ancestors().map(|d| d.join("vex_modules").join(name).join("vex.json")).find(|m| m.is_file())
+    from.ancestors()
+        .map(|d| d.join("vex_modules").join(name).join("vex.json"))
+        .find(|m| m.is_file())
 }
 
 fn check_version(p: &Package, req: &str, layout: &Layout) -> Result<()> {
-    let parsed = semver::VersionReq::parse(req)
-        .map_err(|e| Diagnostic::error(format!("dependency `{}`: `{req}` is not a version requirement: {e}", p.name)).into_err())?;
+    let parsed = semver::VersionReq::parse(req).map_err(|e| {
+        Diagnostic::error(format!(
+            "dependency `{}`: `{req}` is not a version requirement: {e}",
+            p.name
+        ))
+        .into_err()
+    })?;
     let version = p.version.as_deref().unwrap_or("");
     match semver::Version::parse(version) {
         Ok(v) if parsed.matches(&v) => Ok(()),
@@ -80,10 +122,12 @@ pub fn push_unique(scope: &mut Vec<Package>, p: Package, layout: &Layout) -> Res
         if other.root == p.root {
             return Ok(());
         }
-        return Err(Diagnostic::error(format!("two packages are named `{}`", p.name))
-            .with_note(format!("one at {}", layout.display(&other.manifest)))
-            .with_note(format!("one at {}", layout.display(&p.manifest)))
-            .into_err());
+        return Err(
+            Diagnostic::error(format!("two packages are named `{}`", p.name))
+                .with_note(format!("one at {}", layout.display(&other.manifest)))
+                .with_note(format!("one at {}", layout.display(&p.manifest)))
+                .into_err(),
+        );
     }
     scope.push(p);
     Ok(())

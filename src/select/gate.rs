@@ -13,7 +13,9 @@ pub fn required_macros(text: &str) -> Vec<String> {
         if d.offset >= header_end {
             break;
         }
-        let Some((kind, cond)) = conditional(&d.text) else { continue };
+        let Some((kind, cond)) = conditional(&d.text) else {
+            continue;
+        };
         let macros = have_macros(cond);
         if macros.is_empty() {
             continue; // include guards and other macros never gate
@@ -39,7 +41,11 @@ pub fn defined_macros(flags: &[String]) -> BTreeSet<String> {
         } else {
             continue;
         };
-        let word = if rest.is_empty() { it.next().map(String::as_str).unwrap_or("") } else { rest };
+        let word = if rest.is_empty() {
+            it.next().map(String::as_str).unwrap_or("")
+        } else {
+            rest
+        };
         let name = word.split('=').next().unwrap_or("").to_string();
         if name.is_empty() {
             continue;
@@ -83,7 +89,10 @@ fn directives(text: &str) -> Vec<Directive> {
                 None => break,
             }
         }
-        out.push(Directive { offset: start, text: joined[1..].trim().to_string() });
+        out.push(Directive {
+            offset: start,
+            text: joined[1..].trim().to_string(),
+        });
     }
     out
 }
@@ -154,7 +163,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// `(kind, condition)` for `#if`, `#ifdef`, `#ifndef`.
 fn conditional(d: &str) -> Option<(&str, &str)> {
-    let kind_len = d.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(d.len());
+    let kind_len = d
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(d.len());
     let kind = &d[..kind_len];
     matches!(kind, "if" | "ifdef" | "ifndef").then(|| (kind, d[kind_len..].trim()))
 }
@@ -163,7 +174,9 @@ fn have_macros(cond: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for word in cond.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
         let is_have = word.strip_prefix("HAVE_").is_some_and(|r| {
-            !r.is_empty() && r.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            !r.is_empty()
+                && r.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         });
         if is_have && !out.iter().any(|m| m == word) {
             out.push(word.to_string());
@@ -202,15 +215,24 @@ mod tests {
 
     #[test]
     fn negated_defined_forms_gate() {
-        assert_eq!(req("#if !defined(HAVE_LIBPQ)\n#error x\n#endif\nint f;"), ["HAVE_LIBPQ"]);
-        assert_eq!(req("#if !defined HAVE_LIBPQ\n#error x\n#endif\nint f;"), ["HAVE_LIBPQ"]);
+        assert_eq!(
+            req("#if !defined(HAVE_LIBPQ)\n#error x\n#endif\nint f;"),
+            ["HAVE_LIBPQ"]
+        );
+        assert_eq!(
+            req("#if !defined HAVE_LIBPQ\n#error x\n#endif\nint f;"),
+            ["HAVE_LIBPQ"]
+        );
     }
 
     #[test]
     fn positive_guard_gates_only_when_it_wraps_the_file() {
         let wraps = "#ifdef HAVE_MYSQL\n#include <mysql.h>\nint f(void){return 1;}\n#endif\n";
         assert_eq!(req(wraps), ["HAVE_MYSQL"]);
-        assert_eq!(req("#if defined(HAVE_MYSQL)\nint f;\n#endif /* HAVE_MYSQL */\n"), ["HAVE_MYSQL"]);
+        assert_eq!(
+            req("#if defined(HAVE_MYSQL)\nint f;\n#endif /* HAVE_MYSQL */\n"),
+            ["HAVE_MYSQL"]
+        );
         assert_eq!(req("#if HAVE_MYSQL\nint f;\n#endif\n"), ["HAVE_MYSQL"]);
         let partial = "#ifdef HAVE_MYSQL\n#include <mysql.h>\n#endif\nint f(void){return 1;}\n#ifdef X\n#endif\n";
         assert!(req(partial).is_empty());
@@ -224,14 +246,22 @@ mod tests {
 
     #[test]
     fn conjunctions_need_all_macros() {
-        assert_eq!(req("#if !defined(HAVE_A) || !defined(HAVE_B)\n#error\n#endif\nint x;"), ["HAVE_A", "HAVE_B"]);
-        assert_eq!(req("#if defined(HAVE_A) && defined(HAVE_B)\nint x;\n#endif\n"), ["HAVE_A", "HAVE_B"]);
+        assert_eq!(
+            req("#if !defined(HAVE_A) || !defined(HAVE_B)\n#error\n#endif\nint x;"),
+            ["HAVE_A", "HAVE_B"]
+        );
+        assert_eq!(
+            req("#if defined(HAVE_A) && defined(HAVE_B)\nint x;\n#endif\n"),
+            ["HAVE_A", "HAVE_B"]
+        );
     }
 
     #[test]
     fn a_guard_after_code_is_not_a_gate() {
         assert!(req("int x;\n#ifndef HAVE_A\n#error\n#endif\n").is_empty());
-        assert!(req("#include <stdio.h>\n// c\nint main(void){\n#ifndef HAVE_A\n#endif\n}").is_empty());
+        assert!(
+            req("#include <stdio.h>\n// c\nint main(void){\n#ifndef HAVE_A\n#endif\n}").is_empty()
+        );
     }
 
     #[test]
