@@ -3,6 +3,8 @@
 pub mod fields;
 pub mod json;
 pub mod native;
+pub mod package_json;
+pub mod well_known;
 pub mod vex_json;
 
 use crate::report::diagnostic::{Diagnostic, Diagnostics};

@@ -1,5 +1,6 @@
 //! Stage 2, resolve: from the root manifest to every package in scope.
 
+pub mod imports;
 pub mod vex;
 
 use crate::layout::Layout;

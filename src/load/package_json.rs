@@ -1,0 +1,377 @@
+//! package.json and `perry.nativeLibrary` (SPEC §2.1): ABI check, functions, target entry, crate/lib/prebuilt.
+
+use super::fields::{boolean, check_printable, object, string, string_list, type_name};
+use super::json::{JPath, JsonDoc};
+use super::native::parse_native;
+use super::LoadCtx;
+use crate::model::{ArchiveSource, Fragment, FrontEnd, NativeLibrary, Origin, Package};
+use crate::report::diagnostic::Diagnostic;
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::Value;
+
+/// What a Perry manifest is checked against: the host's perry-ffi version and the target.
+pub struct Host<'a> {
+    pub ffi_version: &'a semver::Version,
+    pub target: &'a str,
+}
+
+/// Loads a package.json. `None` for `library` when it has no `perry.nativeLibrary`.
+pub fn load(ctx: &mut LoadCtx, host: &Host, manifest: &Utf8Path, display: &Utf8Path, origin: Origin) -> Result<Package> {
+    let doc = JsonDoc::read(manifest, display)?;
+    let root = manifest.parent().expect("a manifest has a folder").to_owned();
+    let top = JPath::default();
+    let map = object(&doc, &doc.value, &top)?;
+    let name = match map.get("name") {
+        Some(v) => string(&doc, v, &top.key("name"))?.to_string(),
+        None => root.file_name().unwrap_or("project").to_string(),
+    };
+    let version = match map.get("version") {
+        Some(v) => Some(string(&doc, v, &top.key("version"))?.to_string()),
+        None => None,
+    };
+    let mut pkg = Package {
+        name,
+        version,
+        root: root.clone(),
+        manifest: manifest.to_owned(),
+        front_end: FrontEnd::Perry,
+        origin,
+        native: None,
+        library: None,
+        dependencies: vec![],
+    };
+    if let Some(nl) = map.get("perry").and_then(|p| p.get("nativeLibrary")) {
+        let path = top.key("perry").key("nativeLibrary");
+        let (library, native) = parse_native_library(ctx, host, &doc, nl, &path, &pkg)?;
+        pkg.library = library;
+        pkg.native = native;
+    }
+    Ok(pkg)
+}
+
+pub fn has_native_library(manifest: &Utf8Path) -> bool {
+    std::fs::read(manifest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .is_some_and(|v| v.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
+}
+
+/// Parses a `nativeLibrary` block (also found in vex.json) for the package `pkg`.
+pub fn parse_native_library(
+    ctx: &mut LoadCtx,
+    host: &Host,
+    doc: &JsonDoc,
+    v: &Value,
+    path: &JPath,
+    pkg: &Package,
+) -> Result<(Option<NativeLibrary>, Option<crate::model::NativeBlock>)> {
+    let map = object(doc, v, path)?;
+    let abi_version = check_abi(ctx, host, doc, map.get("abiVersion"), &path.key("abiVersion"), &pkg.name)?;
+    let functions = match map.get("functions") {
+        Some(f) => parse_functions(doc, f, &path.key("functions"))?,
+        None => vec![],
+    };
+    let native = match map.get("native") {
+        Some(n) => Some(parse_native(ctx, doc, n, &path.key("native"), &pkg.root)?),
+        None => None,
+    };
+    let tpath = path.key("targets");
+    let (entry, epath) = match map.get("targets") {
+        Some(t) => select_target(doc, t, &tpath, host.target, &pkg.name)?,
+        None => (None, tpath.clone()),
+    };
+    let empty = serde_json::Map::new();
+    let entry = match entry {
+        Some(e) => object(doc, e, &epath)?,
+        None => &empty,
+    };
+    let get_str = |k: &str| -> Result<Option<String>> {
+        entry.get(k).map(|v| string(doc, v, &epath.key(k)).map(str::to_string)).transpose()
+    };
+    let get_list = |k: &str| -> Result<Vec<String>> {
+        let list = entry.get(k).map(|v| string_list(doc, v, &epath.key(k))).transpose()?.unwrap_or_default();
+        for (i, s) in list.iter().enumerate() {
+            check_printable(doc, s, &epath.key(k).index(i))?;
+        }
+        Ok(list)
+    };
+    let crate_dir = get_str("crate")?;
+    let mut lib = get_str("lib")?;
+    let prebuilt = get_str("prebuilt")?;
+    let features = get_list("cargo_features")?;
+    let link = Fragment {
+        libraries: get_list("libs")?,
+        search_paths: get_list("libDirs")?.iter().map(|d| crate::layout::normalize(&pkg.root.join(d))).collect(),
+        pkg_config: get_list("pkgConfig")?,
+        frameworks: get_list("frameworks")?,
+        ..Fragment::default()
+    };
+    let cargo_beside = pkg.root.join("Cargo.toml").is_file();
+    let crate_dir = match (crate_dir, &prebuilt) {
+        (Some(c), _) => {
+            check_printable(doc, &c, &epath.key("crate"))?;
+            Some(crate::layout::normalize(&pkg.root.join(c)))
+        }
+        (None, None) if cargo_beside => {
+            ctx.diags.push(
+                doc.warning(&epath, format!("package `{}` names no `crate` or `prebuilt`; building the Cargo.toml beside its package.json", pkg.name))
+                    .with_help("add `\"crate\": \".\"` and `\"lib\": \"…\"` to the target entry to say so"),
+            );
+            Some(pkg.root.clone())
+        }
+        _ => None,
+    };
+    let archive = match (&crate_dir, prebuilt) {
+        (_, Some(pre)) => {
+            let found = resolve_prebuilt(&pkg.root, &pre);
+            match (found, &crate_dir) {
+                (Some(path), _) => {
+                    let lib = lib.clone().unwrap_or_else(|| lib_from_archive(&path));
+                    Some(ArchiveSource::Prebuilt { path, lib })
+                }
+                (None, Some(dir)) => {
+                    ctx.diags.push(Diagnostic::note(format!("prebuilt library of `{}` not found at {pre}; building it from its crate", pkg.name)));
+                    let l = infer_lib(ctx, doc, &epath, dir, lib.take(), &pkg.name)?;
+                    Some(ArchiveSource::Cargo { manifest_dir: dir.clone(), lib: l, features })
+                }
+                (None, None) => {
+                    return Err(doc
+                        .error(&epath.key("prebuilt"), format!("prebuilt library declared by `{}` not found at {pre}", pkg.name))
+                        .with_help("build it (the package's release workflow), or add `crate` so ninjabind can build it")
+                        .into_err())
+                }
+            }
+        }
+        (Some(dir), None) => {
+            let l = infer_lib(ctx, doc, &epath, dir, lib.take(), &pkg.name)?;
+            Some(ArchiveSource::Cargo { manifest_dir: dir.clone(), lib: l, features })
+        }
+        (None, None) if native.is_some() => None,
+        (None, None) => {
+            return Err(doc
+                .error(path, format!("package `{}` declares a native library with nothing to link", pkg.name))
+                .with_note("no `crate`, no `prebuilt`, no Cargo.toml beside package.json and no `native` C sources")
+                .with_help("add `\"crate\": \".\", \"lib\": \"<name>\"` to the target entry, or a `prebuilt` archive")
+                .into_err())
+        }
+    };
+    Ok((Some(NativeLibrary { abi_version, functions, archive, link }), native))
+}
+
+fn check_abi(ctx: &mut LoadCtx, host: &Host, doc: &JsonDoc, v: Option<&Value>, path: &JPath, pkg: &str) -> Result<Option<String>> {
+    let Some(v) = v else {
+        let msg = format!("package `{pkg}` declares no `abiVersion`");
+        if *host.ffi_version >= semver::Version::new(0, 6, 0) {
+            return Err(Diagnostic::error(format!("{msg}, which perry-ffi {} requires", host.ffi_version))
+                .with_span(doc.span(&path_parent(path)))
+                .with_help(format!("add `\"abiVersion\": \"{}.{}\"` after checking the binding builds against it", host.ffi_version.major, host.ffi_version.minor))
+                .into_err());
+        }
+        ctx.diags.push(
+            Diagnostic::warning(format!("{msg}; accepted under perry-ffi 0.5.x, an error from 0.6.0"))
+                .with_span(doc.span(&path_parent(path))),
+        );
+        return Ok(None);
+    };
+    let s = string(doc, v, path)?;
+    let req = semver::VersionReq::parse(s.trim()).map_err(|e| {
+        doc.error(path, format!("`abiVersion` of `{pkg}` is not a semver range: `{s}` ({e})")).into_err()
+    })?;
+    if !req.matches(host.ffi_version) {
+        return Err(doc
+            .error(path, format!("package `{pkg}` requires perry-ffi {s}, but the host compiler provides {}", host.ffi_version))
+            .with_help(format!("upgrade `{pkg}` to a release built for perry-ffi {}.{}, or use a compiler whose perry-ffi matches {s} (--ffi-version)", host.ffi_version.major, host.ffi_version.minor))
+            .into_err());
+    }
+    Ok(Some(s.to_string()))
+}
+
+fn path_parent(p: &JPath) -> JPath {
+    let mut q = p.clone();
+    q.0.pop();
+    q
+}
+
+const PARAM_AND_RETURN: &[&str] = &[
+    "jsvalue", "string", "bool", "i32", "i64", "i64_str", "u32", "u64", "usize", "f32", "f64", "ptr", "buffer_len", "handle", "promise",
+];
+const PARAM_ONLY: &[&str] = &["buffer+len", "pod", "json"];
+
+/// Checks one type descriptor; `Err` is the reason.
+pub fn check_descriptor(d: &str, is_return: bool) -> Result<(), String> {
+    let canonical = match d {
+        "number" => "f64",
+        "js_value" => "jsvalue",
+        "boolean" => "bool",
+        other => other,
+    };
+    if canonical == "void" {
+        return if is_return { Ok(()) } else { Err("`void` is only allowed as a return type".into()) };
+    }
+    if PARAM_ONLY.contains(&canonical) {
+        return if is_return { Err(format!("`{canonical}` is only allowed as a parameter")) } else { Ok(()) };
+    }
+    if PARAM_AND_RETURN.contains(&canonical) {
+        return Ok(());
+    }
+    for generic in ["handle<", "promise<"] {
+        if let Some(inner) = canonical.strip_prefix(generic).and_then(|r| r.strip_suffix('>')) {
+            if !inner.trim().is_empty() {
+                return Ok(());
+            }
+        }
+    }
+    Err(format!("unknown type descriptor `{d}`"))
+}
+
+fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>> {
+    let items = v.as_array().ok_or_else(|| doc.error(path, format!("`{path}` must be an array, found {}", type_name(v))).into_err())?;
+    let mut names = Vec::new();
+    for (i, f) in items.iter().enumerate() {
+        let p = path.index(i);
+        let map = object(doc, f, &p)?;
+        let name = string(doc, map.get("name").unwrap_or(&Value::Null), &p.key("name"))?;
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(doc.error(&p.key("name"), format!("`{p}.name` is not a C identifier: `{name}`")).into_err());
+        }
+        let check = |d: &Value, dp: JPath, is_return: bool| -> Result<()> {
+            match d {
+                Value::String(s) => check_descriptor(s, is_return).map_err(|why| doc.error(&dp, format!("`{dp}`: {why}")).into_err()),
+                Value::Object(o) if o.get("kind").is_some_and(Value::is_string) => Ok(()),
+                other => Err(doc
+                    .error(&dp, format!("`{dp}` must be a type descriptor string or an object with a `kind`, found {}", type_name(other)))
+                    .into_err()),
+            }
+        };
+        if let Some(params) = map.get("params") {
+            let pp = p.key("params");
+            let list = params.as_array().ok_or_else(|| doc.error(&pp, format!("`{pp}` must be an array")).into_err())?;
+            for (j, d) in list.iter().enumerate() {
+                check(d, pp.index(j), false)?;
+            }
+        }
+        if let Some(r) = map.get("returns") {
+            check(r, p.key("returns"), true)?;
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// `<os>-<arch>` and `<os>` for a target triple, in Perry's naming.
+pub fn target_keys(triple: &str) -> (String, String) {
+    let arch = match triple.split('-').next().unwrap_or("") {
+        "x86_64" => "x64",
+        "aarch64" | "arm64" => "arm64",
+        "i686" | "i586" | "i386" => "ia32",
+        a if a.starts_with("armv7") || a == "arm" => "arm",
+        a if a.starts_with("riscv64") => "riscv64",
+        a => a,
+    };
+    let os = if triple.contains("android") {
+        "android"
+    } else if triple.contains("linux") {
+        "linux"
+    } else if triple.contains("darwin") {
+        "macos"
+    } else if triple.contains("ios") {
+        "ios"
+    } else if triple.contains("windows") {
+        "windows"
+    } else if triple.contains("freebsd") {
+        "freebsd"
+    } else {
+        "unknown"
+    };
+    (format!("{os}-{arch}"), os.to_string())
+}
+
+fn select_target<'v>(doc: &JsonDoc, v: &'v Value, path: &JPath, triple: &str, pkg: &str) -> Result<(Option<&'v Value>, JPath)> {
+    let map = object(doc, v, path)?;
+    let (os_arch, os) = target_keys(triple);
+    let Some((key, entry)) = [&os_arch, &os].into_iter().find_map(|k| map.get(k.as_str()).map(|e| (k.clone(), e))) else {
+        let have: Vec<&str> = map.keys().map(String::as_str).collect();
+        return Err(doc
+            .error(path, format!("package `{pkg}` has no target entry for {triple} (`{os_arch}` or `{os}`)"))
+            .with_note(format!("it declares: {}", have.join(", ")))
+            .into_err());
+    };
+    let epath = path.key(&key);
+    if let Some(a) = entry.get("available") {
+        if !boolean(doc, a, &epath.key("available"))? {
+            let reason = entry.get("unavailableReason").and_then(Value::as_str).unwrap_or("no reason given");
+            return Err(doc
+                .error(&epath.key("available"), format!("package `{pkg}` is not available for `{key}`: {reason}"))
+                .into_err());
+        }
+    }
+    Ok((Some(entry), epath))
+}
+
+fn infer_lib(ctx: &mut LoadCtx, doc: &JsonDoc, epath: &JPath, crate_dir: &Utf8Path, lib: Option<String>, pkg: &str) -> Result<String> {
+    if let Some(l) = lib {
+        return Ok(l);
+    }
+    let cargo = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&cargo).map_err(|e| {
+        doc.error(epath, format!("crate of `{pkg}` not found: cannot read {cargo}: {e}")).into_err()
+    })?;
+    let toml: toml::Value = toml::from_str(&text).map_err(|e| Diagnostic::error(format!("{cargo}: {}", e.message())).into_err())?;
+    let name = toml
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+        .or_else(|| toml.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(|n| n.replace('-', "_")))
+        .ok_or_else(|| Diagnostic::error(format!("{cargo} names no package")).into_err())?;
+    ctx.diags.push(
+        doc.warning(epath, format!("package `{pkg}` names no `lib`; using `{name}` from its Cargo.toml"))
+            .with_help(format!("add `\"lib\": \"{name}\"` to the target entry")),
+    );
+    Ok(name)
+}
+
+fn lib_from_archive(path: &Utf8Path) -> String {
+    let stem = path.file_stem().unwrap_or("");
+    stem.strip_prefix("lib").unwrap_or(stem).to_string()
+}
+
+/// A prebuilt path: relative to the package, absolute, or `@scope/pkg/sub/file.a` through node_modules.
+fn resolve_prebuilt(root: &Utf8Path, pre: &str) -> Option<Utf8PathBuf> {
+    let candidates: Vec<Utf8PathBuf> = if pre.starts_with('@') {
+        root.ancestors().map(|d| d.join("node_modules").join(pre)).collect()
+    } else {
+        vec![crate::layout::normalize(&root.join(pre))]
+    };
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors() {
+        for ok in ["i64", "string", "number", "js_value", "boolean", "promise", "handle<Conn>", "promise<string>", "buffer_len"] {
+            assert_eq!(check_descriptor(ok, false), Ok(()), "{ok}");
+        }
+        assert!(check_descriptor("void", true).is_ok());
+        assert!(check_descriptor("void", false).unwrap_err().contains("only allowed as a return"));
+        assert!(check_descriptor("buffer+len", true).unwrap_err().contains("only allowed as a parameter"));
+        assert!(check_descriptor("json", false).is_ok());
+        assert!(check_descriptor("pod", true).is_err());
+        assert!(check_descriptor("int", false).unwrap_err().contains("unknown type descriptor `int`"));
+        assert!(check_descriptor("handle<>", false).is_err());
+    }
+
+    #[test]
+    fn target_keys_from_triples() {
+        assert_eq!(target_keys("x86_64-unknown-linux-gnu"), ("linux-x64".into(), "linux".into()));
+        assert_eq!(target_keys("aarch64-apple-darwin"), ("macos-arm64".into(), "macos".into()));
+        assert_eq!(target_keys("aarch64-linux-android"), ("android-arm64".into(), "android".into()));
+        assert_eq!(target_keys("x86_64-unknown-linux-musl"), ("linux-x64".into(), "linux".into()));
+    }
+}

@@ -1,0 +1,335 @@
+//! The import scanner (SPEC §3.1): a small lexer over JS/TS/Vex that skips comments, strings, templates and regexes.
+
+use crate::model::Import;
+use camino::{Utf8Path, Utf8PathBuf};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Punct(char),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    offset: usize,
+}
+
+/// Imports found in `text` (a file at `file`), in source order.
+pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
+    let toks = lex(text);
+    let mut out = Vec::new();
+    let ident = |i: usize, s: &str| matches!(toks.get(i), Some(Token { tok: Tok::Ident(x), .. }) if x == s);
+    let punct = |i: usize, c: char| matches!(toks.get(i), Some(Token { tok: Tok::Punct(x), .. }) if *x == c);
+    let string = |i: usize| match toks.get(i) {
+        Some(Token { tok: Tok::Str(s), offset }) => Some((s.clone(), *offset)),
+        _ => None,
+    };
+    let mut push = |spec: (String, usize), type_only: bool| {
+        let (line, column) = line_col(text, spec.1);
+        out.push(Import { file: file.to_owned(), line, column, specifier: spec.0, type_only });
+    };
+    let after_dot = |i: usize| i > 0 && punct(i - 1, '.');
+    let mut i = 0;
+    while i < toks.len() {
+        if after_dot(i) {
+            i += 1;
+            continue;
+        }
+        if ident(i, "require") && punct(i + 1, '(') {
+            if let Some(s) = string(i + 2) {
+                push(s, false);
+            }
+        } else if ident(i, "import") {
+            if punct(i + 1, '(') {
+                if let Some(s) = string(i + 2) {
+                    push(s, false);
+                }
+            } else if let Some(s) = string(i + 1) {
+                push(s, false);
+            } else if !punct(i + 1, '.') {
+                let type_only = ident(i + 1, "type") && !(ident(i + 2, "from") && string(i + 3).is_some())
+                    && !punct(i + 2, '=');
+                if let Some(s) = find_from(&toks, i + 1) {
+                    push(s, type_only);
+                }
+            }
+        } else if ident(i, "export") {
+            let mut j = i + 1;
+            let type_only = ident(j, "type");
+            if type_only {
+                j += 1;
+            }
+            if punct(j, '*') || punct(j, '{') {
+                if let Some(s) = find_from(&toks, j) {
+                    push(s, type_only);
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// For `import … from "x"` / `export … from "x"`: the string after `from`, stopping at a statement end.
+fn find_from(toks: &[Token], start: usize) -> Option<(String, usize)> {
+    let mut depth = 0i32;
+    for i in start..toks.len().min(start + 4096) {
+        match &toks[i].tok {
+            Tok::Punct('{') => depth += 1,
+            Tok::Punct('}') => depth -= 1,
+            Tok::Punct(';') | Tok::Punct('(') | Tok::Punct('=') if depth == 0 => return None,
+            Tok::Ident(f) if f == "from" && depth == 0 => {
+                if let Some(Token { tok: Tok::Str(s), offset }) = toks.get(i + 1) {
+                    return Some((s.clone(), *offset));
+                }
+            }
+            Tok::Ident(k) if depth == 0 && i > start && matches!(k.as_str(), "import" | "export" | "const" | "let" | "var" | "function" | "class") => {
+                return None
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, text[start..offset].chars().count() + 1)
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_' || c == '$'
+}
+
+/// Tokens with comments, template text and regex bodies dropped; strings kept (for specifiers).
+fn lex(text: &str) -> Vec<Token> {
+    let b: Vec<(usize, char)> = text.char_indices().collect();
+    let mut toks: Vec<Token> = Vec::new();
+    // brace depth at which each open template's `${` started
+    let mut templates: Vec<i32> = Vec::new();
+    let mut depth = 0i32;
+    let mut i = 0;
+    let at = |i: usize| b.get(i).map(|x| x.1);
+    while i < b.len() {
+        let (off, c) = b[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '/' if at(i + 1) == Some('/') => {
+                while i < b.len() && b[i].1 != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if at(i + 1) == Some('*') => {
+                i += 2;
+                while i < b.len() && !(b[i].1 == '*' && at(i + 1) == Some('/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            '/' if regex_allowed(toks.last()) => {
+                i += 1;
+                let mut class = false;
+                while i < b.len() && b[i].1 != '\n' {
+                    match b[i].1 {
+                        '\\' => i += 1,
+                        '[' => class = true,
+                        ']' => class = false,
+                        '/' if !class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                while i < b.len() && (b[i].1.is_alphanumeric()) {
+                    i += 1;
+                }
+                toks.push(Token { tok: Tok::Ident("<regex>".into()), offset: off });
+            }
+            '"' | '\'' => {
+                let mut s = String::new();
+                i += 1;
+                while i < b.len() && b[i].1 != c && b[i].1 != '\n' {
+                    if b[i].1 == '\\' {
+                        i += 1;
+                        if let Some(e) = at(i) {
+                            s.push(e);
+                        }
+                    } else {
+                        s.push(b[i].1);
+                    }
+                    i += 1;
+                }
+                i += 1;
+                toks.push(Token { tok: Tok::Str(s), offset: off });
+            }
+            '`' => {
+                i = skip_template(&b, i + 1, &mut templates, depth);
+                toks.push(Token { tok: Tok::Ident("<template>".into()), offset: off });
+            }
+            '}' if templates.last() == Some(&depth) => {
+                templates.pop();
+                i = skip_template(&b, i + 1, &mut templates, depth);
+            }
+            c if is_ident_start(c) => {
+                let start = i;
+                while i < b.len() && (is_ident_start(b[i].1) || b[i].1.is_ascii_digit()) {
+                    i += 1;
+                }
+                let word: String = b[start..i].iter().map(|x| x.1).collect();
+                toks.push(Token { tok: Tok::Ident(word), offset: off });
+            }
+            c if c.is_ascii_digit() => {
+                while i < b.len() && (b[i].1.is_alphanumeric() || b[i].1 == '.' || b[i].1 == '_') {
+                    i += 1;
+                }
+                toks.push(Token { tok: Tok::Ident("<number>".into()), offset: off });
+            }
+            c => {
+                if c == '{' {
+                    depth += 1;
+                } else if c == '}' {
+                    depth -= 1;
+                }
+                toks.push(Token { tok: Tok::Punct(c), offset: off });
+                i += 1;
+            }
+        }
+    }
+    toks
+}
+
+/// Skips template text from `i` to the closing backtick, or into a `${` (recording the depth to come back at).
+fn skip_template(b: &[(usize, char)], mut i: usize, templates: &mut Vec<i32>, depth: i32) -> usize {
+    while i < b.len() {
+        match b[i].1 {
+            '\\' => i += 2,
+            '`' => return i + 1,
+            '$' if b.get(i + 1).map(|x| x.1) == Some('{') => {
+                templates.push(depth);
+                return i + 2;
+            }
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// A `/` starts a regex after an operator, an opening bracket, a keyword, or at the start.
+fn regex_allowed(prev: Option<&Token>) -> bool {
+    match prev.map(|t| &t.tok) {
+        None => true,
+        Some(Tok::Punct(c)) => !matches!(c, ')' | ']' | '}'),
+        Some(Tok::Ident(w)) => matches!(
+            w.as_str(),
+            "return" | "typeof" | "instanceof" | "in" | "of" | "new" | "delete" | "void" | "throw" | "case" | "do" | "else" | "yield" | "await"
+        ),
+        Some(Tok::Str(_)) => false,
+    }
+}
+
+/// Source files to scan under `root`: skips node_modules, vex_modules, dot-folders and `skip` (the build folder).
+pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> (Vec<Utf8PathBuf>, Vec<Utf8PathBuf>) {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    walk(root, exts, skip, &mut files, &mut dirs);
+    files.sort();
+    dirs.sort();
+    (files, dirs)
+}
+
+fn walk(dir: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf], files: &mut Vec<Utf8PathBuf>, dirs: &mut Vec<Utf8PathBuf>) {
+    let Ok(rd) = dir.read_dir_utf8() else { return };
+    dirs.push(dir.to_owned());
+    let mut entries: Vec<_> = rd.flatten().collect();
+    entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
+    for e in entries {
+        let name = e.file_name();
+        let path = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            if name.starts_with('.') || name == "node_modules" || name == "vex_modules" || name == "target" || skip.iter().any(|s| s == path) {
+                continue;
+            }
+            walk(path, exts, skip, files, dirs);
+        } else if ft.is_file() {
+            let is_decl = [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d));
+            if !is_decl && exts.iter().any(|x| name.ends_with(x)) {
+                files.push(path.to_owned());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(src: &str) -> Vec<(String, usize, usize, bool)> {
+        scan("m.ts".into(), src).into_iter().map(|i| (i.specifier, i.line, i.column, i.type_only)).collect()
+    }
+
+    fn names(src: &str) -> Vec<String> {
+        specs(src).into_iter().map(|s| s.0).collect()
+    }
+
+    #[test]
+    fn every_import_form() {
+        let src = r#"import a from "a";
+import { b, c as d } from 'b';
+import * as e from "e";
+import "side";
+export * from "re1";
+export { x } from "re2";
+const m = await import("dyn");
+const r = require("req");
+import f = require("eq");
+import g, { h } from "@scope/pkg/sub";
+"#;
+        assert_eq!(names(src), ["a", "b", "e", "side", "re1", "re2", "dyn", "req", "eq", "@scope/pkg/sub"]);
+    }
+
+    #[test]
+    fn records_line_and_column_of_the_specifier() {
+        assert_eq!(specs("\n  import x from \"mysql2\";"), [("mysql2".to_string(), 2, 17, false)]);
+    }
+
+    #[test]
+    fn comments_strings_and_templates_hide_imports() {
+        let src = r#"// import a from "no1";
+/* import b from "no2"; */
+const s = "import c from 'no3'";
+const t = `import d from "no4" ${ require("yes1") } and ${ `nested ${ import("yes2") }` } import("no5")`;
+const re = /import("no6")/g;
+const div = a / b; import e from "yes3";
+"#;
+        assert_eq!(names(src), ["yes1", "yes2", "yes3"]);
+    }
+
+    #[test]
+    fn type_only_imports_are_marked() {
+        let src = r#"import type { T } from "t1";
+import type U from "t2";
+export type { V } from "t3";
+import type from "notype";
+import { type W, X } from "mixed";
+"#;
+        let got: Vec<(String, bool)> = specs(src).into_iter().map(|s| (s.0, s.3)).collect();
+        let want = [("t1", true), ("t2", true), ("t3", true), ("notype", false), ("mixed", false)];
+        assert_eq!(got, want.map(|(a, b)| (a.to_string(), b)));
+    }
+
+    #[test]
+    fn member_calls_and_import_meta_are_not_imports() {
+        assert!(names("obj.require('x'); x.import('y'); const u = import.meta.url;").is_empty());
+        assert!(names("export const from = 1; export default function f() {}").is_empty());
+    }
+
+    #[test]
+    fn multiline_imports() {
+        assert_eq!(specs("import {\n  a,\n  b,\n} from\n  \"multi\";"), [("multi".to_string(), 5, 3, false)]);
+    }
+}
