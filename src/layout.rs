@@ -19,24 +19,16 @@ impl Layout {
     /// `project` and `build_dir` as given on the command line, relative to the current folder.
     pub fn new(project: &Utf8Path, build_dir: Option<&Utf8Path>) -> Result<Layout> {
         let cwd = current_dir()?;
-        let project = canonical(&cwd.join(project))
-            .with_context(|| format!("project folder {project} not found"))?;
+        let project = canonical(&cwd.join(project)).with_context(|| format!("project folder {project} not found"))?;
         let (ninja_dir, out) = match build_dir {
             Some(b) => {
-                let b = cwd.join(b);
-                std::fs::create_dir_all(&b)
-                    .with_context(|| format!("cannot create build folder {b}"))?;
-                let b = canonical(&b)?;
+                let b = normalize(&cwd.join(b));
+                let b = canonical(&b).unwrap_or(b);
                 (b.clone(), b)
             }
             None => (project.clone(), project.join("build")),
         };
-        Ok(Layout {
-            project,
-            ninja_dir,
-            out,
-            cwd,
-        })
+        Ok(Layout { project, ninja_dir, out, cwd })
     }
 
     /// `p` relative to the ninja file's folder: how every path in build.ninja is written.
@@ -133,20 +125,14 @@ mod tests {
     #[test]
     fn relative_paths() {
         assert_eq!(relative("/a/b".into(), "/a/b/c/d.c".into()), "c/d.c");
-        assert_eq!(
-            relative("/a/b/out".into(), "/a/b/src/x.c".into()),
-            "../src/x.c"
-        );
+        assert_eq!(relative("/a/b/out".into(), "/a/b/src/x.c".into()), "../src/x.c");
         assert_eq!(relative("/a/b".into(), "/a/b".into()), ".");
         assert_eq!(relative("/a/b".into(), "/x/../a/y".into()), "../y");
     }
 
     #[test]
     fn normalizes_lexically() {
-        assert_eq!(
-            normalize("/p/std/db/../../../vex-runtime/c".into()),
-            "/vex-runtime/c"
-        );
+        assert_eq!(normalize("/p/std/db/../../../vex-runtime/c".into()), "/vex-runtime/c");
         assert_eq!(normalize("a/./b/../c".into()), "a/c");
         assert_eq!(normalize("../x".into()), "../x");
     }

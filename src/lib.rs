@@ -1,5 +1,6 @@
 //! ninjabind: load → resolve → select → plan → emit, turning a project's native bindings into a Ninja graph.
 
+pub mod edges;
 pub mod emit;
 pub mod layout;
 pub mod load;
@@ -18,6 +19,7 @@ use report::diagnostic::Diagnostics;
 /// Everything one run of the stages produced, before anything is written.
 pub struct Generated {
     pub settings: Settings,
+    pub resolved: resolve::Resolved,
     pub selected: select::Selected,
     pub plan: plan::Plan,
     pub toolchain: toolchain::Toolchain,
@@ -26,20 +28,13 @@ pub struct Generated {
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
     let settings = args.resolve(&options::read_env())?;
-    let mut ctx = load::LoadCtx {
-        strict_manifests: settings.strict_manifests,
-        diags,
-    };
-    let resolved = resolve::resolve(&mut ctx, &settings.layout)?;
-    let selected = select::select(resolved.packages, &settings.selection, diags)?;
+    let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
+    let target = settings.target.clone().unwrap_or_else(toolchain::host_triple);
+    let resolved = resolve::resolve(&mut ctx, &settings, &target)?;
+    let selected = select::select(resolved.packages.clone(), &settings.selection, diags)?;
     let toolchain = toolchain::Toolchain::detect(&settings)?;
-    let plan = plan::plan(&settings, &toolchain, &selected, &resolved.manifests)?;
-    Ok(Generated {
-        settings,
-        selected,
-        plan,
-        toolchain,
-    })
+    let plan = plan::plan(&settings, &toolchain, &selected, &resolved)?;
+    Ok(Generated { settings, resolved, selected, plan, toolchain })
 }
 
 /// `ninjabind gen`: plans, then writes the files that changed.

@@ -1,6 +1,7 @@
 //! The `ninjabind` command line: parses arguments, calls the library, prints diagnostics, sets the exit code.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use ninjabind::edges;
 use ninjabind::options::GenArgs;
 use ninjabind::report::diagnostic::{Diagnostic, Diagnostics};
 use std::process::ExitCode;
@@ -9,30 +10,98 @@ use std::process::ExitCode;
 #[command(
     name = "ninjabind",
     version,
-    about = "Turns a project's native bindings and feature blocks into a Ninja build"
+    about = "Turns a project's native bindings and feature blocks into a Ninja build",
+    after_long_help = "Build edges run `ninjabind edge cargo|symdiff|symcheck …`; see `ninjabind edge --help`."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write build.ninja (and compile_commands.json, ninjabind-graph.json) for the project.
     Gen(GenArgs),
+    /// Show what gen would do — imports and their layers, features, pkg-config, gated sources, edges — writing nothing.
+    Explain {
+        #[command(flatten)]
+        args: GenArgs,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// List the well-known bindings table (npm name → crate, lib).
+    List {
+        /// A table replacing the bundled one.
+        #[arg(long, value_name = "FILE")]
+        well_known: Option<camino::Utf8PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// The commands build edges run (the cargo wrapper, the symbol diff, symcheck).
+    ///
+    /// `ninjabind edge cargo` runs `cargo rustc` for one binding and copies its archive into the
+    /// build folder only when its bytes changed; `edge symdiff` checks a binding's declared
+    /// functions against `nm -gP`; `edge symcheck` fails when two bindings export one symbol.
+    #[command(hide = true, subcommand)]
+    Edge(EdgeCommand),
+}
+
+#[derive(Subcommand)]
+enum EdgeCommand {
+    Cargo(edges::cargo::CargoArgs),
+    Symdiff(edges::symdiff::SymdiffArgs),
+    Symcheck(edges::symdiff::SymcheckArgs),
+}
+
+fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
+    match command {
+        Command::Gen(args) => {
+            let g = ninjabind::gen(args, diags)?;
+            if g.plan.link_rsp.is_some() {
+                let rsp = g.settings.layout.out_path("link.rsp");
+                diags.push(Diagnostic::note(format!(
+                    "no program of its own to link: wrote {rsp}, the arguments a host compiler appends to its link (`cc … @{rsp}`)"
+                )));
+            }
+            Ok(0)
+        }
+        Command::Explain { args, format } => {
+            let g = ninjabind::build_plan(args, diags)?;
+            match format {
+                Format::Human => print!("{}", ninjabind::report::explain::human(&g)),
+                Format::Json => print!("{}", ninjabind::report::explain::graph_json(&g)),
+            }
+            Ok(0)
+        }
+        Command::List { well_known, format } => {
+            let table = ninjabind::load::well_known::Table::load(well_known.as_deref(), None)?;
+            print!("{}", ninjabind::report::list::render(&table, *format == Format::Json));
+            Ok(0)
+        }
+        Command::Edge(e) => match e {
+            EdgeCommand::Cargo(a) => edges::cargo::run(a),
+            EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
+            EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
+        },
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut diags = Diagnostics::default();
-    let result = match &cli.command {
-        Command::Gen(args) => ninjabind::gen(args, &mut diags).map(|_| ()),
-    };
+    let result = run(&cli.command, &mut diags);
     for d in &diags.items {
         eprintln!("{d}\n");
     }
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             match e.downcast_ref::<Diagnostic>() {
                 Some(d) => eprintln!("{d}"),

@@ -53,11 +53,7 @@ pub struct NativeBlock {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchiveSource {
     /// Built by a cargo edge from the crate at `manifest_dir`.
-    Cargo {
-        manifest_dir: Utf8PathBuf,
-        lib: String,
-        features: Vec<String>,
-    },
+    Cargo { manifest_dir: Utf8PathBuf, lib: String, features: Vec<String> },
     /// A prebuilt static archive that exists.
     Prebuilt { path: Utf8PathBuf, lib: String },
 }

@@ -48,12 +48,7 @@ pub enum Progress {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct GenArgs {
     /// The project folder.
-    #[arg(
-        short = 'C',
-        long = "directory",
-        value_name = "DIR",
-        default_value = "."
-    )]
+    #[arg(short = 'C', long = "directory", value_name = "DIR", default_value = ".")]
     pub dir: Utf8PathBuf,
     /// Write build.ninja and every output into OUT instead of the project (then run `ninja -C OUT`).
     #[arg(short = 'B', long = "build-dir", value_name = "OUT")]
@@ -195,22 +190,14 @@ impl GenArgs {
         let lto = match (self.lto, pf.lto.as_deref()) {
             (Some(l), _) => l,
             (None, Some(s)) => Lto::from_str(s, true).map_err(|_| {
-                Diagnostic::error(format!(
-                    "ninjabind.toml: `lto` must be off, thin or full, not `{s}`"
-                ))
-                .into_err()
+                Diagnostic::error(format!("ninjabind.toml: `lto` must be off, thin or full, not `{s}`")).into_err()
             })?,
             (None, None) if opt_level >= 2 => Lto::Thin,
             (None, None) => Lto::Off,
         };
         let toml_features = match &pf.features {
             Some(toml::Value::String(s)) => Some(s.clone()),
-            Some(toml::Value::Array(a)) => Some(
-                a.iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
+            Some(toml::Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
             _ => None,
         };
         let list = if let Some(f) = &self.features {
@@ -224,38 +211,24 @@ impl GenArgs {
         };
         let selection = Selection::parse(list, self.all_features);
 
-        let ffi = self
-            .ffi_version
-            .clone()
-            .or_else(|| env.get("PERRY_FFI_VERSION").cloned())
-            .or(pf.ffi_version.clone());
+        let ffi = self.ffi_version.clone().or_else(|| env.get("PERRY_FFI_VERSION").cloned()).or(pf.ffi_version.clone());
         let ffi_version = match ffi {
             Some(v) => semver::Version::parse(v.trim()).map_err(|e| {
-                Diagnostic::error(format!(
-                    "the host's perry-ffi version `{v}` is not a semver version: {e}"
-                ))
-                .into_err()
+                Diagnostic::error(format!("the host's perry-ffi version `{v}` is not a semver version: {e}")).into_err()
             })?,
             None => semver::Version::new(0, 5, 0),
         };
         let stdlib: Vec<Utf8PathBuf> = if !self.stdlib.is_empty() {
             self.stdlib.iter().map(|p| cli_path(p)).collect()
         } else if let Some(v) = env.get("VEX_STDLIB") {
-            v.split(':')
-                .filter(|s| !s.is_empty())
-                .map(|s| normalize(&cwd.join(s)))
-                .collect()
+            v.split(':').filter(|s| !s.is_empty()).map(|s| normalize(&cwd.join(s))).collect()
         } else {
             pf.stdlib.iter().flatten().map(|p| file_path(p)).collect()
         };
         let host_objects = if !self.host_object.is_empty() {
             self.host_object.iter().map(|p| cli_path(p)).collect()
         } else {
-            pf.host_object
-                .iter()
-                .flatten()
-                .map(|p| file_path(p))
-                .collect()
+            pf.host_object.iter().flatten().map(|p| file_path(p)).collect()
         };
 
         let replay = self.replay_words(&layout);
@@ -265,11 +238,7 @@ impl GenArgs {
             selection,
             target: self.target.clone().or(pf.target.clone()),
             ffi_version,
-            well_known: self
-                .well_known
-                .as_deref()
-                .map(cli_path)
-                .or_else(|| pf.well_known.as_deref().map(file_path)),
+            well_known: self.well_known.as_deref().map(cli_path).or_else(|| pf.well_known.as_deref().map(file_path)),
             bindings_root: self
                 .bindings_root
                 .as_deref()
@@ -283,11 +252,7 @@ impl GenArgs {
             rustc_wrapper: self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone()),
             cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs).unwrap_or(1).max(1),
             link_jobs: self.link_jobs.or(pf.link_jobs),
-            nm: self
-                .nm
-                .clone()
-                .or_else(|| env.get("NM").cloned())
-                .or(pf.nm.clone()),
+            nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),
             strict_manifests: self.strict_manifests,
             strict_symbols: self.strict_symbols,
             offline: self.offline,
@@ -310,18 +275,8 @@ impl GenArgs {
                 w.push(format!("--{flag}={v}"));
             }
         };
-        opt(
-            "opt-level",
-            self.opt_level
-                .map(|n| n.to_string())
-                .or(self.release.then(|| "3".to_string())),
-        );
-        opt(
-            "lto",
-            self.lto
-                .and_then(|l| l.to_possible_value())
-                .map(|v| v.get_name().to_string()),
-        );
+        opt("opt-level", self.opt_level.map(|n| n.to_string()).or(self.release.then(|| "3".to_string())));
+        opt("lto", self.lto.and_then(|l| l.to_possible_value()).map(|v| v.get_name().to_string()));
         opt("features", self.features.clone());
         opt("target", self.target.clone());
         opt("ffi-version", self.ffi_version.clone());
@@ -355,10 +310,7 @@ impl GenArgs {
 
 /// The current values of [`ENV_READ`].
 pub fn read_env() -> BTreeMap<String, String> {
-    ENV_READ
-        .iter()
-        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
-        .collect()
+    ENV_READ.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect()
 }
 
 fn read_project_file(layout: &Layout) -> Result<(ProjectFile, Option<Utf8PathBuf>)> {

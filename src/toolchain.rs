@@ -17,6 +17,8 @@ pub struct Toolchain {
     /// Flags for C objects and the link when LTO is on, and why.
     pub lto_flags: Vec<String>,
     pub lto_reason: String,
+    /// The nm for symbol checks: `--nm`/`NM`, else the compiler's own (`gcc-nm`/`llvm-nm`) under LTO.
+    pub nm: String,
 }
 
 /// The host triple this ninjabind was built for.
@@ -45,23 +47,15 @@ impl Toolchain {
                 .cargo_metadata(false)
                 .cargo_warnings(false)
                 .try_get_compiler()
-                .with_context(|| {
-                    format!(
-                        "cannot find a {} compiler for {target}",
-                        if cpp { "C++" } else { "C" }
-                    )
-                })?;
+                .with_context(|| format!("cannot find a {} compiler for {target}", if cpp { "C++" } else { "C" }))?;
             let mut argv = vec![t.path().to_string_lossy().into_owned()];
             argv.extend(t.args().iter().map(|a| a.to_string_lossy().into_owned()));
             Ok((argv, t.is_like_clang()))
         };
         let (cc, cc_is_clang) = tool(false)?;
         let (cxx, _) = tool(true)?;
-        let ldflags = s
-            .env
-            .get("LDFLAGS")
-            .map(|v| v.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default();
+        let ldflags =
+            s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
         let (lto_flags, lto_reason) = match s.lto {
             Lto::Off => (vec![], "off".to_string()),
             Lto::Full => (vec!["-flto".to_string()], "full: -flto".to_string()),
@@ -71,16 +65,13 @@ impl Toolchain {
                 "thin requested; gcc has no ThinLTO (it rejects -flto=thin), so gcc's parallel -flto=auto".to_string(),
             ),
         };
-        Ok(Toolchain {
-            target,
-            host,
-            cc,
-            cxx,
-            cc_is_clang,
-            ldflags,
-            lto_flags,
-            lto_reason,
-        })
+        let nm = match (&s.nm, s.lto) {
+            (Some(nm), _) => nm.clone(),
+            (None, Lto::Off) => "nm".to_string(),
+            (None, _) if cc_is_clang => "llvm-nm".to_string(),
+            (None, _) => "gcc-nm".to_string(),
+        };
+        Ok(Toolchain { target, host, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm })
     }
 
     pub fn is_gnu_ld(&self) -> bool {

@@ -9,20 +9,12 @@ fn builds_runs_and_is_then_quiet() {
     ok(ninjabind(&p, &["gen"]));
     let out = ok(ninja(&p, &[]));
     assert_eq!(ran(&out).len(), 3, "{out}");
-    assert_eq!(
-        run_program(&p.join("build/bin/hello-c")),
-        "hello from sqlite: squares = 1,4,9\n"
-    );
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
     assert!(ok(ninja(&p, &[])).contains("no work to do"));
     // ninja -n accepts it, and an independent parser reads every statement
     ok(ninja(&p, &["-n"]));
     let builds = parse_ninja(&p.join("build.ninja"));
-    assert!(
-        builds
-            .iter()
-            .any(|(r, o)| r == "link" && o == &["build/bin/hello-c"]),
-        "{builds:?}"
-    );
+    assert!(builds.iter().any(|(r, o)| r == "link" && o == &["build/bin/hello-c"]), "{builds:?}");
     assert_eq!(builds.iter().filter(|(r, _)| r == "cc").count(), 2);
 }
 
@@ -33,17 +25,12 @@ fn editing_the_manifest_regenerates_then_builds_then_is_quiet() {
     ok(ninja(&p, &[]));
     tick();
     let manifest = p.join("vex.json");
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("hello from sqlite", "edited");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace("hello from sqlite", "edited");
     std::fs::write(&manifest, text).unwrap();
     let out = ok(ninja(&p, &[]));
     assert!(out.contains("Regenerating build.ninja"), "{out}");
     assert!(ran(&out).iter().any(|r| r.starts_with("LINK")), "{out}");
-    assert_eq!(
-        run_program(&p.join("build/bin/hello-c")),
-        "edited: squares = 1,4,9\n"
-    );
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "edited: squares = 1,4,9\n");
     assert!(ok(ninja(&p, &[])).contains("no work to do"));
     // touching without changing regenerates at most once, never in a loop
     tick();
@@ -68,36 +55,20 @@ fn editing_one_source_recompiles_it_and_relinks_only() {
     let text = std::fs::read_to_string(&src).unwrap() + "\n/* edited */\n";
     std::fs::write(&src, text).unwrap();
     let out = ok(ninja(&p, &[]));
-    assert_eq!(
-        ran(&out),
-        [
-            "CC build/obj/hello-c/src/query.c.o",
-            "LINK build/bin/hello-c"
-        ],
-        "{out}"
-    );
+    assert_eq!(ran(&out), ["CC build/obj/hello-c/src/query.c.o", "LINK build/bin/hello-c"], "{out}");
     // a header change recompiles both sources that include it
     tick();
     let h = p.join("include/query.h");
     let text = std::fs::read_to_string(&h).unwrap() + "\n";
     std::fs::write(&h, text).unwrap();
     let out = ok(ninja(&p, &[]));
-    assert_eq!(
-        ran(&out).iter().filter(|r| r.starts_with("CC")).count(),
-        2,
-        "{out}"
-    );
+    assert_eq!(ran(&out).iter().filter(|r| r.starts_with("CC")).count(), 2, "{out}");
 }
 
 #[test]
 fn environment_is_recorded_and_replayed_by_regeneration() {
     let (_t, p) = example("hello-c");
-    let o = clean_command(EXE)
-        .current_dir(&p)
-        .args(["gen"])
-        .env("CFLAGS", "-DFROM_CFLAGS=1")
-        .output()
-        .unwrap();
+    let o = clean_command(EXE).current_dir(&p).args(["gen"]).env("CFLAGS", "-DFROM_CFLAGS=1").output().unwrap();
     ok(o);
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("# env: CFLAGS=-DFROM_CFLAGS=1"), "{nf}");
@@ -105,13 +76,8 @@ fn environment_is_recorded_and_replayed_by_regeneration() {
     // regeneration from a shell without CFLAGS still uses the recorded one
     tick();
     let m = p.join("vex.json");
-    std::fs::write(
-        &m,
-        std::fs::read_to_string(&m)
-            .unwrap()
-            .replace("\"search_paths\": []", "\"search_paths\": [ ]"),
-    )
-    .unwrap();
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("\"search_paths\": []", "\"search_paths\": [ ]"))
+        .unwrap();
     let out = ok(ninja(&p, &[]));
     assert!(out.contains("Regenerating"), "{out}");
     let nf2 = std::fs::read_to_string(p.join("build.ninja")).unwrap();
@@ -126,32 +92,17 @@ fn out_of_tree_build_dir() {
     assert!(!p.join("build.ninja").exists());
     assert!(out_dir.join("build.ninja").is_file());
     let nf = std::fs::read_to_string(out_dir.join("build.ninja")).unwrap();
-    assert!(
-        nf.contains("build obj/hello-c/src/main.c.o: cc ../hello-c/src/main.c"),
-        "{nf}"
-    );
+    assert!(nf.contains("build obj/hello-c/src/main.c.o: cc ../hello-c/src/main.c"), "{nf}");
     ok(ninja(&out_dir, &[]));
     assert!(out_dir.join("compile_commands.json").is_file());
-    assert_eq!(
-        run_program(&out_dir.join("bin/hello-c")),
-        "hello from sqlite: squares = 1,4,9\n"
-    );
+    assert_eq!(run_program(&out_dir.join("bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
     assert!(ok(ninja(&out_dir, &[])).contains("no work to do"));
     tick();
     let m = p.join("vex.json");
-    std::fs::write(
-        &m,
-        std::fs::read_to_string(&m)
-            .unwrap()
-            .replace("hello from sqlite", "oot"),
-    )
-    .unwrap();
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("hello from sqlite", "oot")).unwrap();
     let out = ok(ninja(&out_dir, &[]));
     assert!(out.contains("Regenerating"), "{out}");
-    assert_eq!(
-        run_program(&out_dir.join("bin/hello-c")),
-        "oot: squares = 1,4,9\n"
-    );
+    assert_eq!(run_program(&out_dir.join("bin/hello-c")), "oot: squares = 1,4,9\n");
     assert!(ok(ninja(&out_dir, &[])).contains("no work to do"));
 }
 
@@ -185,16 +136,9 @@ fn malformed_manifest_is_an_error_with_position_and_keeps_build_ninja() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
     // a wrong type points at the value
-    std::fs::write(
-        p.join("vex.json"),
-        "{\n  \"native\": {\n    \"sources\": \"src/main.c\"\n  }\n}\n",
-    )
-    .unwrap();
+    std::fs::write(p.join("vex.json"), "{\n  \"native\": {\n    \"sources\": \"src/main.c\"\n  }\n}\n").unwrap();
     let err = fails(ninjabind(&p, &["gen"]));
-    assert!(
-        err.contains("`native.sources` must be an array of strings, found a string"),
-        "{err}"
-    );
+    assert!(err.contains("`native.sources` must be an array of strings, found a string"), "{err}");
     assert!(err.contains("--> vex.json:3:16"), "{err}");
     assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
 }
@@ -205,16 +149,12 @@ fn shell_syntax_in_a_manifest_never_runs() {
     let m = p.join("vex.json");
     let marker = p.join("pwned");
     let evil = format!("-DX=$(touch {0}) ; touch {0} `touch {0}`", marker.display());
-    let text = std::fs::read_to_string(&m).unwrap().replace(
-        "\"cflags\": [",
-        &format!("\"cflags\": [{}, ", serde_json::to_string(&evil).unwrap()),
-    );
+    let text = std::fs::read_to_string(&m)
+        .unwrap()
+        .replace("\"cflags\": [", &format!("\"cflags\": [{}, ", serde_json::to_string(&evil).unwrap()));
     std::fs::write(&m, text).unwrap();
     ok(ninjabind(&p, &["gen"]));
     ok(ninja(&p, &[]));
     assert!(!marker.exists(), "a manifest string ran a command");
-    assert_eq!(
-        run_program(&p.join("build/bin/hello-c")),
-        "hello from sqlite: squares = 1,4,9\n"
-    );
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
 }

@@ -24,9 +24,7 @@ pub fn ninja_value(s: &str) -> String {
 }
 
 fn is_plain(s: &str, extra: &[char]) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c) || extra.contains(&c))
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c) || extra.contains(&c))
 }
 
 /// One word for `/bin/sh -c`, which is how ninja runs commands: single-quoted unless plainly safe.
@@ -38,10 +36,7 @@ pub fn shell_word(s: &str) -> String {
 }
 
 pub fn shell_command(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| shell_word(a))
-        .collect::<Vec<_>>()
-        .join(" ")
+    argv.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")
 }
 
 /// One word in a gcc/clang `@file`: whitespace, quotes and backslash are escaped with a backslash.
@@ -60,10 +55,7 @@ pub fn rsp_word(s: &str) -> String {
 }
 
 pub fn rsp_words(args: &[String]) -> String {
-    args.iter()
-        .map(|a| rsp_word(a))
-        .collect::<Vec<_>>()
-        .join(" ")
+    args.iter().map(|a| rsp_word(a)).collect::<Vec<_>>().join(" ")
 }
 
 /// A path in a Makefile-style depfile that ninja reads: `\ `, `\#` and `$$`.

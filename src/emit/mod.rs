@@ -13,28 +13,18 @@ use std::collections::BTreeSet;
 
 fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str)> {
     match kind {
-        RuleKind::Cc => vec![
-            ("command", "$cmd"),
-            ("deps", "gcc"),
-            ("description", "CC $out"),
-        ],
-        RuleKind::Cxx => vec![
-            ("command", "$cmd"),
-            ("deps", "gcc"),
-            ("description", "CXX $out"),
-        ],
-        RuleKind::Link if link_pool => vec![
-            ("command", "$cmd"),
-            ("description", "LINK $out"),
-            ("pool", "link"),
-        ],
+        RuleKind::Cc => vec![("command", "$cmd"), ("deps", "gcc"), ("description", "CC $out")],
+        RuleKind::Cxx => vec![("command", "$cmd"), ("deps", "gcc"), ("description", "CXX $out")],
+        RuleKind::Cargo => {
+            vec![("command", "$cmd"), ("deps", "gcc"), ("restat", "1"), ("pool", "cargo"), ("description", "CARGO $out")]
+        }
+        RuleKind::Symdiff => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMDIFF $out")],
+        RuleKind::Symcheck => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMCHECK $out")],
+        RuleKind::Link if link_pool => vec![("command", "$cmd"), ("description", "LINK $out"), ("pool", "link")],
         RuleKind::Link => vec![("command", "$cmd"), ("description", "LINK $out")],
-        RuleKind::Regen => vec![
-            ("command", "$cmd"),
-            ("description", "Regenerating build.ninja"),
-            ("generator", "1"),
-            ("restat", "1"),
-        ],
+        RuleKind::Regen => {
+            vec![("command", "$cmd"), ("description", "Regenerating build.ninja"), ("generator", "1"), ("restat", "1")]
+        }
         RuleKind::Phony => vec![],
     }
 }
@@ -49,12 +39,10 @@ pub fn render_ninja(plan: &Plan) -> String {
     if let Some(depth) = plan.link_pool {
         w.pool("link", depth);
     }
-    let used: BTreeSet<RuleKind> = plan
-        .edges
-        .iter()
-        .map(|e| e.rule)
-        .filter(|r| *r != RuleKind::Phony)
-        .collect();
+    if plan.edges.iter().any(|e| e.rule == RuleKind::Cargo) {
+        w.pool("cargo", plan.cargo_pool);
+    }
+    let used: BTreeSet<RuleKind> = plan.edges.iter().map(|e| e.rule).filter(|r| *r != RuleKind::Phony).collect();
     for kind in used {
         w.rule(kind.name(), &rule_vars(kind, plan.link_pool.is_some()));
     }
@@ -67,24 +55,12 @@ pub fn render_ninja(plan: &Plan) -> String {
     for e in &plan.edges {
         let mut vars: Vec<(&str, String)> = Vec::new();
         if let Some(c) = &e.command {
-            let mut words: Vec<String> = c
-                .env
-                .iter()
-                .map(|(k, v)| format!("{k}={}", escape::shell_word(v)))
-                .collect();
+            let mut words: Vec<String> = c.env.iter().map(|(k, v)| format!("{k}={}", escape::shell_word(v))).collect();
             words.push(escape::shell_command(&c.argv));
             vars.push(("cmd", words.join(" ")));
         }
         vars.extend(e.vars.iter().cloned());
-        w.build(
-            &e.outputs,
-            &e.implicit_outputs,
-            e.rule.name(),
-            &e.inputs,
-            &e.implicit_inputs,
-            &e.order_only,
-            &vars,
-        );
+        w.build(&e.outputs, &e.implicit_outputs, e.rule.name(), &e.inputs, &e.implicit_inputs, &e.order_only, &vars);
     }
     w.newline();
     w.defaults(&plan.defaults);
@@ -94,11 +70,7 @@ pub fn render_ninja(plan: &Plan) -> String {
 /// The regeneration depfile: build.ninja depends on every existing file gen read.
 pub fn render_regen_depfile(plan: &Plan, layout: &Layout) -> String {
     let target = escape::depfile_path(layout.rel(&layout.ninja_file()).as_str());
-    let deps: Vec<String> = plan
-        .regen_inputs
-        .iter()
-        .map(|p| escape::depfile_path(layout.rel(p).as_str()))
-        .collect();
+    let deps: Vec<String> = plan.regen_inputs.iter().map(|p| escape::depfile_path(layout.rel(p).as_str())).collect();
     format!("{target}: {}\n", deps.join(" \\\n  "))
 }
 
@@ -110,16 +82,12 @@ pub struct Written {
 /// Writes every output, build.ninja last so it is the newest.
 pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Written> {
     let out = &layout.out;
-    write::write_if_changed(
-        &out.join("compile_commands.json"),
-        compdb::render(plan, &layout.ninja_dir).as_bytes(),
-    )?;
+    write::write_if_changed(&out.join("compile_commands.json"), compdb::render(plan, &layout.ninja_dir).as_bytes())?;
     write::write_if_changed(&out.join("ninjabind-graph.json"), graph_json.as_bytes())?;
-    write::write_if_changed(
-        &out.join("build.ninja.d"),
-        render_regen_depfile(plan, layout).as_bytes(),
-    )?;
-    let ninja_changed =
-        write::write_if_changed(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
+    write::write_if_changed(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
+    if let Some(rsp) = &plan.link_rsp {
+        write::write_if_changed(&out.join("link.rsp"), rsp.as_bytes())?;
+    }
+    let ninja_changed = write::write_if_changed(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
     Ok(Written { ninja_changed })
 }

@@ -52,12 +52,7 @@ impl NinjaWriter {
         order_only: &[Utf8PathBuf],
         vars: &[(&str, String)],
     ) {
-        let paths = |ps: &[Utf8PathBuf]| {
-            ps.iter()
-                .map(|p| ninja_path(p.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let paths = |ps: &[Utf8PathBuf]| ps.iter().map(|p| ninja_path(p.as_str())).collect::<Vec<_>>().join(" ");
         let mut line = format!("build {}", paths(outputs));
         if !implicit_outputs.is_empty() {
             let _ = write!(line, " | {}", paths(implicit_outputs));

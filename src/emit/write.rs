@@ -9,16 +9,9 @@ pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_str().is_empty())
-        .unwrap_or(Utf8Path::new("."));
+    let dir = path.parent().filter(|d| !d.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {dir}"))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().unwrap_or("out"),
-        std::process::id()
-    ));
+    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or("out"), std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

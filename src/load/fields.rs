@@ -17,87 +17,45 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 pub fn object<'v>(doc: &JsonDoc, v: &'v Value, path: &JPath) -> Result<&'v Map<String, Value>> {
-    v.as_object().ok_or_else(|| {
-        doc.error(
-            path,
-            format!("`{path}` must be an object, found {}", type_name(v)),
-        )
-        .into_err()
-    })
+    v.as_object()
+        .ok_or_else(|| doc.error(path, format!("`{path}` must be an object, found {}", type_name(v))).into_err())
 }
 
 pub fn string<'v>(doc: &JsonDoc, v: &'v Value, path: &JPath) -> Result<&'v str> {
-    v.as_str().ok_or_else(|| {
-        doc.error(
-            path,
-            format!("`{path}` must be a string, found {}", type_name(v)),
-        )
-        .into_err()
-    })
+    v.as_str().ok_or_else(|| doc.error(path, format!("`{path}` must be a string, found {}", type_name(v))).into_err())
 }
 
 pub fn boolean(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<bool> {
-    v.as_bool().ok_or_else(|| {
-        doc.error(
-            path,
-            format!("`{path}` must be true or false, found {}", type_name(v)),
-        )
-        .into_err()
-    })
+    v.as_bool()
+        .ok_or_else(|| doc.error(path, format!("`{path}` must be true or false, found {}", type_name(v))).into_err())
 }
 
 pub fn string_list(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>> {
     let items = v.as_array().ok_or_else(|| {
-        doc.error(
-            path,
-            format!(
-                "`{path}` must be an array of strings, found {}",
-                type_name(v)
-            ),
-        )
-        .into_err()
+        doc.error(path, format!("`{path}` must be an array of strings, found {}", type_name(v))).into_err()
     })?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| string(doc, item, &path.index(i)).map(str::to_string))
-        .collect()
+    items.iter().enumerate().map(|(i, item)| string(doc, item, &path.index(i)).map(str::to_string)).collect()
 }
 
 /// A string that will become a path or a command-line word: no newline, no NUL (SPEC §6.1).
 pub fn check_printable(doc: &JsonDoc, s: &str, path: &JPath) -> Result<()> {
     if s.contains(['\n', '\r', '\0']) {
         return Err(doc
-            .error(
-                path,
-                format!(
-                    "`{path}` holds a newline or NUL character, which no path or flag may contain"
-                ),
-            )
+            .error(path, format!("`{path}` holds a newline or NUL character, which no path or flag may contain"))
             .into_err());
     }
     Ok(())
 }
 
 /// A list of paths relative to `base` (absolute ones kept), normalised without touching the disk.
-pub fn path_list(
-    doc: &JsonDoc,
-    v: &Value,
-    path: &JPath,
-    base: &Utf8Path,
-) -> Result<Vec<(String, Utf8PathBuf)>> {
+pub fn path_list(doc: &JsonDoc, v: &Value, path: &JPath, base: &Utf8Path) -> Result<Vec<(String, Utf8PathBuf)>> {
     let list = string_list(doc, v, path)?;
     list.into_iter()
         .enumerate()
         .map(|(i, s)| {
             check_printable(doc, &s, &path.index(i))?;
             if s.is_empty() {
-                return Err(doc
-                    .error(
-                        &path.index(i),
-                        format!("`{}` is an empty path", path.index(i)),
-                    )
-                    .into_err());
+                return Err(doc.error(&path.index(i), format!("`{}` is an empty path", path.index(i))).into_err());
             }
             let abs = crate::layout::normalize(&base.join(&s));
             Ok((s, abs))
@@ -106,11 +64,7 @@ pub fn path_list(
 }
 
 /// The closest known key to `unknown`, for a did-you-mean.
-pub fn did_you_mean<'a>(
-    unknown: &str,
-    known: &[&'a str],
-    aliases: &[(&str, &'a str)],
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(unknown: &str, known: &[&'a str], aliases: &[(&str, &'a str)]) -> Option<&'a str> {
     if let Some((_, to)) = aliases.iter().find(|(from, _)| *from == unknown) {
         return Some(to);
     }
@@ -128,11 +82,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
         prev = cur;
     }
@@ -146,14 +96,8 @@ mod tests {
     #[test]
     fn suggests_by_alias_then_by_distance() {
         let known = ["sources", "include_dirs", "search_paths"];
-        assert_eq!(
-            did_you_mean("library_dirs", &known, &[("library_dirs", "search_paths")]),
-            Some("search_paths")
-        );
-        assert_eq!(
-            did_you_mean("include_dir", &known, &[]),
-            Some("include_dirs")
-        );
+        assert_eq!(did_you_mean("library_dirs", &known, &[("library_dirs", "search_paths")]), Some("search_paths"));
+        assert_eq!(did_you_mean("include_dir", &known, &[]), Some("include_dirs"));
         assert_eq!(did_you_mean("zzz", &known, &[]), None);
     }
 }

@@ -55,38 +55,27 @@ pub struct JsonDoc {
 impl JsonDoc {
     /// Reads and parses `path`; a syntax error points at its line and column.
     pub fn read(path: &Utf8Path, display: &Utf8Path) -> Result<JsonDoc> {
-        let len = std::fs::metadata(path)
-            .with_context(|| format!("cannot read {display}"))?
-            .len();
+        let len = std::fs::metadata(path).with_context(|| format!("cannot read {display}"))?.len();
         if len > MAX_MANIFEST_BYTES {
             return Err(Diagnostic::error(format!(
                 "{display} is {len} bytes, larger than the {MAX_MANIFEST_BYTES}-byte limit for a manifest"
             ))
             .into_err());
         }
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {display}"))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {display}"))?;
         Self::parse(display, text)
     }
 
     pub fn parse(display: &Utf8Path, text: String) -> Result<JsonDoc> {
         match serde_json::from_str::<Value>(&text) {
-            Ok(value) => Ok(JsonDoc {
-                path: display.to_owned(),
-                text,
-                value,
-            }),
+            Ok(value) => Ok(JsonDoc { path: display.to_owned(), text, value }),
             Err(e) => {
                 let offset = line_col_to_offset(&text, e.line(), e.column());
                 let msg = e.to_string();
-                let msg = msg
-                    .rsplit_once(" at line ")
-                    .map_or(msg.as_str(), |(m, _)| m);
-                Err(
-                    Diagnostic::error(format!("{display} is not valid JSON: {msg}"))
-                        .with_span(Span::at_offset(display, &text, offset, 1))
-                        .into_err(),
-                )
+                let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m);
+                Err(Diagnostic::error(format!("{display} is not valid JSON: {msg}"))
+                    .with_span(Span::at_offset(display, &text, offset, 1))
+                    .into_err())
             }
         }
     }
@@ -111,10 +100,7 @@ fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (n, l) in text.split_inclusive('\n').enumerate() {
         if n + 1 == line {
-            return offset
-                + l.char_indices()
-                    .nth(column.saturating_sub(1))
-                    .map_or(l.len(), |(i, _)| i);
+            return offset + l.char_indices().nth(column.saturating_sub(1)).map_or(l.len(), |(i, _)| i);
         }
         offset += l.len();
     }
@@ -168,8 +154,7 @@ fn skip_value(b: &[u8], i: usize) -> usize {
         }
         _ => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace()
-            {
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace() {
                 j += 1;
             }
             j
@@ -247,14 +232,8 @@ mod tests {
     fn locates_nested_keys_and_indices() {
         let text = "{\n  \"a\": {\"b\": [1, \"x\", {\"c\": true}]},\n  \"d\": 4\n}";
         assert_eq!(span_of(text, JPath::default().key("d")), (3, 8));
-        assert_eq!(
-            span_of(text, JPath::default().key("a").key("b").index(1)),
-            (2, 18)
-        );
-        assert_eq!(
-            span_of(text, JPath::default().key("a").key("b").index(2).key("c")),
-            (2, 29)
-        );
+        assert_eq!(span_of(text, JPath::default().key("a").key("b").index(1)), (2, 18));
+        assert_eq!(span_of(text, JPath::default().key("a").key("b").index(2).key("c")), (2, 29));
     }
 
     #[test]
@@ -265,26 +244,16 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_line_and_column() {
-        let err =
-            JsonDoc::parse("vex.json".into(), "{\n  \"name\": \"x\",\n}\n".into()).unwrap_err();
+        let err = JsonDoc::parse("vex.json".into(), "{\n  \"name\": \"x\",\n}\n".into()).unwrap_err();
         let d = err.downcast_ref::<Diagnostic>().unwrap();
         let span = d.span.as_ref().unwrap();
         assert_eq!((span.line, span.column), (3, 1));
-        assert!(
-            d.message
-                .starts_with("vex.json is not valid JSON: trailing comma"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.starts_with("vex.json is not valid JSON: trailing comma"), "{}", d.message);
     }
 
     #[test]
     fn paths_display_like_javascript() {
-        let p = JPath::default()
-            .key("functions")
-            .index(3)
-            .key("params")
-            .index(1);
+        let p = JPath::default().key("functions").index(3).key("params").index(1);
         assert_eq!(p.to_string(), "functions[3].params[1]");
     }
 }

@@ -4,8 +4,8 @@ pub mod fields;
 pub mod json;
 pub mod native;
 pub mod package_json;
-pub mod well_known;
 pub mod vex_json;
+pub mod well_known;
 
 use crate::report::diagnostic::{Diagnostic, Diagnostics};
 use anyhow::Result;
@@ -23,9 +23,7 @@ impl LoadCtx<'_> {
             let mut d = d;
             d.level = crate::report::diagnostic::Level::Error;
             d.notes.retain(|n| !n.contains("--strict-manifests"));
-            return Err(d
-                .with_note("an error because of --strict-manifests")
-                .into_err());
+            return Err(d.with_note("an error because of --strict-manifests").into_err());
         }
         self.diags.push(d);
         Ok(())

@@ -34,13 +34,7 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Parses the block at `path` of `doc`; paths are relative to `root`.
-pub fn parse_native(
-    ctx: &mut LoadCtx,
-    doc: &JsonDoc,
-    v: &Value,
-    path: &JPath,
-    root: &Utf8Path,
-) -> Result<NativeBlock> {
+pub fn parse_native(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath, root: &Utf8Path) -> Result<NativeBlock> {
     let base = parse_fragment(ctx, doc, v, path, root, false)?;
     let mut features = Vec::new();
     if let Some(fv) = v.get("features") {
@@ -52,11 +46,7 @@ pub fn parse_native(
                 None => false,
             };
             let fragment = parse_fragment(ctx, doc, body, &p, root, true)?;
-            features.push(Feature {
-                name: name.clone(),
-                enabled,
-                fragment,
-            });
+            features.push(Feature { name: name.clone(), enabled, fragment });
         }
     }
     Ok(NativeBlock { base, features })
@@ -102,18 +92,9 @@ fn parse_fragment(
         Some(v) => path_list(doc, v, &path.key(key), root),
         None => Ok(vec![]),
     };
-    f.sources = paths("sources")?
-        .into_iter()
-        .map(|(written, abs)| SourcePath { written, abs })
-        .collect();
-    f.include_dirs = paths("include_dirs")?
-        .into_iter()
-        .map(|(_, abs)| abs)
-        .collect();
-    f.search_paths = paths("search_paths")?
-        .into_iter()
-        .map(|(_, abs)| abs)
-        .collect();
+    f.sources = paths("sources")?.into_iter().map(|(written, abs)| SourcePath { written, abs }).collect();
+    f.include_dirs = paths("include_dirs")?.into_iter().map(|(_, abs)| abs).collect();
+    f.search_paths = paths("search_paths")?.into_iter().map(|(_, abs)| abs).collect();
     f.libraries = strings("libraries")?;
     f.cflags = strings("cflags")?;
     f.pkg_config = strings("pkg_config")?;
@@ -123,7 +104,10 @@ fn parse_fragment(
     }
     if !strings("static_libs")?.is_empty() {
         return Err(doc
-            .error(&path.key("static_libs"), format!("`{path}.static_libs` is not supported: this pipeline links system libraries dynamically"))
+            .error(
+                &path.key("static_libs"),
+                format!("`{path}.static_libs` is not supported: this pipeline links system libraries dynamically"),
+            )
             .with_help("declare it under `libraries`, or ship it as a binding's prebuilt archive")
             .into_err());
     }

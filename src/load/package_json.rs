@@ -17,7 +17,13 @@ pub struct Host<'a> {
 }
 
 /// Loads a package.json. `None` for `library` when it has no `perry.nativeLibrary`.
-pub fn load(ctx: &mut LoadCtx, host: &Host, manifest: &Utf8Path, display: &Utf8Path, origin: Origin) -> Result<Package> {
+pub fn load(
+    ctx: &mut LoadCtx,
+    host: &Host,
+    manifest: &Utf8Path,
+    display: &Utf8Path,
+    origin: Origin,
+) -> Result<Package> {
     let doc = JsonDoc::read(manifest, display)?;
     let root = manifest.parent().expect("a manifest has a folder").to_owned();
     let top = JPath::default();
@@ -115,8 +121,14 @@ pub fn parse_native_library(
         }
         (None, None) if cargo_beside => {
             ctx.diags.push(
-                doc.warning(&epath, format!("package `{}` names no `crate` or `prebuilt`; building the Cargo.toml beside its package.json", pkg.name))
-                    .with_help("add `\"crate\": \".\"` and `\"lib\": \"…\"` to the target entry to say so"),
+                doc.warning(
+                    &epath,
+                    format!(
+                        "package `{}` names no `crate` or `prebuilt`; building the Cargo.toml beside its package.json",
+                        pkg.name
+                    ),
+                )
+                .with_help("add `\"crate\": \".\"` and `\"lib\": \"…\"` to the target entry to say so"),
             );
             Some(pkg.root.clone())
         }
@@ -131,14 +143,22 @@ pub fn parse_native_library(
                     Some(ArchiveSource::Prebuilt { path, lib })
                 }
                 (None, Some(dir)) => {
-                    ctx.diags.push(Diagnostic::note(format!("prebuilt library of `{}` not found at {pre}; building it from its crate", pkg.name)));
+                    ctx.diags.push(Diagnostic::note(format!(
+                        "prebuilt library of `{}` not found at {pre}; building it from its crate",
+                        pkg.name
+                    )));
                     let l = infer_lib(ctx, doc, &epath, dir, lib.take(), &pkg.name)?;
                     Some(ArchiveSource::Cargo { manifest_dir: dir.clone(), lib: l, features })
                 }
                 (None, None) => {
                     return Err(doc
-                        .error(&epath.key("prebuilt"), format!("prebuilt library declared by `{}` not found at {pre}", pkg.name))
-                        .with_help("build it (the package's release workflow), or add `crate` so ninjabind can build it")
+                        .error(
+                            &epath.key("prebuilt"),
+                            format!("prebuilt library declared by `{}` not found at {pre}", pkg.name),
+                        )
+                        .with_help(
+                            "build it (the package's release workflow), or add `crate` so ninjabind can build it",
+                        )
                         .into_err())
                 }
             }
@@ -159,13 +179,23 @@ pub fn parse_native_library(
     Ok((Some(NativeLibrary { abi_version, functions, archive, link }), native))
 }
 
-fn check_abi(ctx: &mut LoadCtx, host: &Host, doc: &JsonDoc, v: Option<&Value>, path: &JPath, pkg: &str) -> Result<Option<String>> {
+fn check_abi(
+    ctx: &mut LoadCtx,
+    host: &Host,
+    doc: &JsonDoc,
+    v: Option<&Value>,
+    path: &JPath,
+    pkg: &str,
+) -> Result<Option<String>> {
     let Some(v) = v else {
         let msg = format!("package `{pkg}` declares no `abiVersion`");
         if *host.ffi_version >= semver::Version::new(0, 6, 0) {
             return Err(Diagnostic::error(format!("{msg}, which perry-ffi {} requires", host.ffi_version))
                 .with_span(doc.span(&path_parent(path)))
-                .with_help(format!("add `\"abiVersion\": \"{}.{}\"` after checking the binding builds against it", host.ffi_version.major, host.ffi_version.minor))
+                .with_help(format!(
+                    "add `\"abiVersion\": \"{}.{}\"` after checking the binding builds against it",
+                    host.ffi_version.major, host.ffi_version.minor
+                ))
                 .into_err());
         }
         ctx.diags.push(
@@ -194,7 +224,21 @@ fn path_parent(p: &JPath) -> JPath {
 }
 
 const PARAM_AND_RETURN: &[&str] = &[
-    "jsvalue", "string", "bool", "i32", "i64", "i64_str", "u32", "u64", "usize", "f32", "f64", "ptr", "buffer_len", "handle", "promise",
+    "jsvalue",
+    "string",
+    "bool",
+    "i32",
+    "i64",
+    "i64_str",
+    "u32",
+    "u64",
+    "usize",
+    "f32",
+    "f64",
+    "ptr",
+    "buffer_len",
+    "handle",
+    "promise",
 ];
 const PARAM_ONLY: &[&str] = &["buffer+len", "pod", "json"];
 
@@ -226,7 +270,9 @@ pub fn check_descriptor(d: &str, is_return: bool) -> Result<(), String> {
 }
 
 fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>> {
-    let items = v.as_array().ok_or_else(|| doc.error(path, format!("`{path}` must be an array, found {}", type_name(v))).into_err())?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| doc.error(path, format!("`{path}` must be an array, found {}", type_name(v))).into_err())?;
     let mut names = Vec::new();
     for (i, f) in items.iter().enumerate() {
         let p = path.index(i);
@@ -239,16 +285,25 @@ fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>
         }
         let check = |d: &Value, dp: JPath, is_return: bool| -> Result<()> {
             match d {
-                Value::String(s) => check_descriptor(s, is_return).map_err(|why| doc.error(&dp, format!("`{dp}`: {why}")).into_err()),
+                Value::String(s) => {
+                    check_descriptor(s, is_return).map_err(|why| doc.error(&dp, format!("`{dp}`: {why}")).into_err())
+                }
                 Value::Object(o) if o.get("kind").is_some_and(Value::is_string) => Ok(()),
                 other => Err(doc
-                    .error(&dp, format!("`{dp}` must be a type descriptor string or an object with a `kind`, found {}", type_name(other)))
+                    .error(
+                        &dp,
+                        format!(
+                            "`{dp}` must be a type descriptor string or an object with a `kind`, found {}",
+                            type_name(other)
+                        ),
+                    )
                     .into_err()),
             }
         };
         if let Some(params) = map.get("params") {
             let pp = p.key("params");
-            let list = params.as_array().ok_or_else(|| doc.error(&pp, format!("`{pp}` must be an array")).into_err())?;
+            let list =
+                params.as_array().ok_or_else(|| doc.error(&pp, format!("`{pp}` must be an array")).into_err())?;
             for (j, d) in list.iter().enumerate() {
                 check(d, pp.index(j), false)?;
             }
@@ -289,10 +344,17 @@ pub fn target_keys(triple: &str) -> (String, String) {
     (format!("{os}-{arch}"), os.to_string())
 }
 
-fn select_target<'v>(doc: &JsonDoc, v: &'v Value, path: &JPath, triple: &str, pkg: &str) -> Result<(Option<&'v Value>, JPath)> {
+fn select_target<'v>(
+    doc: &JsonDoc,
+    v: &'v Value,
+    path: &JPath,
+    triple: &str,
+    pkg: &str,
+) -> Result<(Option<&'v Value>, JPath)> {
     let map = object(doc, v, path)?;
     let (os_arch, os) = target_keys(triple);
-    let Some((key, entry)) = [&os_arch, &os].into_iter().find_map(|k| map.get(k.as_str()).map(|e| (k.clone(), e))) else {
+    let Some((key, entry)) = [&os_arch, &os].into_iter().find_map(|k| map.get(k.as_str()).map(|e| (k.clone(), e)))
+    else {
         let have: Vec<&str> = map.keys().map(String::as_str).collect();
         return Err(doc
             .error(path, format!("package `{pkg}` has no target entry for {triple} (`{os_arch}` or `{os}`)"))
@@ -311,21 +373,30 @@ fn select_target<'v>(doc: &JsonDoc, v: &'v Value, path: &JPath, triple: &str, pk
     Ok((Some(entry), epath))
 }
 
-fn infer_lib(ctx: &mut LoadCtx, doc: &JsonDoc, epath: &JPath, crate_dir: &Utf8Path, lib: Option<String>, pkg: &str) -> Result<String> {
+fn infer_lib(
+    ctx: &mut LoadCtx,
+    doc: &JsonDoc,
+    epath: &JPath,
+    crate_dir: &Utf8Path,
+    lib: Option<String>,
+    pkg: &str,
+) -> Result<String> {
     if let Some(l) = lib {
         return Ok(l);
     }
     let cargo = crate_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&cargo).map_err(|e| {
-        doc.error(epath, format!("crate of `{pkg}` not found: cannot read {cargo}: {e}")).into_err()
-    })?;
-    let toml: toml::Value = toml::from_str(&text).map_err(|e| Diagnostic::error(format!("{cargo}: {}", e.message())).into_err())?;
+    let text = std::fs::read_to_string(&cargo)
+        .map_err(|e| doc.error(epath, format!("crate of `{pkg}` not found: cannot read {cargo}: {e}")).into_err())?;
+    let toml: toml::Value =
+        toml::from_str(&text).map_err(|e| Diagnostic::error(format!("{cargo}: {}", e.message())).into_err())?;
     let name = toml
         .get("lib")
         .and_then(|l| l.get("name"))
         .and_then(|n| n.as_str())
         .map(str::to_string)
-        .or_else(|| toml.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(|n| n.replace('-', "_")))
+        .or_else(|| {
+            toml.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(|n| n.replace('-', "_"))
+        })
         .ok_or_else(|| Diagnostic::error(format!("{cargo} names no package")).into_err())?;
     ctx.diags.push(
         doc.warning(epath, format!("package `{pkg}` names no `lib`; using `{name}` from its Cargo.toml"))
@@ -355,7 +426,17 @@ mod tests {
 
     #[test]
     fn descriptors() {
-        for ok in ["i64", "string", "number", "js_value", "boolean", "promise", "handle<Conn>", "promise<string>", "buffer_len"] {
+        for ok in [
+            "i64",
+            "string",
+            "number",
+            "js_value",
+            "boolean",
+            "promise",
+            "handle<Conn>",
+            "promise<string>",
+            "buffer_len",
+        ] {
             assert_eq!(check_descriptor(ok, false), Ok(()), "{ok}");
         }
         assert!(check_descriptor("void", true).is_ok());

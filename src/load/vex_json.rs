@@ -3,6 +3,7 @@
 use super::fields::{object, string};
 use super::json::{JPath, JsonDoc};
 use super::native::parse_native;
+use super::package_json::{parse_native_library, Host};
 use super::LoadCtx;
 use crate::model::{Dependency, DependencySpec, FrontEnd, Origin, Package};
 use anyhow::Result;
@@ -14,12 +15,10 @@ pub fn load(
     manifest: &Utf8Path,
     display: &Utf8Path,
     origin: Origin,
+    host: &Host,
 ) -> Result<Package> {
     let doc = JsonDoc::read(manifest, display)?;
-    let root = manifest
-        .parent()
-        .expect("a manifest has a folder")
-        .to_owned();
+    let root = manifest.parent().expect("a manifest has a folder").to_owned();
     let top = JPath::default();
     let map = object(&doc, &doc.value, &top)?;
     let name = match map.get("name") {
@@ -27,9 +26,7 @@ pub fn load(
         None => root.file_name().unwrap_or("project").to_string(),
     };
     if name.is_empty() {
-        return Err(doc
-            .error(&top.key("name"), "`name` must not be empty")
-            .into_err());
+        return Err(doc.error(&top.key("name"), "`name` must not be empty").into_err());
     }
     let version = match map.get("version") {
         Some(v) => Some(string(&doc, v, &top.key("version"))?.to_string()),
@@ -46,26 +43,20 @@ pub fn load(
                     let s = string(&doc, &o["path"], &p.key("path"))?;
                     DependencySpec::Path(crate::layout::normalize(&root.join(s)))
                 }
-                _ => return Err(doc
-                    .error(
-                        &p,
-                        format!(
-                            "dependency `{dep}` must be a version string or {{ \"path\": \"…\" }}"
-                        ),
-                    )
-                    .into_err()),
+                _ => {
+                    return Err(doc
+                        .error(&p, format!("dependency `{dep}` must be a version string or {{ \"path\": \"…\" }}"))
+                        .into_err())
+                }
             };
-            dependencies.push(Dependency {
-                name: dep.clone(),
-                spec,
-            });
+            dependencies.push(Dependency { name: dep.clone(), spec });
         }
     }
     let native = match map.get("native") {
         Some(v) => Some(parse_native(ctx, &doc, v, &top.key("native"), &root)?),
         None => None,
     };
-    Ok(Package {
+    let mut pkg = Package {
         name,
         version,
         root,
@@ -75,5 +66,13 @@ pub fn load(
         native,
         library: None,
         dependencies,
-    })
+    };
+    if let Some(nl) = map.get("nativeLibrary") {
+        let (library, extra) = parse_native_library(ctx, host, &doc, nl, &top.key("nativeLibrary"), &pkg)?;
+        pkg.library = library;
+        if pkg.native.is_none() {
+            pkg.native = extra;
+        }
+    }
+    Ok(pkg)
 }

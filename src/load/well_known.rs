@@ -50,7 +50,10 @@ impl Table {
         let (text, shown) = match path {
             Some(p) => {
                 let shown = display.unwrap_or(p);
-                (std::fs::read_to_string(p).with_context(|| format!("cannot read the well-known table {shown}"))?, shown.to_string())
+                (
+                    std::fs::read_to_string(p).with_context(|| format!("cannot read the well-known table {shown}"))?,
+                    shown.to_string(),
+                )
             }
             None => (BUNDLED.to_string(), "(bundled well-known table)".to_string()),
         };
@@ -71,11 +74,17 @@ impl Table {
     fn resolve_key(&self, key: &str) -> Result<WellKnown, String> {
         let mut k = key.to_string();
         for _ in 0..16 {
-            let e = self.entries.get(&k).ok_or_else(|| format!("`{key}` is an alias of `{k}`, which the table lacks"))?;
+            let e =
+                self.entries.get(&k).ok_or_else(|| format!("`{key}` is an alias of `{k}`, which the table lacks"))?;
             match (&e.crate_name, &e.lib) {
                 (Some(c), Some(l)) => {
                     let builtin = self.entries[key].node_builtin || e.node_builtin;
-                    return Ok(WellKnown { key: key.to_string(), crate_name: c.clone(), lib: l.clone(), node_builtin: builtin });
+                    return Ok(WellKnown {
+                        key: key.to_string(),
+                        crate_name: c.clone(),
+                        lib: l.clone(),
+                        node_builtin: builtin,
+                    });
                 }
                 _ => match &e.alias_of {
                     Some(a) => k = a.clone(),
@@ -109,7 +118,10 @@ mod tests {
             .unwrap();
         assert_eq!(t.entries.len(), 48);
         let m = t.lookup("mysql2/promise", "mysql2").unwrap();
-        assert_eq!((m.key.as_str(), m.crate_name.as_str(), m.lib.as_str()), ("mysql2/promise", "perry-ext-mysql2", "perry_ext_mysql2"));
+        assert_eq!(
+            (m.key.as_str(), m.crate_name.as_str(), m.lib.as_str()),
+            ("mysql2/promise", "perry-ext-mysql2", "perry_ext_mysql2")
+        );
         assert_eq!(t.lookup("decimal.js", "decimal.js").unwrap().crate_name, "perry-ext-decimal");
         assert_eq!(t.lookup("@perryts/pdf", "@perryts/pdf").unwrap().lib, "perry_ext_pdf");
         assert_eq!(t.lookup("perry/ads", "perry").unwrap().crate_name, "perry-ext-ads");

@@ -64,14 +64,12 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                         l.project_rel(&src.path.abs),
                         pkg.name
                     ))
-                    .with_help("give both packages the same cflags and include_dirs for it, or let one package own the source")
+                    .with_help(
+                        "give both packages the same cflags and include_dirs for it, or let one package own the source",
+                    )
                     .into_err());
                 }
-                objects
-                    .by_package
-                    .entry(id.clone())
-                    .or_default()
-                    .push(obj.clone());
+                objects.by_package.entry(id.clone()).or_default().push(obj.clone());
                 continue;
             }
             let obj = l.out_path(object_path(&id, &pkg.root, &src.path.abs));
@@ -87,29 +85,18 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 "-o".into(),
                 obj.to_string(),
             ]);
-            p.compdb.push(CompileEntry {
-                file: src_rel.clone(),
-                output: obj.clone(),
-                argv: argv.clone(),
-            });
+            p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), argv: argv.clone() });
             if let Some(launcher) = &s.launcher {
                 argv.insert(0, launcher.clone());
             }
-            let mut e = Edge::new(
-                if cxx { RuleKind::Cxx } else { RuleKind::Cc },
-                vec![obj.clone()],
-            );
+            let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
             e.inputs = vec![src_rel];
             e.command = Some(super::Command { env: vec![], argv });
             e.vars.push(("depfile", depfile.to_string()));
             e.package = Some(pkg.name.clone());
             p.edges.push(e);
             compiled.insert(src.path.abs.clone(), (flags, pkg.name.clone(), obj.clone()));
-            objects
-                .by_package
-                .entry(id.clone())
-                .or_default()
-                .push(obj.clone());
+            objects.by_package.entry(id.clone()).or_default().push(obj.clone());
             objects.all.push(obj);
         }
     }
@@ -122,17 +109,11 @@ mod tests {
 
     #[test]
     fn objects_never_leave_the_build_folder() {
-        assert_eq!(
-            object_path("db", "/p/std/db".into(), "/p/std/db/native/src/a.c".into()),
-            "obj/db/native/src/a.c.o"
-        );
+        assert_eq!(object_path("db", "/p/std/db".into(), "/p/std/db/native/src/a.c".into()), "obj/db/native/src/a.c.o");
         assert_eq!(
             object_path("db", "/p/std/db".into(), "/p/vex-runtime/c/x.c".into()),
             "obj/db/__/__/vex-runtime/c/x.c.o"
         );
-        assert_eq!(
-            object_path("db", "/p/db".into(), "/usr/src/z.c".into()),
-            "obj/db/__/__/usr/src/z.c.o"
-        );
+        assert_eq!(object_path("db", "/p/db".into(), "/usr/src/z.c".into()), "obj/db/__/__/usr/src/z.c.o");
     }
 }

@@ -1,5 +1,6 @@
 //! The link edge (SPEC §6.4): objects, archives in a group, search paths with rpath, libraries, through a response file.
 
+use super::cargo::Archive;
 use super::{Command, Edge, Objects, Plan, RuleKind};
 use crate::options::Settings;
 use crate::select::{dedup, Selected};
@@ -11,10 +12,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 fn is_system_lib_dir(d: &Utf8Path) -> bool {
     let s = d.as_str().trim_end_matches('/');
     ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib"].contains(&s)
-        || ["/lib/", "/usr/lib/"].iter().any(|p| {
-            s.strip_prefix(p)
-                .is_some_and(|rest| !rest.contains('/') && rest.contains("-linux-"))
-        })
+        || ["/lib/", "/usr/lib/"]
+            .iter()
+            .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.contains('/') && rest.contains("-linux-")))
 }
 
 /// The program's name: `--output`, else the root package's unscoped name, else the folder's.
@@ -22,17 +22,8 @@ pub fn program_name(s: &Settings, sel: &Selected) -> String {
     if let Some(o) = &s.output {
         return o.clone();
     }
-    let root = sel
-        .packages
-        .first()
-        .map(|p| p.package.name.rsplit('/').next().unwrap_or("").to_string());
-    root.filter(|n| !n.is_empty()).unwrap_or_else(|| {
-        s.layout
-            .project
-            .file_name()
-            .unwrap_or("program")
-            .to_string()
-    })
+    let root = sel.packages.first().map(|p| p.package.name.rsplit('/').next().unwrap_or("").to_string());
+    root.filter(|n| !n.is_empty()).unwrap_or_else(|| s.layout.project.file_name().unwrap_or("program").to_string())
 }
 
 pub fn plan(
@@ -40,42 +31,28 @@ pub fn plan(
     tc: &Toolchain,
     sel: &Selected,
     objects: &Objects,
+    archives: &[Archive],
+    symcheck: Option<&Utf8PathBuf>,
     p: &mut Plan,
 ) -> Result<()> {
     let l = &s.layout;
-    let root_has_objects = sel
-        .packages
-        .first()
-        .is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
-    if s.host_objects.is_empty() && !root_has_objects {
-        return Ok(());
-    }
-    let program = l.out_path(Utf8PathBuf::from("bin").join(program_name(s, sel)));
     let host: Vec<Utf8PathBuf> = s.host_objects.iter().map(|h| l.rel(h)).collect();
-    let (host_archives, host_objects): (Vec<_>, Vec<_>) = host
-        .iter()
-        .cloned()
-        .partition(|h| h.extension() == Some("a"));
+    let (host_archives, host_objects): (Vec<_>, Vec<_>) = host.iter().cloned().partition(|h| h.extension() == Some("a"));
 
     let mut args: Vec<String> = Vec::new();
     args.extend(host_objects.iter().map(|o| o.to_string()));
     args.extend(objects.all.iter().map(|o| o.to_string()));
-    let archives: Vec<String> = host_archives.iter().map(|a| a.to_string()).collect();
-    if !archives.is_empty() {
-        let group = tc.is_gnu_ld() && archives.len() > 1;
-        if group {
-            args.push("-Wl,--start-group".into());
-        }
-        args.extend(archives);
-        if group {
-            args.push("-Wl,--end-group".into());
-        }
+    // host archives first: a runtime must see the bindings' references, and the group resolves cycles
+    let group: Vec<String> = host_archives.iter().chain(archives.iter().map(|a| &a.path)).map(|a| a.to_string()).collect();
+    let use_group = tc.is_gnu_ld() && group.len() > 1;
+    if use_group {
+        args.push("-Wl,--start-group".into());
     }
-    let mut dirs: Vec<Utf8PathBuf> = sel
-        .packages
-        .iter()
-        .flat_map(|sp| sp.config.search_paths.iter().cloned())
-        .collect();
+    args.extend(group);
+    if use_group {
+        args.push("-Wl,--end-group".into());
+    }
+    let mut dirs: Vec<Utf8PathBuf> = sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
     dedup(&mut dirs);
     for d in &dirs {
         args.push(format!("-L{}", l.rel(d)));
@@ -92,31 +69,28 @@ pub fn plan(
         }
     }
     args.extend(dedup_keep_last(libs));
+    // the system libraries each Rust archive needs, as rustc listed them (a nested response file)
+    args.extend(archives.iter().filter_map(|a| a.nsl.as_ref()).map(|n| format!("@{n}")));
     args.extend(tc.lto_flags.iter().cloned());
     args.extend(tc.ldflags.iter().cloned());
 
+    let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
+    if s.host_objects.is_empty() && !root_has_objects {
+        let mut rsp = crate::emit::escape::rsp_words(&args);
+        rsp.push('\n');
+        p.link_rsp = Some(rsp);
+        return Ok(());
+    }
+    let program = l.out_path(Utf8PathBuf::from("bin").join(program_name(s, sel)));
     let rsp = Utf8PathBuf::from(format!("{program}.rsp"));
-    let driver = if objects.any_cxx {
-        &tc.cxx[0]
-    } else {
-        &tc.cc[0]
-    };
-    let argv = vec![
-        driver.clone(),
-        format!("@{rsp}"),
-        "-o".into(),
-        program.to_string(),
-    ];
+    let driver = if objects.any_cxx { &tc.cxx[0] } else { &tc.cc[0] };
+    let argv = vec![driver.clone(), format!("@{rsp}"), "-o".into(), program.to_string()];
     let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
-    e.inputs = host
-        .iter()
-        .cloned()
-        .chain(objects.all.iter().cloned())
-        .collect();
+    e.inputs = host.iter().cloned().chain(objects.all.iter().cloned()).chain(archives.iter().map(|a| a.path.clone())).collect();
+    e.implicit_inputs = archives.iter().filter_map(|a| a.nsl.clone()).chain(symcheck.cloned()).collect();
     e.command = Some(Command { env: vec![], argv });
     e.vars.push(("rspfile", rsp.to_string()));
-    e.vars
-        .push(("rspfile_content", crate::emit::escape::rsp_words(&args)));
+    e.vars.push(("rspfile_content", crate::emit::escape::rsp_words(&args)));
     p.edges.push(e);
     p.program = Some(program);
     Ok(())

@@ -1,11 +1,14 @@
 //! Stage 4, plan: the build as plain data — rules, edges with their commands, defaults — checked before it is written.
 
+pub mod cargo;
 pub mod compile;
 pub mod link;
 pub mod regen;
+pub mod symbols;
 
 use crate::options::Settings;
 use crate::report::diagnostic::Diagnostic;
+use crate::resolve::Resolved;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
@@ -23,6 +26,9 @@ pub struct Command {
 pub enum RuleKind {
     Cc,
     Cxx,
+    Cargo,
+    Symdiff,
+    Symcheck,
     Link,
     Regen,
     Phony,
@@ -33,6 +39,9 @@ impl RuleKind {
         match self {
             RuleKind::Cc => "cc",
             RuleKind::Cxx => "cxx",
+            RuleKind::Cargo => "cargo",
+            RuleKind::Symdiff => "symdiff",
+            RuleKind::Symcheck => "symcheck",
             RuleKind::Link => "link",
             RuleKind::Regen => "regen",
             RuleKind::Phony => "phony",
@@ -53,6 +62,8 @@ pub struct Edge {
     /// Per-edge variables other than the command (depfile, rsp file, description).
     pub vars: Vec<(&'static str, String)>,
     pub package: Option<String>,
+    /// The content key of the hash gate, when the edge runs through one.
+    pub key: Option<String>,
 }
 
 impl Edge {
@@ -67,6 +78,7 @@ impl Edge {
             command: None,
             vars: vec![],
             package: None,
+            key: None,
         }
     }
 }
@@ -85,6 +97,9 @@ pub struct Plan {
     pub builddir: Utf8PathBuf,
     pub edges: Vec<Edge>,
     pub link_pool: Option<usize>,
+    pub cargo_pool: usize,
+    /// Without a link edge: the arguments a host compiler appends to its own link (`O/link.rsp`).
+    pub link_rsp: Option<String>,
     pub defaults: Vec<Utf8PathBuf>,
     /// Comment lines for sources left out by their HAVE_* gate.
     pub gated_out: Vec<String>,
@@ -95,24 +110,23 @@ pub struct Plan {
     pub program: Option<Utf8PathBuf>,
 }
 
-pub fn plan(
-    s: &Settings,
-    tc: &Toolchain,
-    sel: &Selected,
-    manifests: &[Utf8PathBuf],
-) -> Result<Plan> {
+pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -> Result<Plan> {
     let l = &s.layout;
-    let mut p = Plan {
-        builddir: l.out_path(""),
-        link_pool: s.link_jobs,
-        ..Plan::default()
-    };
+    let mut p = Plan { builddir: l.out_path(""), link_pool: s.link_jobs, ..Plan::default() };
     p.header = regen::header(s);
+    p.cargo_pool = s.cargo_jobs;
     let objects = compile::plan(s, tc, sel, &mut p)?;
-    link::plan(s, tc, sel, &objects, &mut p)?;
-    regen::plan(s, manifests, &mut p)?;
+    let archives = cargo::plan(s, tc, sel, &mut p)?;
+    let stamp = symbols::plan(s, tc, sel, &archives, &mut p)?;
+    link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
+    regen::plan(s, resolved, &mut p)?;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
-    for (id, outs) in objects.by_package {
+    let mut per_package = objects.by_package.clone();
+    for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {
+        let id = crate::model::package_id(e.package.as_deref().unwrap_or_default());
+        per_package.entry(id).or_default().extend(e.outputs.iter().cloned());
+    }
+    for (id, outs) in per_package {
         let target = Utf8PathBuf::from(format!("pkg/{id}"));
         let mut e = Edge::new(RuleKind::Phony, vec![target.clone()]);
         e.inputs = outs;
@@ -120,6 +134,7 @@ pub fn plan(
         all.push(target);
     }
     all.extend(p.program.iter().cloned());
+    all.extend(stamp);
     let mut e = Edge::new(RuleKind::Phony, vec!["all".into()]);
     e.inputs = all;
     p.edges.push(e);
@@ -145,17 +160,15 @@ fn check_unique_outputs(p: &Plan) -> Result<()> {
     for e in &p.edges {
         for o in e.outputs.iter().chain(&e.implicit_outputs) {
             if let Some(prev) = seen.insert(o, e) {
-                return Err(
-                    Diagnostic::error(format!("two build steps would write {o}"))
-                        .with_note(format!(
-                            "from {} (package {}) and {} (package {})",
-                            prev.rule.name(),
-                            prev.package.as_deref().unwrap_or("-"),
-                            e.rule.name(),
-                            e.package.as_deref().unwrap_or("-")
-                        ))
-                        .into_err(),
-                );
+                return Err(Diagnostic::error(format!("two build steps would write {o}"))
+                    .with_note(format!(
+                        "from {} (package {}) and {} (package {})",
+                        prev.rule.name(),
+                        prev.package.as_deref().unwrap_or("-"),
+                        e.rule.name(),
+                        e.package.as_deref().unwrap_or("-")
+                    ))
+                    .into_err());
             }
         }
     }

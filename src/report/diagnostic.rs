@@ -28,19 +28,9 @@ impl Span {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = source[line_start..offset].chars().count() + 1;
-        let line_end = source[offset..]
-            .find('\n')
-            .map_or(source.len(), |i| offset + i);
-        let text = source[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
-        Span {
-            file: file.to_owned(),
-            line,
-            column,
-            len: len.max(1),
-            text: Some(text),
-        }
+        let line_end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
+        let text = source[line_start..line_end].trim_end_matches('\r').to_string();
+        Span { file: file.to_owned(), line, column, len: len.max(1), text: Some(text) }
     }
 }
 
@@ -55,25 +45,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
-        Diagnostic {
-            level: Level::Error,
-            message: message.into(),
-            span: None,
-            notes: vec![],
-            help: vec![],
-        }
+        Diagnostic { level: Level::Error, message: message.into(), span: None, notes: vec![], help: vec![] }
     }
     pub fn warning(message: impl Into<String>) -> Self {
-        Diagnostic {
-            level: Level::Warning,
-            ..Diagnostic::error(message)
-        }
+        Diagnostic { level: Level::Warning, ..Diagnostic::error(message) }
     }
     pub fn note(message: impl Into<String>) -> Self {
-        Diagnostic {
-            level: Level::Note,
-            ..Diagnostic::error(message)
-        }
+        Diagnostic { level: Level::Note, ..Diagnostic::error(message) }
     }
     pub fn with_span(mut self, span: Span) -> Self {
         self.span = Some(span);
@@ -106,17 +84,9 @@ impl fmt::Display for Diagnostic {
             let pad = " ".repeat(gutter);
             write!(f, "\n{pad}--> {}:{}:{}", span.file, span.line, span.column)?;
             if let Some(text) = &span.text {
-                let caret_pad: String = text
-                    .chars()
-                    .take(span.column - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                write!(
-                    f,
-                    "\n{pad} |\n{} | {text}\n{pad} | {caret_pad}{}",
-                    span.line,
-                    "^".repeat(span.len)
-                )?;
+                let caret_pad: String =
+                    text.chars().take(span.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                write!(f, "\n{pad} |\n{} | {text}\n{pad} | {caret_pad}{}", span.line, "^".repeat(span.len))?;
             }
         }
         for note in &self.notes {
@@ -152,12 +122,7 @@ mod tests {
     #[test]
     fn renders_caret_under_the_column() {
         let src = "{\n  \"name\": 3\n}\n";
-        let d = Diagnostic::error("expected a string").with_span(Span::at_offset(
-            "vex.json".into(),
-            src,
-            12,
-            1,
-        ));
+        let d = Diagnostic::error("expected a string").with_span(Span::at_offset("vex.json".into(), src, 12, 1));
         assert_eq!(
             d.to_string(),
             "error: expected a string\n --> vex.json:2:11\n  |\n2 |   \"name\": 3\n  |           ^"

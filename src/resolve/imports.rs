@@ -49,8 +49,8 @@ pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
             } else if let Some(s) = string(i + 1) {
                 push(s, false);
             } else if !punct(i + 1, '.') {
-                let type_only = ident(i + 1, "type") && !(ident(i + 2, "from") && string(i + 3).is_some())
-                    && !punct(i + 2, '=');
+                let type_only =
+                    ident(i + 1, "type") && !(ident(i + 2, "from") && string(i + 3).is_some()) && !punct(i + 2, '=');
                 if let Some(s) = find_from(&toks, i + 1) {
                     push(s, type_only);
                 }
@@ -85,7 +85,11 @@ fn find_from(toks: &[Token], start: usize) -> Option<(String, usize)> {
                     return Some((s.clone(), *offset));
                 }
             }
-            Tok::Ident(k) if depth == 0 && i > start && matches!(k.as_str(), "import" | "export" | "const" | "let" | "var" | "function" | "class") => {
+            Tok::Ident(k)
+                if depth == 0
+                    && i > start
+                    && matches!(k.as_str(), "import" | "export" | "const" | "let" | "var" | "function" | "class") =>
+            {
                 return None
             }
             _ => {}
@@ -225,7 +229,20 @@ fn regex_allowed(prev: Option<&Token>) -> bool {
         Some(Tok::Punct(c)) => !matches!(c, ')' | ']' | '}'),
         Some(Tok::Ident(w)) => matches!(
             w.as_str(),
-            "return" | "typeof" | "instanceof" | "in" | "of" | "new" | "delete" | "void" | "throw" | "case" | "do" | "else" | "yield" | "await"
+            "return"
+                | "typeof"
+                | "instanceof"
+                | "in"
+                | "of"
+                | "new"
+                | "delete"
+                | "void"
+                | "throw"
+                | "case"
+                | "do"
+                | "else"
+                | "yield"
+                | "await"
         ),
         Some(Tok::Str(_)) => false,
     }
@@ -241,7 +258,13 @@ pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> (Ve
     (files, dirs)
 }
 
-fn walk(dir: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf], files: &mut Vec<Utf8PathBuf>, dirs: &mut Vec<Utf8PathBuf>) {
+fn walk(
+    dir: &Utf8Path,
+    exts: &[&str],
+    skip: &[Utf8PathBuf],
+    files: &mut Vec<Utf8PathBuf>,
+    dirs: &mut Vec<Utf8PathBuf>,
+) {
     let Ok(rd) = dir.read_dir_utf8() else { return };
     dirs.push(dir.to_owned());
     let mut entries: Vec<_> = rd.flatten().collect();
@@ -251,7 +274,12 @@ fn walk(dir: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf], files: &mut Vec<Utf
         let path = e.path();
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
-            if name.starts_with('.') || name == "node_modules" || name == "vex_modules" || name == "target" || skip.iter().any(|s| s == path) {
+            if name.starts_with('.')
+                || name == "node_modules"
+                || name == "vex_modules"
+                || name == "target"
+                || skip.iter().any(|s| s == path)
+            {
                 continue;
             }
             walk(path, exts, skip, files, dirs);

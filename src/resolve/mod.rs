@@ -1,38 +1,131 @@
-//! Stage 2, resolve: from the root manifest to every package in scope.
+//! Stage 2, resolve: from the root manifest and the project's imports to every package in scope.
 
 pub mod imports;
+pub mod node;
+pub mod perry;
 pub mod vex;
 
-use crate::layout::Layout;
+use crate::load::package_json::{self, Host};
+use crate::load::well_known::Table;
 use crate::load::{vex_json, LoadCtx};
-use crate::model::{Origin, Package};
+use crate::model::{FrontEnd, Import, Origin, Package};
+use crate::options::Settings;
 use crate::report::diagnostic::Diagnostic;
 use anyhow::Result;
 use camino::Utf8PathBuf;
+use serde::Serialize;
 
-pub struct Resolved {
-    /// The root package first.
-    pub packages: Vec<Package>,
-    /// Every manifest read, for the regeneration edge.
-    pub manifests: Vec<Utf8PathBuf>,
+/// Which rule resolved an import (SPEC §1, `imports[].layer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layer {
+    #[serde(rename = "a")]
+    A,
+    #[serde(rename = "b")]
+    B,
+    #[serde(rename = "c")]
+    C,
+    Local,
+    Stdlib,
+    Builtin,
+    TypeOnly,
 }
 
-pub fn resolve(ctx: &mut LoadCtx, layout: &Layout) -> Result<Resolved> {
-    let vex = layout.project.join("vex.json");
-    if !vex.is_file() {
-        return Err(Diagnostic::error(format!(
-            "no vex.json or package.json in {}",
-            layout.display(&layout.project)
-        ))
-        .with_help("run ninjabind in a project folder, or point at one with -C DIR")
-        .into_err());
-    }
-    let root = vex_json::load(ctx, &vex, &layout.display(&vex), Origin::Root)?;
+#[derive(Debug, Clone)]
+pub struct ResolvedImport {
+    pub import: Import,
+    pub layer: Layer,
+    pub package: Option<String>,
+}
+
+pub struct Resolved {
+    pub front_end: FrontEnd,
+    /// The root package first. JS-only packages (layer b) are listed but have nothing native.
+    pub packages: Vec<Package>,
+    pub imports: Vec<ResolvedImport>,
+    /// Every file gen read or whose appearance would change the graph, for the regeneration edge.
+    pub watch: Vec<Utf8PathBuf>,
+    /// The scanned source files and folders, for the scan edge.
+    pub scanned_files: Vec<Utf8PathBuf>,
+    pub scanned_dirs: Vec<Utf8PathBuf>,
+    pub table: Option<Table>,
+}
+
+pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+pub const VEX_EXTS: &[&str] = &[".vx"];
+
+pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved> {
+    let layout = &s.layout;
+    let vex_manifest = layout.project.join("vex.json");
+    let perry_manifest = layout.project.join("package.json");
+    let front_end = if vex_manifest.is_file() {
+        FrontEnd::Vex
+    } else if perry_manifest.is_file() {
+        FrontEnd::Perry
+    } else {
+        return Err(Diagnostic::error(format!("no vex.json or package.json in {}", layout.display(&layout.project)))
+            .with_help("run ninjabind in a project folder, or point at one with -C DIR")
+            .into_err());
+    };
+    let host = Host { ffi_version: &s.ffi_version, target };
+    let root = match front_end {
+        FrontEnd::Vex => vex_json::load(ctx, &vex_manifest, &layout.display(&vex_manifest), Origin::Root, &host)?,
+        FrontEnd::Perry => {
+            package_json::load(ctx, &host, &perry_manifest, &layout.display(&perry_manifest), Origin::Root)?
+        }
+    };
     let mut packages = vec![root.clone()];
-    vex::add_dependencies(ctx, layout, &root, &mut packages)?;
-    let manifests = packages.iter().map(|p| p.manifest.clone()).collect();
-    Ok(Resolved {
-        packages,
-        manifests,
-    })
+    vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
+
+    let exts = if front_end == FrontEnd::Vex { VEX_EXTS } else { PERRY_EXTS };
+    let (scanned_files, scanned_dirs) =
+        imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
+    let mut found: Vec<Import> = Vec::new();
+    for f in &scanned_files {
+        let bytes = std::fs::read(f)
+            .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", layout.display(f))).into_err())?;
+        found.extend(imports::scan(f, &String::from_utf8_lossy(&bytes)));
+    }
+    let mut watch: Vec<Utf8PathBuf> = Vec::new();
+    let mut table = None;
+    let resolved = match front_end {
+        FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
+        FrontEnd::Perry => {
+            let t =
+                Table::load(s.well_known.as_deref(), s.well_known.as_deref().map(|p| layout.display(p)).as_deref())?;
+            let scope = perry::PerryScope { layout, host, table: &t, bindings_root: s.bindings_root.as_deref() };
+            let r = perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?;
+            table = Some(t);
+            r
+        }
+    };
+    check_lib_names(&packages)?;
+    watch.extend(packages.iter().map(|p| p.manifest.clone()));
+    watch.extend(packages.iter().filter_map(|p| match &p.library.as_ref()?.archive {
+        Some(crate::model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
+        _ => None,
+    }));
+    Ok(Resolved { front_end, packages, imports: resolved, watch, scanned_files, scanned_dirs, table })
+}
+
+/// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
+fn check_lib_names(packages: &[Package]) -> Result<()> {
+    let mut seen: Vec<(&str, &Package)> = Vec::new();
+    for p in packages {
+        let Some(lib) = p.library.as_ref().and_then(|l| l.archive.as_ref()) else { continue };
+        let name = match lib {
+            crate::model::ArchiveSource::Cargo { lib, .. } | crate::model::ArchiveSource::Prebuilt { lib, .. } => {
+                lib.as_str()
+            }
+        };
+        if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
+            return Err(Diagnostic::error(format!("two different crates build the library `{name}`"))
+                .with_note(format!("package `{}` at {}", other.name, other.root))
+                .with_note(format!("package `{}` at {}", p.name, p.root))
+                .with_help("rename one crate's [lib] name (and its `lib` in package.json)")
+                .into_err());
+        }
+        seen.push((name, p));
+    }
+    Ok(())
 }

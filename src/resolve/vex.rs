@@ -1,8 +1,11 @@
 //! Vex scope (SPEC §3.3): the root package, its dependencies transitively (cycles reported), stdlib packages named by imports.
 
+use super::{Layer, ResolvedImport};
 use crate::layout::Layout;
+use crate::load::package_json::Host;
 use crate::load::{vex_json, LoadCtx};
-use crate::model::{DependencySpec, Origin, Package};
+use crate::model::{DependencySpec, Import, Origin, Package};
+use crate::options::Settings;
 use crate::report::diagnostic::Diagnostic;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -13,9 +16,10 @@ pub fn add_dependencies(
     layout: &Layout,
     root: &Package,
     scope: &mut Vec<Package>,
+    host: &Host,
 ) -> Result<()> {
     let mut stack = vec![root.manifest.clone()];
-    visit(ctx, layout, root, scope, &mut stack)
+    visit(ctx, layout, root, scope, &mut stack, host)
 }
 
 fn visit(
@@ -24,6 +28,7 @@ fn visit(
     pkg: &Package,
     scope: &mut Vec<Package>,
     stack: &mut Vec<Utf8PathBuf>,
+    host: &Host,
 ) -> Result<()> {
     for dep in &pkg.dependencies {
         let manifest = match &dep.spec {
@@ -40,69 +45,48 @@ fn visit(
                 }
                 m
             }
-            DependencySpec::Version(req) => {
-                find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
-                    Diagnostic::error(format!(
-                        "dependency `{}` ({req}) of `{}` not found",
-                        dep.name, pkg.name
-                    ))
+            DependencySpec::Version(req) => find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
+                Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name))
                     .with_note(format!(
                         "searched vex_modules/{}/vex.json upward from {}",
                         dep.name,
                         layout.display(&pkg.root)
                     ))
                     .into_err()
-                })?
-            }
+            })?,
         };
         let manifest = crate::layout::canonical(&manifest)?;
         if let Some(pos) = stack.iter().position(|m| *m == manifest) {
             let mut cycle: Vec<String> = stack[pos..].iter().map(|m| name_of(scope, m)).collect();
             cycle.push(dep.name.clone());
-            return Err(
-                Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))).into_err(),
-            );
+            return Err(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))).into_err());
         }
         if scope.iter().any(|p| p.manifest == manifest) {
             continue;
         }
-        let dep_pkg = vex_json::load(
-            ctx,
-            &manifest,
-            &layout.display(&manifest),
-            Origin::Dependency,
-        )?;
+        let dep_pkg = vex_json::load(ctx, &manifest, &layout.display(&manifest), Origin::Dependency, host)?;
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, req, layout)?;
         }
         push_unique(scope, dep_pkg.clone(), layout)?;
         stack.push(manifest);
-        visit(ctx, layout, &dep_pkg, scope, stack)?;
+        visit(ctx, layout, &dep_pkg, scope, stack, host)?;
         stack.pop();
     }
     Ok(())
 }
 
 fn name_of(scope: &[Package], manifest: &Utf8Path) -> String {
-    scope
-        .iter()
-        .find(|p| p.manifest == manifest)
-        .map_or_else(|| manifest.to_string(), |p| p.name.clone())
+    scope.iter().find(|p| p.manifest == manifest).map_or_else(|| manifest.to_string(), |p| p.name.clone())
 }
 
 fn find_vex_module(from: &Utf8Path, name: &str) -> Option<Utf8PathBuf> {
-    from.ancestors()
-        .map(|d| d.join("vex_modules").join(name).join("vex.json"))
-        .find(|m| m.is_file())
+    from.ancestors().map(|d| d.join("vex_modules").join(name).join("vex.json")).find(|m| m.is_file())
 }
 
 fn check_version(p: &Package, req: &str, layout: &Layout) -> Result<()> {
     let parsed = semver::VersionReq::parse(req).map_err(|e| {
-        Diagnostic::error(format!(
-            "dependency `{}`: `{req}` is not a version requirement: {e}",
-            p.name
-        ))
-        .into_err()
+        Diagnostic::error(format!("dependency `{}`: `{req}` is not a version requirement: {e}", p.name)).into_err()
     })?;
     let version = p.version.as_deref().unwrap_or("");
     match semver::Version::parse(version) {
@@ -122,13 +106,59 @@ pub fn push_unique(scope: &mut Vec<Package>, p: Package, layout: &Layout) -> Res
         if other.root == p.root {
             return Ok(());
         }
-        return Err(
-            Diagnostic::error(format!("two packages are named `{}`", p.name))
-                .with_note(format!("one at {}", layout.display(&other.manifest)))
-                .with_note(format!("one at {}", layout.display(&p.manifest)))
-                .into_err(),
-        );
+        return Err(Diagnostic::error(format!("two packages are named `{}`", p.name))
+            .with_note(format!("one at {}", layout.display(&other.manifest)))
+            .with_note(format!("one at {}", layout.display(&p.manifest)))
+            .into_err());
     }
     scope.push(p);
     Ok(())
+}
+
+/// Vex imports: relative ones are local, names in scope are the packages', others are stdlib packages.
+pub fn resolve_imports(
+    ctx: &mut LoadCtx,
+    s: &Settings,
+    host: &Host,
+    imports: &[Import],
+    packages: &mut Vec<Package>,
+    watch: &mut Vec<Utf8PathBuf>,
+) -> Result<Vec<ResolvedImport>> {
+    let layout = &s.layout;
+    let mut roots = s.stdlib.clone();
+    roots.push(layout.project.join("vex-libs/std"));
+    roots.push(layout.project.join("stdlib"));
+    watch.extend(roots.iter().filter(|r| r.is_dir()).cloned());
+    let mut out = Vec::new();
+    for imp in imports {
+        let spec = imp.specifier.as_str();
+        let (layer, package) = if imp.type_only {
+            (Layer::TypeOnly, None)
+        } else if super::node::is_relative(spec) {
+            (Layer::Local, None)
+        } else {
+            let name = super::node::package_name(spec);
+            if let Some(p) = packages.iter().find(|p| p.name == name && p.origin != Origin::Stdlib) {
+                (Layer::Local, Some(p.name.clone()))
+            } else if let Some(p) = packages.iter().find(|p| p.name == name) {
+                (Layer::Stdlib, Some(p.name.clone()))
+            } else {
+                let Some(manifest) = roots.iter().map(|r| r.join(&name).join("vex.json")).find(|m| m.is_file()) else {
+                    let searched: Vec<String> =
+                        roots.iter().map(|r| layout.display(&r.join(&name)).to_string()).collect();
+                    return Err(super::perry::import_error(layout, imp, format!("cannot resolve import `{spec}`"))
+                        .with_note(format!("no dependency is named `{name}`, and no stdlib package at: {}", searched.join(", ")))
+                        .with_help("add the stdlib folder with --stdlib DIR or VEX_STDLIB, or declare the package under `dependencies`")
+                        .into_err());
+                };
+                let manifest = crate::layout::canonical(&manifest)?;
+                let p = vex_json::load(ctx, &manifest, &layout.display(&manifest), Origin::Stdlib, host)?;
+                push_unique(packages, p.clone(), layout)?;
+                add_dependencies(ctx, layout, &p, packages, host)?;
+                (Layer::Stdlib, Some(p.name))
+            }
+        };
+        out.push(ResolvedImport { import: imp.clone(), layer, package });
+    }
+    Ok(out)
 }

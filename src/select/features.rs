@@ -14,12 +14,7 @@ pub struct Selection {
 impl Selection {
     pub fn parse(list: Option<(&str, &str)>, all: bool) -> Selection {
         let list = list.map(|(s, from)| {
-            let items = s
-                .split([',', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
+            let items = s.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
             (items, from.to_string())
         });
         Selection { list, all }
@@ -33,9 +28,7 @@ impl Selection {
         let declared = |pkg: Option<&str>, feat: &str| {
             packages.iter().any(|p| {
                 pkg.is_none_or(|n| n == p.name)
-                    && p.native
-                        .as_ref()
-                        .is_some_and(|n| n.features.iter().any(|f| f.name == feat))
+                    && p.native.as_ref().is_some_and(|n| n.features.iter().any(|f| f.name == feat))
             })
         };
         for item in items {
@@ -47,16 +40,10 @@ impl Selection {
                 let available: Vec<String> = packages
                     .iter()
                     .flat_map(|p| {
-                        p.native.iter().flat_map(|n| {
-                            n.features.iter().map(|f| format!("{}/{}", p.name, f.name))
-                        })
+                        p.native.iter().flat_map(|n| n.features.iter().map(|f| format!("{}/{}", p.name, f.name)))
                     })
                     .collect();
-                let available = if available.is_empty() {
-                    "none".to_string()
-                } else {
-                    available.join(", ")
-                };
+                let available = if available.is_empty() { "none".to_string() } else { available.join(", ") };
                 return Err(Diagnostic::error(format!(
                     "feature `{item}` (from {from}) is not declared by any package"
                 ))
@@ -70,16 +57,11 @@ impl Selection {
     /// Whether `feature` of `package` is active, and why, for explain.
     pub fn is_active(&self, package: &str, feature: &str, enabled: bool) -> (bool, String) {
         if let Some((items, from)) = &self.list {
-            let hit = items.iter().any(|i| {
-                i == feature
-                    || i.rsplit_once('/')
-                        .is_some_and(|(p, f)| p == package && f == feature)
-            });
-            let why = if hit {
-                format!("selected by {from}")
-            } else {
-                format!("not listed in {from} (enabled is ignored)")
-            };
+            let hit = items
+                .iter()
+                .any(|i| i == feature || i.rsplit_once('/').is_some_and(|(p, f)| p == package && f == feature));
+            let why =
+                if hit { format!("selected by {from}") } else { format!("not listed in {from} (enabled is ignored)") };
             return (hit, why);
         }
         if self.all {

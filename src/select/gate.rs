@@ -41,11 +41,7 @@ pub fn defined_macros(flags: &[String]) -> BTreeSet<String> {
         } else {
             continue;
         };
-        let word = if rest.is_empty() {
-            it.next().map(String::as_str).unwrap_or("")
-        } else {
-            rest
-        };
+        let word = if rest.is_empty() { it.next().map(String::as_str).unwrap_or("") } else { rest };
         let name = word.split('=').next().unwrap_or("").to_string();
         if name.is_empty() {
             continue;
@@ -89,10 +85,7 @@ fn directives(text: &str) -> Vec<Directive> {
                 None => break,
             }
         }
-        out.push(Directive {
-            offset: start,
-            text: joined[1..].trim().to_string(),
-        });
+        out.push(Directive { offset: start, text: joined[1..].trim().to_string() });
     }
     out
 }
@@ -163,9 +156,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// `(kind, condition)` for `#if`, `#ifdef`, `#ifndef`.
 fn conditional(d: &str) -> Option<(&str, &str)> {
-    let kind_len = d
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(d.len());
+    let kind_len = d.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(d.len());
     let kind = &d[..kind_len];
     matches!(kind, "if" | "ifdef" | "ifndef").then(|| (kind, d[kind_len..].trim()))
 }
@@ -174,9 +165,7 @@ fn have_macros(cond: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for word in cond.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
         let is_have = word.strip_prefix("HAVE_").is_some_and(|r| {
-            !r.is_empty()
-                && r.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            !r.is_empty() && r.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         });
         if is_have && !out.iter().any(|m| m == word) {
             out.push(word.to_string());
@@ -210,29 +199,23 @@ mod tests {
 
     #[test]
     fn ifndef_with_error_gates() {
-        assert_eq!(req("#ifndef HAVE_SQLITE\n#error need sqlite\n#endif\n#include <sqlite3.h>\nint f(void){return 0;}\n"), ["HAVE_SQLITE"]);
+        assert_eq!(
+            req("#ifndef HAVE_SQLITE\n#error need sqlite\n#endif\n#include <sqlite3.h>\nint f(void){return 0;}\n"),
+            ["HAVE_SQLITE"]
+        );
     }
 
     #[test]
     fn negated_defined_forms_gate() {
-        assert_eq!(
-            req("#if !defined(HAVE_LIBPQ)\n#error x\n#endif\nint f;"),
-            ["HAVE_LIBPQ"]
-        );
-        assert_eq!(
-            req("#if !defined HAVE_LIBPQ\n#error x\n#endif\nint f;"),
-            ["HAVE_LIBPQ"]
-        );
+        assert_eq!(req("#if !defined(HAVE_LIBPQ)\n#error x\n#endif\nint f;"), ["HAVE_LIBPQ"]);
+        assert_eq!(req("#if !defined HAVE_LIBPQ\n#error x\n#endif\nint f;"), ["HAVE_LIBPQ"]);
     }
 
     #[test]
     fn positive_guard_gates_only_when_it_wraps_the_file() {
         let wraps = "#ifdef HAVE_MYSQL\n#include <mysql.h>\nint f(void){return 1;}\n#endif\n";
         assert_eq!(req(wraps), ["HAVE_MYSQL"]);
-        assert_eq!(
-            req("#if defined(HAVE_MYSQL)\nint f;\n#endif /* HAVE_MYSQL */\n"),
-            ["HAVE_MYSQL"]
-        );
+        assert_eq!(req("#if defined(HAVE_MYSQL)\nint f;\n#endif /* HAVE_MYSQL */\n"), ["HAVE_MYSQL"]);
         assert_eq!(req("#if HAVE_MYSQL\nint f;\n#endif\n"), ["HAVE_MYSQL"]);
         let partial = "#ifdef HAVE_MYSQL\n#include <mysql.h>\n#endif\nint f(void){return 1;}\n#ifdef X\n#endif\n";
         assert!(req(partial).is_empty());
@@ -246,22 +229,14 @@ mod tests {
 
     #[test]
     fn conjunctions_need_all_macros() {
-        assert_eq!(
-            req("#if !defined(HAVE_A) || !defined(HAVE_B)\n#error\n#endif\nint x;"),
-            ["HAVE_A", "HAVE_B"]
-        );
-        assert_eq!(
-            req("#if defined(HAVE_A) && defined(HAVE_B)\nint x;\n#endif\n"),
-            ["HAVE_A", "HAVE_B"]
-        );
+        assert_eq!(req("#if !defined(HAVE_A) || !defined(HAVE_B)\n#error\n#endif\nint x;"), ["HAVE_A", "HAVE_B"]);
+        assert_eq!(req("#if defined(HAVE_A) && defined(HAVE_B)\nint x;\n#endif\n"), ["HAVE_A", "HAVE_B"]);
     }
 
     #[test]
     fn a_guard_after_code_is_not_a_gate() {
         assert!(req("int x;\n#ifndef HAVE_A\n#error\n#endif\n").is_empty());
-        assert!(
-            req("#include <stdio.h>\n// c\nint main(void){\n#ifndef HAVE_A\n#endif\n}").is_empty()
-        );
+        assert!(req("#include <stdio.h>\n// c\nint main(void){\n#ifndef HAVE_A\n#endif\n}").is_empty());
     }
 
     #[test]

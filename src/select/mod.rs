@@ -57,11 +57,7 @@ struct Part<'a> {
     fragment: &'a Fragment,
 }
 
-pub fn select(
-    packages: Vec<Package>,
-    selection: &Selection,
-    diags: &mut Diagnostics,
-) -> Result<Selected> {
+pub fn select(packages: Vec<Package>, selection: &Selection, diags: &mut Diagnostics) -> Result<Selected> {
     selection.check(&packages.iter().collect::<Vec<_>>())?;
     let mut parts_of = Vec::new();
     for p in &packages {
@@ -69,53 +65,32 @@ pub fn select(
         let mut active = Vec::new();
         let mut skipped = Vec::new();
         if let Some(native) = &p.native {
-            parts.push(Part {
-                feature: None,
-                fragment: &native.base,
-            });
+            parts.push(Part { feature: None, fragment: &native.base });
             for f in &native.features {
                 let (on, why) = selection.is_active(&p.name, &f.name, f.enabled);
                 if on {
-                    parts.push(Part {
-                        feature: Some(&f.name),
-                        fragment: &f.fragment,
-                    });
+                    parts.push(Part { feature: Some(&f.name), fragment: &f.fragment });
                     active.push((f.name.clone(), why));
                 } else {
-                    skipped.push(Skipped {
-                        name: f.name.clone(),
-                        reason: why,
-                    });
+                    skipped.push(Skipped { name: f.name.clone(), reason: why });
                 }
             }
         }
         if let Some(lib) = &p.library {
-            parts.push(Part {
-                feature: None,
-                fragment: &lib.link,
-            });
+            parts.push(Part { feature: None, fragment: &lib.link });
         }
         parts_of.push((parts, active, skipped));
     }
-    let names = parts_of.iter().flat_map(|(parts, ..)| {
-        parts
-            .iter()
-            .flat_map(|x| x.fragment.pkg_config.iter().cloned())
-    });
+    let names =
+        parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
 
     let mut out = Vec::new();
     for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {
         let config = merge(p, parts, active, skipped, &probes, diags)?;
-        out.push(SelectedPackage {
-            package: p.clone(),
-            config,
-        });
+        out.push(SelectedPackage { package: p.clone(), config });
     }
-    Ok(Selected {
-        packages: out,
-        probes,
-    })
+    Ok(Selected { packages: out, probes })
 }
 
 fn merge(
@@ -151,15 +126,9 @@ fn merge(
                 match part.feature {
                     Some(f) => {
                         active.retain(|(a, _)| a != f);
-                        skipped.push(Skipped {
-                            name: f.to_string(),
-                            reason,
-                        });
+                        skipped.push(Skipped { name: f.to_string(), reason });
                     }
-                    None => skipped.push(Skipped {
-                        name: "(base)".to_string(),
-                        reason,
-                    }),
+                    None => skipped.push(Skipped { name: "(base)".to_string(), reason }),
                 }
                 continue;
             }
@@ -180,13 +149,10 @@ fn merge(
         c.search_paths.extend(f.search_paths.iter().cloned());
         c.frameworks.extend(f.frameworks.iter().cloned());
         for (name, probe) in found {
-            c.include_dirs
-                .extend(probe.include_dirs.iter().map(Utf8PathBuf::from));
+            c.include_dirs.extend(probe.include_dirs.iter().map(Utf8PathBuf::from));
             c.cflags.extend(probe.defines.iter().cloned());
-            c.pkg_link
-                .extend(probe.link_dirs.iter().map(|d| format!("-L{d}")));
-            c.pkg_link
-                .extend(probe.libs.iter().map(|l| format!("-l{l}")));
+            c.pkg_link.extend(probe.link_dirs.iter().map(|d| format!("-L{d}")));
+            c.pkg_link.extend(probe.libs.iter().map(|l| format!("-l{l}")));
             c.pkg_config_used.push(name.clone());
         }
     }
@@ -203,36 +169,20 @@ fn merge(
 
     for d in c.include_dirs.iter().chain(&c.search_paths) {
         if !d.is_dir() {
-            diags.push(Diagnostic::warning(format!(
-                "folder {d} named by package `{}` does not exist",
-                p.name
-            )));
+            diags.push(Diagnostic::warning(format!("folder {d} named by package `{}` does not exist", p.name)));
         }
     }
     let defined = gate::defined_macros(&c.cflags);
     for s in sources {
         let text = std::fs::read(&s.abs).map_err(|e| {
-            Diagnostic::error(format!(
-                "source `{}` of package `{}` not found",
-                s.written, p.name
-            ))
-            .with_note(format!("looked for {}: {e}", s.abs))
-            .with_note(format!(
-                "paths are relative to the manifest's folder, {}",
-                p.root
-            ))
-            .into_err()
+            Diagnostic::error(format!("source `{}` of package `{}` not found", s.written, p.name))
+                .with_note(format!("looked for {}: {e}", s.abs))
+                .with_note(format!("paths are relative to the manifest's folder, {}", p.root))
+                .into_err()
         })?;
         let required = gate::required_macros(&String::from_utf8_lossy(&text));
-        let missing: Vec<String> = required
-            .into_iter()
-            .filter(|m| !defined.contains(m))
-            .collect();
-        c.sources.push(Source {
-            path: s,
-            compiled: missing.is_empty(),
-            missing_macros: missing,
-        });
+        let missing: Vec<String> = required.into_iter().filter(|m| !defined.contains(m)).collect();
+        c.sources.push(Source { path: s, compiled: missing.is_empty(), missing_macros: missing });
     }
     Ok(c)
 }
@@ -249,10 +199,7 @@ fn dedup_flags(flags: &[String]) -> Vec<String> {
     let mut it = flags.iter();
     while let Some(f) = it.next() {
         let mut w = vec![f.clone()];
-        if matches!(
-            f.as_str(),
-            "-D" | "-U" | "-I" | "-include" | "-isystem" | "-x"
-        ) {
+        if matches!(f.as_str(), "-D" | "-U" | "-I" | "-include" | "-isystem" | "-x") {
             w.extend(it.next().cloned());
         }
         words.push(w);

@@ -16,19 +16,10 @@ pub type Probes = BTreeMap<String, Result<Probe, String>>;
 pub fn probe_all(names: impl IntoIterator<Item = String>) -> Probes {
     let names: std::collections::BTreeSet<String> = names.into_iter().collect();
     std::thread::scope(|s| {
-        let handles: Vec<_> = names
-            .iter()
-            .map(|n| (n.clone(), s.spawn(|| probe(n))))
-            .collect();
+        let handles: Vec<_> = names.iter().map(|n| (n.clone(), s.spawn(|| probe(n)))).collect();
         handles
             .into_iter()
-            .map(|(n, h)| {
-                (
-                    n,
-                    h.join()
-                        .unwrap_or_else(|_| Err("pkg-config probe panicked".to_string())),
-                )
-            })
+            .map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err("pkg-config probe panicked".to_string()))))
             .collect()
     })
 }
@@ -61,16 +52,9 @@ fn probe(name: &str) -> Result<Probe, String> {
 
 /// pkg-config's own message without the crate's long advice.
 fn first_lines(msg: &str) -> String {
-    let lines: Vec<&str> = msg
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    lines
-        .iter()
-        .find(|l| l.contains("was not found") || l.contains("No package"))
-        .map_or_else(
-            || lines.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
-            |l| l.trim_start_matches("--stderr--").trim().to_string(),
-        )
+    let lines: Vec<&str> = msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    lines.iter().find(|l| l.contains("was not found") || l.contains("No package")).map_or_else(
+        || lines.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
+        |l| l.trim_start_matches("--stderr--").trim().to_string(),
+    )
 }

@@ -52,27 +52,15 @@ pub fn clean_command(program: &str) -> Command {
 }
 
 pub fn ninjabind(dir: &Path, args: &[&str]) -> Output {
-    clean_command(EXE)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
+    clean_command(EXE).current_dir(dir).args(args).output().unwrap()
 }
 
 pub fn ninja(dir: &Path, args: &[&str]) -> Output {
-    clean_command("ninja")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
+    clean_command("ninja").current_dir(dir).args(args).output().unwrap()
 }
 
 pub fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[track_caller]
@@ -100,12 +88,7 @@ pub fn ran(ninja_output: &str) -> Vec<String> {
 
 pub fn run_program(path: &Path) -> String {
     let o = Command::new(path).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{} failed: {}",
-        path.display(),
-        text(&o)
-    );
+    assert!(o.status.success(), "{} failed: {}", path.display(), text(&o));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -122,9 +105,7 @@ pub fn parse_ninja(path: &Path) -> Vec<(String, Vec<String>)> {
                 .map(|v| {
                     v.into_iter()
                         .map(|p| match p {
-                            ninja_build_syntax::ValuePiece::Plain(b) => {
-                                String::from_utf8_lossy(b).into_owned()
-                            }
+                            ninja_build_syntax::ValuePiece::Plain(b) => String::from_utf8_lossy(b).into_owned(),
                             ninja_build_syntax::ValuePiece::Reference(r) => format!("${r}"),
                         })
                         .collect::<String>()

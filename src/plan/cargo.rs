@@ -1,0 +1,87 @@
+//! Cargo edges (SPEC §6.1): one per Rust binding, shared target folder, cargo's dep-info as depfile, archive copied only when changed.
+
+use super::{Command, Edge, Plan, RuleKind};
+use crate::model::ArchiveSource;
+use crate::options::Settings;
+use crate::select::Selected;
+use crate::toolchain::Toolchain;
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// A binding archive the link and the symbol diff read, with the package it belongs to.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    pub package: String,
+    pub id: String,
+    pub path: Utf8PathBuf,
+    /// The native-static-libs file its cargo edge writes (none for prebuilt archives).
+    pub nsl: Option<Utf8PathBuf>,
+}
+
+/// Cargo.lock of the crate, or of the workspace whose root lists it.
+fn lock_file(crate_dir: &Utf8Path) -> Option<Utf8PathBuf> {
+    let own = crate_dir.join("Cargo.lock");
+    if own.is_file() {
+        return Some(own);
+    }
+    crate_dir.ancestors().skip(1).find_map(|d| {
+        let is_ws = std::fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"));
+        (is_ws && d.join("Cargo.lock").is_file()).then(|| d.join("Cargo.lock"))
+    })
+}
+
+pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Result<Vec<Archive>> {
+    let l = &s.layout;
+    let mut archives = Vec::new();
+    for sp in &sel.packages {
+        let pkg = &sp.package;
+        let Some(source) = pkg.library.as_ref().and_then(|lib| lib.archive.as_ref()) else { continue };
+        match source {
+            ArchiveSource::Prebuilt { path, .. } => {
+                archives.push(Archive { package: pkg.name.clone(), id: pkg.id(), path: l.rel(path), nsl: None });
+            }
+            ArchiveSource::Cargo { manifest_dir, lib, features } => {
+                let out = l.out_path(format!("lib/lib{lib}.a"));
+                let nsl = l.out_path(format!("lib/lib{lib}.nsl"));
+                let target_dir = l.out_path("cargo");
+                let manifest = manifest_dir.join("Cargo.toml");
+                let mut argv = vec![
+                    super::regen::exe_path()?.to_string(),
+                    "edge".into(),
+                    "cargo".into(),
+                    "--manifest-path".into(),
+                    l.rel(&manifest).to_string(),
+                    "--lib".into(),
+                    lib.clone(),
+                    "--target".into(),
+                    tc.target.clone(),
+                    "--target-dir".into(),
+                    target_dir.to_string(),
+                    "--out".into(),
+                    out.to_string(),
+                    "--nsl".into(),
+                    nsl.to_string(),
+                ];
+                if !features.is_empty() {
+                    argv.extend(["--features".into(), features.join(",")]);
+                }
+                if s.offline {
+                    argv.push("--offline".into());
+                }
+                if let Some(w) = &s.rustc_wrapper {
+                    argv.extend(["--rustc-wrapper".into(), w.clone()]);
+                }
+                let mut e = Edge::new(RuleKind::Cargo, vec![out.clone()]);
+                e.implicit_outputs = vec![nsl.clone()];
+                e.implicit_inputs =
+                    std::iter::once(manifest.clone()).chain(lock_file(manifest_dir)).map(|f| l.rel(&f)).collect();
+                e.command = Some(Command { env: vec![], argv });
+                e.vars.push(("depfile", format!("{target_dir}/{}/release/lib{lib}.d", tc.target)));
+                e.package = Some(pkg.name.clone());
+                p.edges.push(e);
+                archives.push(Archive { package: pkg.name.clone(), id: pkg.id(), path: out, nsl: Some(nsl) });
+            }
+        }
+    }
+    Ok(archives)
+}
