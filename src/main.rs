@@ -58,6 +58,7 @@ enum EdgeCommand {
     Cargo(edges::cargo::CargoArgs),
     Symdiff(edges::symdiff::SymdiffArgs),
     Symcheck(edges::symdiff::SymcheckArgs),
+    Scan(edges::ScanArgs),
 }
 
 fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
@@ -89,6 +90,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             EdgeCommand::Cargo(a) => edges::cargo::run(a),
             EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
             EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
+            EdgeCommand::Scan(a) => edges::scan(a),
         },
     }
 }

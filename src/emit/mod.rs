@@ -20,6 +20,7 @@ fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str
         }
         RuleKind::Symdiff => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMDIFF $out")],
         RuleKind::Symcheck => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMCHECK $out")],
+        RuleKind::Scan => vec![("command", "$cmd"), ("restat", "1"), ("description", "SCAN imports and HAVE_* guards")],
         RuleKind::Link if link_pool => vec![("command", "$cmd"), ("description", "LINK $out"), ("pool", "link")],
         RuleKind::Link => vec![("command", "$cmd"), ("description", "LINK $out")],
         RuleKind::Regen => {
@@ -85,6 +86,8 @@ pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Writt
     write::write_if_changed(&out.join("compile_commands.json"), compdb::render(plan, &layout.ninja_dir).as_bytes())?;
     write::write_if_changed(&out.join("ninjabind-graph.json"), graph_json.as_bytes())?;
     write::write_if_changed(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
+    write::write_if_changed(&out.join("scan.list"), plan.scan_list.as_bytes())?;
+    write::write_if_changed(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
     if let Some(rsp) = &plan.link_rsp {
         write::write_if_changed(&out.join("link.rsp"), rsp.as_bytes())?;
     }

@@ -30,6 +30,7 @@ pub enum RuleKind {
     Symdiff,
     Symcheck,
     Link,
+    Scan,
     Regen,
     Phony,
 }
@@ -43,6 +44,7 @@ impl RuleKind {
             RuleKind::Symdiff => "symdiff",
             RuleKind::Symcheck => "symcheck",
             RuleKind::Link => "link",
+            RuleKind::Scan => "scan",
             RuleKind::Regen => "regen",
             RuleKind::Phony => "phony",
         }
@@ -106,6 +108,9 @@ pub struct Plan {
     pub compdb: Vec<CompileEntry>,
     /// Absolute paths the regeneration edge depends on (each exists).
     pub regen_inputs: Vec<Utf8PathBuf>,
+    /// `O/scan.list` and `O/scan.stamp` as gen writes them.
+    pub scan_list: String,
+    pub scan_stamp: String,
     /// The program, when there is a link edge.
     pub program: Option<Utf8PathBuf>,
 }
@@ -119,7 +124,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let archives = cargo::plan(s, tc, sel, &mut p)?;
     let stamp = symbols::plan(s, tc, sel, &archives, &mut p)?;
     link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
-    regen::plan(s, resolved, &mut p)?;
+    regen::plan(s, resolved, sel, &mut p)?;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
     let mut per_package = objects.by_package.clone();
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {

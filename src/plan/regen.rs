@@ -2,7 +2,10 @@
 
 use super::{Command, Edge, Plan, RuleKind};
 use crate::options::{Settings, ENV_READ};
+use crate::model::FrontEnd;
+use crate::resolve::scan::{self, ScanSpec};
 use crate::resolve::Resolved;
+use crate::select::Selected;
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
 
@@ -37,8 +40,40 @@ pub fn regen_command(s: &Settings) -> Result<Command> {
     Ok(Command { env: vec![], argv })
 }
 
-pub fn plan(s: &Settings, resolved: &Resolved, p: &mut Plan) -> Result<()> {
+pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> Result<()> {
     let l = &s.layout;
+    let perry = resolved.front_end == FrontEnd::Perry;
+    // the scan edge: re-reads imports and guards, touching its stamp only when they changed
+    let sources: Vec<(Utf8PathBuf, Vec<String>)> = sel
+        .packages
+        .iter()
+        .flat_map(|sp| sp.config.sources.iter().map(|src| (src.path.abs.clone(), src.required.clone())))
+        .collect();
+    let imports: Vec<_> = resolved.imports.iter().map(|r| r.import.clone()).collect();
+    p.scan_stamp = scan::summary(&l.ninja_dir, &imports, perry, &sources);
+    let exts = if perry { crate::resolve::PERRY_EXTS } else { crate::resolve::VEX_EXTS };
+    let spec = ScanSpec {
+        root: l.rel(&l.project),
+        exts: exts.iter().map(|e| e.to_string()).collect(),
+        skip: vec![l.rel(&l.out), l.rel(&l.ninja_dir)],
+        perry,
+        sources: sources.iter().map(|(src, _)| l.rel(src)).collect(),
+    };
+    p.scan_list = spec.render();
+    let stamp = l.out_path("scan.stamp");
+    let list = l.out_path("scan.list");
+    let mut scan_edge = Edge::new(RuleKind::Scan, vec![stamp.clone()]);
+    let mut watched: Vec<Utf8PathBuf> = resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
+    watched.extend(spec.sources.iter().cloned());
+    watched.sort();
+    watched.dedup();
+    scan_edge.implicit_inputs = std::iter::once(list.clone()).chain(watched).collect();
+    scan_edge.command = Some(Command {
+        env: vec![],
+        argv: vec![exe_path()?.to_string(), "edge".into(), "scan".into(), "--list".into(), list.to_string(), "--out".into(), stamp.to_string()],
+    });
+    p.edges.push(scan_edge);
+
     let mut inputs: Vec<Utf8PathBuf> = resolved.watch.clone();
     inputs.extend(s.project_file.iter().cloned());
     inputs.extend(s.well_known.iter().cloned());
@@ -48,6 +83,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, p: &mut Plan) -> Result<()> {
     inputs.dedup();
     p.regen_inputs = inputs;
     let mut e = Edge::new(RuleKind::Regen, vec![l.rel(&l.ninja_file())]);
+    e.implicit_inputs = vec![stamp];
     e.command = Some(regen_command(s)?);
     e.vars.push(("depfile", l.out_path("build.ninja.d").to_string()));
     p.edges.push(e);

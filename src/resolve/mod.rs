@@ -3,6 +3,7 @@
 pub mod imports;
 pub mod node;
 pub mod perry;
+pub mod scan;
 pub mod vex;
 
 use crate::load::package_json::{self, Host};

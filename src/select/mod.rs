@@ -22,6 +22,8 @@ pub struct Skipped {
 pub struct Source {
     pub path: SourcePath,
     pub compiled: bool,
+    /// The HAVE_* macros its top-level guard needs.
+    pub required: Vec<String>,
     pub missing_macros: Vec<String>,
 }
 
@@ -181,8 +183,8 @@ fn merge(
                 .into_err()
         })?;
         let required = gate::required_macros(&String::from_utf8_lossy(&text));
-        let missing: Vec<String> = required.into_iter().filter(|m| !defined.contains(m)).collect();
-        c.sources.push(Source { path: s, compiled: missing.is_empty(), missing_macros: missing });
+        let missing: Vec<String> = required.iter().filter(|m| !defined.contains(*m)).cloned().collect();
+        c.sources.push(Source { path: s, compiled: missing.is_empty(), required, missing_macros: missing });
     }
     Ok(c)
 }

@@ -1,0 +1,92 @@
+//! What the `scan` edge watches: the import set and HAVE_* guards, summarised the same way by gen and by the edge.
+
+use super::imports::{scan, source_files};
+use super::node::{is_builtin, is_relative, nearest_package, package_name};
+use crate::model::Import;
+use crate::select::gate::required_macros;
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use std::collections::BTreeSet;
+
+/// What to scan, as gen writes it to `O/scan.list` (paths relative to the ninja file's folder).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanSpec {
+    pub root: Utf8PathBuf,
+    pub exts: Vec<String>,
+    pub skip: Vec<Utf8PathBuf>,
+    pub perry: bool,
+    pub sources: Vec<Utf8PathBuf>,
+}
+
+impl ScanSpec {
+    pub fn render(&self) -> String {
+        let mut s = format!("root {}\nfront-end {}\nexts {}\n", self.root, if self.perry { "perry" } else { "vex" }, self.exts.join(" "));
+        for k in &self.skip {
+            s.push_str(&format!("skip {k}\n"));
+        }
+        for src in &self.sources {
+            s.push_str(&format!("source {src}\n"));
+        }
+        s
+    }
+
+    pub fn parse(text: &str) -> ScanSpec {
+        let mut spec = ScanSpec::default();
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once(' ') else { continue };
+            match k {
+                "root" => spec.root = v.into(),
+                "front-end" => spec.perry = v == "perry",
+                "exts" => spec.exts = v.split(' ').map(str::to_string).collect(),
+                "skip" => spec.skip.push(v.into()),
+                "source" => spec.sources.push(v.into()),
+                _ => {}
+            }
+        }
+        spec
+    }
+}
+
+/// One line per import (file, specifier, kind, and for Perry the nearest installed package) and per gated source.
+pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8PathBuf, Vec<String>)]) -> String {
+    let rel = |p: &Utf8Path| crate::layout::relative(base, p);
+    let mut lines = BTreeSet::new();
+    for i in imports {
+        let mut line = format!("import {} {} {}", rel(&i.file), i.specifier, if i.type_only { "type" } else { "value" });
+        if perry && !i.type_only && !is_relative(&i.specifier) && !is_builtin(&i.specifier) {
+            let from = i.file.parent().unwrap_or(Utf8Path::new("/"));
+            let (found, _) = nearest_package(from, &package_name(&i.specifier));
+            if let Some(m) = found {
+                let native = crate::load::package_json::has_native_library(&m);
+                line.push_str(&format!(" -> {}{}", rel(&m), if native { " native" } else { "" }));
+            }
+        }
+        lines.insert(line);
+    }
+    for (src, macros) in gates {
+        if !macros.is_empty() {
+            lines.insert(format!("gate {} {}", rel(src), macros.join(" ")));
+        }
+    }
+    lines.into_iter().map(|l| l + "\n").collect()
+}
+
+/// The scan edge's work: walk and read everything again, in the folder ninja runs in.
+pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
+    let root = crate::layout::normalize(&base.join(&spec.root));
+    let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
+    let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::layout::normalize(&base.join(s))).collect();
+    let (files, _) = source_files(&root, &exts, &skip);
+    let mut imports = Vec::new();
+    for f in &files {
+        let text = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;
+        imports.extend(scan(f, &String::from_utf8_lossy(&text)));
+    }
+    let mut gates = Vec::new();
+    for s in &spec.sources {
+        let abs = crate::layout::normalize(&base.join(s));
+        let text = std::fs::read(&abs).with_context(|| format!("cannot read {abs}"))?;
+        gates.push((abs, required_macros(&String::from_utf8_lossy(&text))));
+    }
+    Ok(summary(base, &imports, spec.perry, &gates))
+}
