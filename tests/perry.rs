@@ -4,25 +4,13 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// Writes `files` (path, content) under `root`.
-fn write_tree(root: &Path, files: &[(&str, &str)]) {
-    for (p, content) in files {
-        let path = root.join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-}
-
-fn explain_json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let mut a = vec!["explain", "--format", "json"];
-    a.extend_from_slice(args);
-    let out = ok(ninjabind(dir, &a));
-    let start = out.find('{').unwrap();
-    serde_json::from_str(&out[start..]).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
 fn layer_of(doc: &serde_json::Value, specifier: &str) -> (String, serde_json::Value) {
-    let imp = doc["imports"].as_array().unwrap().iter().find(|i| i["specifier"] == specifier).unwrap_or_else(|| panic!("{doc}"));
+    let imp = doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["specifier"] == specifier)
+        .unwrap_or_else(|| panic!("{doc}"));
     (imp["layer"].as_str().unwrap().to_string(), imp["package"].clone())
 }
 
@@ -99,7 +87,10 @@ fn installed_binding_wins_over_well_known_and_js_package_does_not() {
 fn nearest_node_modules_that_has_the_package_wins() {
     let (_t, p) = example("hello-perry");
     // a nearer node_modules without the package must not stop the walk (Perry's bug)
-    write_tree(&p, &[("src/deep/er/x.ts", "import { f } from \"upper\";\n"), ("src/deep/node_modules/other/package.json", "{}")]);
+    write_tree(
+        &p,
+        &[("src/deep/er/x.ts", "import { f } from \"upper\";\n"), ("src/deep/node_modules/other/package.json", "{}")],
+    );
     write_binding(&p, "node_modules/upper", "upper", "upper", "js_upper_f");
     let doc = explain_json(&p, &[]);
     assert_eq!(layer_of(&doc, "upper"), ("a".into(), "upper".into()));
@@ -181,16 +172,29 @@ fn abi_version_policy() {
 #[test]
 fn descriptor_errors_name_their_json_path() {
     let cases = [
-        (r#"[{ "name": "js_b_x", "params": ["i64", "int"] }]"#, "`perry.nativeLibrary.functions[0].params[1]`: unknown type descriptor `int`"),
-        (r#"[{ "name": "js_b_x", "params": ["void"] }]"#, "`perry.nativeLibrary.functions[0].params[0]`: `void` is only allowed as a return type"),
-        (r#"[{ "name": "js_b_x", "returns": "buffer+len" }]"#, "`perry.nativeLibrary.functions[0].returns`: `buffer+len` is only allowed as a parameter"),
+        (
+            r#"[{ "name": "js_b_x", "params": ["i64", "int"] }]"#,
+            "`perry.nativeLibrary.functions[0].params[1]`: unknown type descriptor `int`",
+        ),
+        (
+            r#"[{ "name": "js_b_x", "params": ["void"] }]"#,
+            "`perry.nativeLibrary.functions[0].params[0]`: `void` is only allowed as a return type",
+        ),
+        (
+            r#"[{ "name": "js_b_x", "returns": "buffer+len" }]"#,
+            "`perry.nativeLibrary.functions[0].returns`: `buffer+len` is only allowed as a parameter",
+        ),
         (r#"[{ "name": "js_b_x", "returns": "pod" }]"#, "`pod` is only allowed as a parameter"),
         (r#"[{ "name": "js-b-x" }]"#, "`perry.nativeLibrary.functions[0].name` is not a C identifier: `js-b-x`"),
-        (r#"[{ "name": "js_b_x", "params": [3] }]"#, "`perry.nativeLibrary.functions[0].params[0]` must be a type descriptor string or an object with a `kind`"),
+        (
+            r#"[{ "name": "js_b_x", "params": [3] }]"#,
+            "`perry.nativeLibrary.functions[0].params[0]` must be a type descriptor string or an object with a `kind`",
+        ),
         (r#"{ "name": "js_b_x" }"#, "`perry.nativeLibrary.functions` must be an array"),
     ];
     for (functions, want) in cases {
-        let (_t, p) = project_with(&manifest(&format!("{{ \"abiVersion\": \"0.5\", \"functions\": {functions}, {TARGETS} }}")));
+        let (_t, p) =
+            project_with(&manifest(&format!("{{ \"abiVersion\": \"0.5\", \"functions\": {functions}, {TARGETS} }}")));
         let err = fails(ninjabind(&p, &["gen"]));
         assert!(err.contains(want), "want {want}\ngot {err}");
         assert!(err.contains("--> node_modules/b/package.json:1:"), "{err}");
@@ -215,7 +219,10 @@ fn target_selection() {
     assert!(std::fs::read_to_string(p.join("build.ninja")).unwrap().contains("build build/lib/libarm.a"));
     // no entry for the target
     let err = fails(ninjabind(&p, &["gen", "--target", "x86_64-pc-windows-msvc"]));
-    assert!(err.contains("package `b` has no target entry for x86_64-pc-windows-msvc (`windows-x64` or `windows`)"), "{err}");
+    assert!(
+        err.contains("package `b` has no target entry for x86_64-pc-windows-msvc (`windows-x64` or `windows`)"),
+        "{err}"
+    );
     assert!(err.contains("it declares: linux, linux-x64, linux-arm64"), "{err}");
     // available: false quotes the reason
     let (_t, p) = project_with(&manifest(&format!(
@@ -233,10 +240,16 @@ fn external_binding_shape_infers_crate_and_lib_and_builds() {
     ));
     write_tree(&p, &[("host.c", "#include <stdint.h>\n#include <stdio.h>\nint64_t js_b_x(void);\nint main(void){ printf(\"%lld\\n\", (long long)js_b_x()); return 0; }\n")]);
     let out = ok(ninjabind(&p, &["gen", "--host-object", "build/host.o"]));
-    assert!(out.contains("warning: package `b` names no `crate` or `prebuilt`; building the Cargo.toml beside its package.json"), "{out}");
+    assert!(
+        out.contains(
+            "warning: package `b` names no `crate` or `prebuilt`; building the Cargo.toml beside its package.json"
+        ),
+        "{out}"
+    );
     assert!(out.contains("warning: package `b` names no `lib`; using `b_rs` from its Cargo.toml"), "{out}");
     std::fs::create_dir_all(p.join("build")).unwrap();
-    let cc = std::process::Command::new("cc").current_dir(&p).args(["-c", "host.c", "-o", "build/host.o"]).status().unwrap();
+    let cc =
+        std::process::Command::new("cc").current_dir(&p).args(["-c", "host.c", "-o", "build/host.o"]).status().unwrap();
     assert!(cc.success());
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/proj")), "1\n");
@@ -285,8 +298,13 @@ fn prebuilt_present_missing_and_missing_with_crate() {
         r#"{ "abiVersion": "0.5", "functions": [], "targets": { "linux": { "crate": ".", "lib": "b_rs", "prebuilt": "./prebuilt/libb_rs.a" } } }"#,
     ));
     let out = ok(ninjabind(&p, &["gen"]));
-    assert!(out.contains("note: prebuilt library of `b` not found at ./prebuilt/libb_rs.a; building it from its crate"), "{out}");
-    assert!(std::fs::read_to_string(p.join("build.ninja")).unwrap().contains("build build/lib/libb_rs.a | build/lib/libb_rs.nsl: cargo"));
+    assert!(
+        out.contains("note: prebuilt library of `b` not found at ./prebuilt/libb_rs.a; building it from its crate"),
+        "{out}"
+    );
+    assert!(std::fs::read_to_string(p.join("build.ninja"))
+        .unwrap()
+        .contains("build build/lib/libb_rs.a | build/lib/libb_rs.nsl: cargo"));
 }
 
 #[test]
@@ -296,7 +314,10 @@ fn well_known_names_sharing_a_crate_build_it_once_and_two_crates_with_one_lib_fa
     write_binding(&p.join("bindings"), "perry-ext-http", "perry-ext-http", "perry_ext_http", "js_http_x");
     ok(ninjabind(&p, &["gen"]));
     let builds = parse_ninja(&p.join("build.ninja"));
-    assert_eq!(builds.iter().filter(|(_, o)| o.first().is_some_and(|o| o == "build/lib/libperry_ext_http.a")).count(), 1);
+    assert_eq!(
+        builds.iter().filter(|(_, o)| o.first().is_some_and(|o| o == "build/lib/libperry_ext_http.a")).count(),
+        1
+    );
     // an installed package whose lib collides with a well-known crate's lib
     write_binding(&p, "node_modules/clash", "clash", "perry_ext_nanoid", "js_clash");
     write_tree(&p, &[("src/clash.ts", "import \"clash\";\n")]);

@@ -51,7 +51,10 @@ pub fn run(a: &CargoArgs) -> Result<i32> {
         return Ok(status.code().unwrap_or(1));
     }
     if !nsl_tmp.is_file() {
-        bail!("rustc did not write {nsl_tmp} (its build was fresh but the list is gone); remove {} and build again", a.target_dir);
+        bail!(
+            "rustc did not write {nsl_tmp} (its build was fresh but the list is gone); remove {} and build again",
+            a.target_dir
+        );
     }
     super::copy_if_changed(&built, &a.out)?;
     super::copy_if_changed(&nsl_tmp, &a.nsl)?;

@@ -81,7 +81,11 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
     }
     if !r.undeclared.is_empty() {
         let level = if a.strict_symbols { "error" } else { "warning" };
-        eprintln!("{level}: package `{}` exports js_* symbols it does not declare: {}", a.package, r.undeclared.join(", "));
+        eprintln!(
+            "{level}: package `{}` exports js_* symbols it does not declare: {}",
+            a.package,
+            r.undeclared.join(", ")
+        );
         failed |= a.strict_symbols;
     }
     if failed {
@@ -119,7 +123,10 @@ pub fn symcheck(a: &SymcheckArgs) -> Result<i32> {
         }
     }
     if !clashes.is_empty() {
-        eprintln!("error: two bindings export the same symbol, so the link would pick one at random:\n  {}", clashes.join("\n  "));
+        eprintln!(
+            "error: two bindings export the same symbol, so the link would pick one at random:\n  {}",
+            clashes.join("\n  ")
+        );
         return Ok(1);
     }
     let stamp: String = owner.iter().map(|(s, p)| format!("{s} {p}\n")).collect();

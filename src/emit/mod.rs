@@ -16,7 +16,13 @@ fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str
         RuleKind::Cc => vec![("command", "$cmd"), ("deps", "gcc"), ("description", "CC $out")],
         RuleKind::Cxx => vec![("command", "$cmd"), ("deps", "gcc"), ("description", "CXX $out")],
         RuleKind::Cargo => {
-            vec![("command", "$cmd"), ("deps", "gcc"), ("restat", "1"), ("pool", "cargo"), ("description", "CARGO $out")]
+            vec![
+                ("command", "$cmd"),
+                ("deps", "gcc"),
+                ("restat", "1"),
+                ("pool", "cargo"),
+                ("description", "CARGO $out"),
+            ]
         }
         RuleKind::Symdiff => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMDIFF $out")],
         RuleKind::Symcheck => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMCHECK $out")],

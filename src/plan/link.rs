@@ -37,13 +37,15 @@ pub fn plan(
 ) -> Result<()> {
     let l = &s.layout;
     let host: Vec<Utf8PathBuf> = s.host_objects.iter().map(|h| l.rel(h)).collect();
-    let (host_archives, host_objects): (Vec<_>, Vec<_>) = host.iter().cloned().partition(|h| h.extension() == Some("a"));
+    let (host_archives, host_objects): (Vec<_>, Vec<_>) =
+        host.iter().cloned().partition(|h| h.extension() == Some("a"));
 
     let mut args: Vec<String> = Vec::new();
     args.extend(host_objects.iter().map(|o| o.to_string()));
     args.extend(objects.all.iter().map(|o| o.to_string()));
     // host archives first: a runtime must see the bindings' references, and the group resolves cycles
-    let group: Vec<String> = host_archives.iter().chain(archives.iter().map(|a| &a.path)).map(|a| a.to_string()).collect();
+    let group: Vec<String> =
+        host_archives.iter().chain(archives.iter().map(|a| &a.path)).map(|a| a.to_string()).collect();
     let use_group = tc.is_gnu_ld() && group.len() > 1;
     if use_group {
         args.push("-Wl,--start-group".into());
@@ -52,7 +54,8 @@ pub fn plan(
     if use_group {
         args.push("-Wl,--end-group".into());
     }
-    let mut dirs: Vec<Utf8PathBuf> = sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
+    let mut dirs: Vec<Utf8PathBuf> =
+        sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
     dedup(&mut dirs);
     for d in &dirs {
         args.push(format!("-L{}", l.rel(d)));
@@ -86,7 +89,12 @@ pub fn plan(
     let driver = if objects.any_cxx { &tc.cxx[0] } else { &tc.cc[0] };
     let argv = vec![driver.clone(), format!("@{rsp}"), "-o".into(), program.to_string()];
     let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
-    e.inputs = host.iter().cloned().chain(objects.all.iter().cloned()).chain(archives.iter().map(|a| a.path.clone())).collect();
+    e.inputs = host
+        .iter()
+        .cloned()
+        .chain(objects.all.iter().cloned())
+        .chain(archives.iter().map(|a| a.path.clone()))
+        .collect();
     e.implicit_inputs = archives.iter().filter_map(|a| a.nsl.clone()).chain(symcheck.cloned()).collect();
     e.command = Some(Command { env: vec![], argv });
     e.vars.push(("rspfile", rsp.to_string()));

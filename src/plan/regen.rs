@@ -1,8 +1,8 @@
 //! The regeneration edge: build.ninja depends on every file gen read and replays the options and environment that shaped it.
 
 use super::{Command, Edge, Plan, RuleKind};
-use crate::options::{Settings, ENV_READ};
 use crate::model::FrontEnd;
+use crate::options::{Settings, ENV_READ};
 use crate::resolve::scan::{self, ScanSpec};
 use crate::resolve::Resolved;
 use crate::select::Selected;
@@ -63,14 +63,23 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     let stamp = l.out_path("scan.stamp");
     let list = l.out_path("scan.list");
     let mut scan_edge = Edge::new(RuleKind::Scan, vec![stamp.clone()]);
-    let mut watched: Vec<Utf8PathBuf> = resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
+    let mut watched: Vec<Utf8PathBuf> =
+        resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
     watched.extend(spec.sources.iter().cloned());
     watched.sort();
     watched.dedup();
     scan_edge.implicit_inputs = std::iter::once(list.clone()).chain(watched).collect();
     scan_edge.command = Some(Command {
         env: vec![],
-        argv: vec![exe_path()?.to_string(), "edge".into(), "scan".into(), "--list".into(), list.to_string(), "--out".into(), stamp.to_string()],
+        argv: vec![
+            exe_path()?.to_string(),
+            "edge".into(),
+            "scan".into(),
+            "--list".into(),
+            list.to_string(),
+            "--out".into(),
+            stamp.to_string(),
+        ],
     });
     p.edges.push(scan_edge);
 

@@ -144,8 +144,15 @@ pub fn human(g: &Generated) -> String {
     for sp in &g.selected.packages {
         let p = &sp.package;
         let c = &sp.config;
-        let origin = serde_json::to_value(p.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let _ = writeln!(o, "  {} {} ({origin}) at {}", p.name, p.version.as_deref().unwrap_or("-"), l.project_rel(&p.root));
+        let origin =
+            serde_json::to_value(p.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  {} {} ({origin}) at {}",
+            p.name,
+            p.version.as_deref().unwrap_or("-"),
+            l.project_rel(&p.root)
+        );
         for (f, why) in &c.active {
             let _ = writeln!(o, "    feature {f}: active ({why})");
         }
@@ -159,7 +166,12 @@ pub fn human(g: &Generated) -> String {
             if s.compiled {
                 let _ = writeln!(o, "    source {}: compiled", l.project_rel(&s.path.abs));
             } else {
-                let _ = writeln!(o, "    source {}: not compiled, needs {}", l.project_rel(&s.path.abs), s.missing_macros.join(", "));
+                let _ = writeln!(
+                    o,
+                    "    source {}: not compiled, needs {}",
+                    l.project_rel(&s.path.abs),
+                    s.missing_macros.join(", ")
+                );
             }
         }
         if let Some(lib) = &p.library {

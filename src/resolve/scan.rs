@@ -20,7 +20,12 @@ pub struct ScanSpec {
 
 impl ScanSpec {
     pub fn render(&self) -> String {
-        let mut s = format!("root {}\nfront-end {}\nexts {}\n", self.root, if self.perry { "perry" } else { "vex" }, self.exts.join(" "));
+        let mut s = format!(
+            "root {}\nfront-end {}\nexts {}\n",
+            self.root,
+            if self.perry { "perry" } else { "vex" },
+            self.exts.join(" ")
+        );
         for k in &self.skip {
             s.push_str(&format!("skip {k}\n"));
         }
@@ -52,7 +57,8 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
     let rel = |p: &Utf8Path| crate::layout::relative(base, p);
     let mut lines = BTreeSet::new();
     for i in imports {
-        let mut line = format!("import {} {} {}", rel(&i.file), i.specifier, if i.type_only { "type" } else { "value" });
+        let mut line =
+            format!("import {} {} {}", rel(&i.file), i.specifier, if i.type_only { "type" } else { "value" });
         if perry && !i.type_only && !is_relative(&i.specifier) && !is_builtin(&i.specifier) {
             let from = i.file.parent().unwrap_or(Utf8Path::new("/"));
             let (found, _) = nearest_package(from, &package_name(&i.specifier));

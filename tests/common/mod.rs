@@ -86,6 +86,13 @@ pub fn ran(ninja_output: &str) -> Vec<String> {
         .collect()
 }
 
+/// The compile, cargo and link steps ninja ran (without the scan of imports and guards).
+pub fn builds(ninja_output: &str) -> Vec<String> {
+    let mut v: Vec<String> = ran(ninja_output).into_iter().filter(|s| !s.starts_with("SCAN")).collect();
+    v.sort();
+    v
+}
+
 pub fn run_program(path: &Path) -> String {
     let o = Command::new(path).output().unwrap();
     assert!(o.status.success(), "{} failed: {}", path.display(), text(&o));
@@ -120,4 +127,22 @@ pub fn parse_ninja(path: &Path) -> Vec<(String, Vec<String>)> {
 /// Sleeps past the filesystem's timestamp granularity so ninja sees an edit as newer.
 pub fn tick() {
     std::thread::sleep(std::time::Duration::from_millis(20));
+}
+
+/// Writes `files` (path, content) under `root`.
+pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (p, content) in files {
+        let path = root.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
+/// `ninjabind explain --format json` parsed (stdout only; warnings go to stderr).
+pub fn explain_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["explain", "--format", "json"];
+    a.extend_from_slice(args);
+    let o = ninjabind(dir, &a);
+    assert!(o.status.success(), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
 }

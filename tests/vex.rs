@@ -1,0 +1,380 @@
+//! End-to-end: Vex native blocks — scope merge, features, pkg-config, HAVE_* gating — with real ninja, cc, pkg-config.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn compiled_sources(doc: &serde_json::Value, pkg: &str) -> Vec<(String, bool, Vec<String>)> {
+    let p = doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == pkg).unwrap_or_else(|| panic!("{doc}"));
+    p["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let missing =
+                s["missing_macros"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
+            (s["path"].as_str().unwrap().to_string(), s["compiled"].as_bool().unwrap(), missing)
+        })
+        .collect()
+}
+
+fn with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = clean_command(EXE);
+    c.current_dir(dir).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn vex_db_default_features_build_and_run_without_optional_drivers() {
+    let (_t, p) = example("vex-db");
+    ok(ninjabind(&p, &["gen"]));
+    let out = ok(ninja(&p, &[]));
+    let steps = ran(&out);
+    assert!(steps.iter().any(|s| s.ends_with("vex_sqlite.c.o")), "{out}");
+    assert!(!steps.iter().any(|s| s.contains("vex_pg") || s.contains("vex_mysql")), "{out}");
+    assert_eq!(run_program(&p.join("build/bin/app")), "drivers: sqlite \n40 + 2 = 42\ntables = 0\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+    let doc = explain_json(&p, &[]);
+    let db = doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == "db").unwrap();
+    assert_eq!(db["origin"], "stdlib");
+    assert_eq!(db["features"]["active"], serde_json::json!(["sqlite"]));
+    let skipped: Vec<&str> =
+        db["features"]["skipped"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["postgres", "mysql"]);
+    let imp = &doc["imports"][0];
+    assert_eq!(
+        (imp["specifier"].as_str(), imp["layer"].as_str(), imp["line"].as_u64()),
+        (Some("db"), Some("stdlib"), Some(2))
+    );
+}
+
+#[test]
+fn env_feature_selection_compiles_postgres_against_libpq_and_is_replayed() {
+    let (_t, p) = example("vex-db");
+    ok(with_env(&p, &["gen"], &[("VEX_NATIVE_FEATURES", "sqlite,postgres")]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("# features: sqlite,postgres (from VEX_NATIVE_FEATURES)"), "{nf}");
+    assert!(nf.contains("-I/usr/include/postgresql"), "pkg-config include path merged: {nf}");
+    ok(ninja(&p, &[]));
+    let run = run_program(&p.join("build/bin/app"));
+    assert!(run.starts_with("drivers: sqlite postgres \n40 + 2 = 42\n"), "{run}");
+    assert!(run.contains("postgres client: libpq "), "{run}");
+    // ninja regenerates from a shell without the variable, and keeps the selection
+    tick();
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap() + "\n").unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating"), "{out}");
+    assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), nf);
+    // the alias and the pkg/feat form select the same
+    ok(with_env(&p, &["gen"], &[("VEX_DB_FEATURES", "db/sqlite,db/postgres")]));
+    let doc = explain_json(&p, &["--features", "db/sqlite,db/postgres"]);
+    assert_eq!(compiled_sources(&doc, "db").len(), 3);
+}
+
+#[test]
+fn optional_missing_pkg_config_skips_required_fails() {
+    let (_t, p) = example("vex-db");
+    let out = ok(ninjabind(&p, &["gen", "--features", "sqlite,mysql"]));
+    assert!(
+        out.contains("note: skipping feature `mysql` of package `db`: pkg-config `mysqlclient` not found (optional)"),
+        "{out}"
+    );
+    let doc = explain_json(&p, &["--features", "sqlite,mysql"]);
+    let db = doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == "db").unwrap();
+    assert!(db["features"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "mysql" && s["reason"].as_str().unwrap().contains("mysqlclient")));
+    ok(ninja(&p, &[]));
+    // the same feature made required
+    let m = p.join("vex-libs/std/db/vex.json");
+    let text = std::fs::read_to_string(&m).unwrap();
+    let text = text.replacen(
+        "\"pkg_config_optional\": true,\n        \"pkg_config\": [\"mysqlclient\"]",
+        "\"pkg_config_optional\": false,\n        \"pkg_config\": [\"mysqlclient\"]",
+        1,
+    );
+    std::fs::write(&m, text).unwrap();
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    let err = fails(ninjabind(&p, &["gen", "--features", "sqlite,mysql"]));
+    assert!(
+        err.contains("error: pkg-config could not find `mysqlclient`, required by feature `mysql` of package `db`"),
+        "{err}"
+    );
+    assert!(err.contains("PKG_CONFIG_PATH="), "{err}");
+    assert!(err.contains("help: install the package that provides `mysqlclient.pc`"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+}
+
+#[test]
+fn unknown_feature_lists_the_available_ones() {
+    let (_t, p) = example("vex-db");
+    let err = fails(ninjabind(&p, &["gen", "--features", "sqlite,oracle"]));
+    assert!(err.contains("feature `oracle` (from --features) is not declared by any package"), "{err}");
+    assert!(err.contains("available features: db/sqlite, db/postgres, db/mysql"), "{err}");
+    let err = fails(with_env(&p, &["gen"], &[("VEX_NATIVE_FEATURES", "app/sqlite")]));
+    assert!(err.contains("feature `app/sqlite` (from VEX_NATIVE_FEATURES)"), "{err}");
+    // --all-features activates all; the absent optional one is skipped
+    let doc = explain_json(&p, &["--all-features"]);
+    let db = doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == "db").unwrap();
+    assert_eq!(db["features"]["active"], serde_json::json!(["sqlite", "postgres"]));
+}
+
+const GATED: &[(&str, &str)] = &[
+    ("ifndef.c", "#ifndef HAVE_A\n#error need A\n#endif\nint f_ifndef(void) { return 1; }\n"),
+    (
+        "notdefined.c",
+        "/* lead comment */\n#if !defined(HAVE_B)\n#error need B\n#endif\nint f_notdefined(void) { return 2; }\n",
+    ),
+    ("notdefined_bare.c", "#if !defined HAVE_A\n#error need A\n#endif\nint f_bare(void) { return 3; }\n"),
+    ("ifdef_wrap.c", "#ifdef HAVE_B\nint f_wrap(void) { return 4; }\n#endif\n"),
+    ("if_defined_wrap.c", "#if defined(HAVE_A)\nint f_ifdefwrap(void) { return 5; }\n#endif /* HAVE_A */\n"),
+    ("if_wrap.c", "#if HAVE_B\nint f_ifwrap(void) { return 6; }\n#endif\n"),
+    ("both.c", "#if !defined(HAVE_A) || !defined(HAVE_B)\n#error need both\n#endif\nint f_both(void) { return 7; }\n"),
+    ("guard.c", "#ifndef GUARD_H\n#define GUARD_H\nint f_guard(void) { return 8; }\n#endif\n"),
+    ("undef.c", "#ifndef HAVE_C\n#error need C\n#endif\nint f_undef(void) { return 9; }\n"),
+];
+
+#[test]
+fn each_gate_form_compiles_exactly_when_its_macros_are_defined() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("gates");
+    let sources: Vec<String> = GATED.iter().map(|(n, _)| format!("\"src/{n}\"")).collect();
+    let manifest = format!(
+        r#"{{ "name": "gates", "native": {{ "sources": [{}, "src/main.c"], "cflags": ["-DHAVE_A", "-D", "HAVE_C=1", "-UHAVE_C"] }} }}"#,
+        sources.join(", ")
+    );
+    let mut files: Vec<(&str, String)> = GATED.iter().map(|(n, c)| (*n, c.to_string())).collect();
+    files.push(("main.c", "int main(void) { return 0; }\n".into()));
+    std::fs::create_dir_all(p.join("src")).unwrap();
+    for (n, c) in &files {
+        std::fs::write(p.join("src").join(n), c).unwrap();
+    }
+    std::fs::write(p.join("vex.json"), manifest).unwrap();
+    let doc = explain_json(&p, &[]);
+    let got: Vec<(String, bool, Vec<String>)> = compiled_sources(&doc, "gates");
+    let want = [
+        ("src/ifndef.c", true, vec![]),
+        ("src/notdefined.c", false, vec!["HAVE_B"]),
+        ("src/notdefined_bare.c", true, vec![]),
+        ("src/ifdef_wrap.c", false, vec!["HAVE_B"]),
+        ("src/if_defined_wrap.c", true, vec![]),
+        ("src/if_wrap.c", false, vec!["HAVE_B"]),
+        ("src/both.c", false, vec!["HAVE_B"]),
+        ("src/guard.c", true, vec![]),
+        ("src/undef.c", false, vec!["HAVE_C"]),
+        ("src/main.c", true, vec![]),
+    ];
+    let want: Vec<(String, bool, Vec<String>)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), *b, c.iter().map(|s| s.to_string()).collect())).collect();
+    assert_eq!(got, want);
+    ok(ninjabind(&p, &["gen"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("# src/notdefined.c (package gates) not compiled: its guard needs HAVE_B"), "{nf}");
+    assert!(!nf.contains("build build/obj/gates/src/notdefined.c.o"), "{nf}");
+    // the program links from what was compiled
+    ok(ninja(&p, &[]));
+}
+
+#[test]
+fn scan_edge_rechecks_gates_without_regenerating_for_body_edits() {
+    let (_t, p) = example("vex-db");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    tick();
+    let shim = p.join("vex-libs/std/db/native/src/vex_db_shim.c");
+    std::fs::write(&shim, std::fs::read_to_string(&shim).unwrap() + "\nint vex_db_extra(void) { return 1; }\n")
+        .unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("SCAN"), "{out}");
+    assert!(!out.contains("Regenerating"), "a C body edit must not re-run gen: {out}");
+    assert!(ran(&out).iter().any(|s| s.ends_with("vex_db_shim.c.o")), "{out}");
+    // a guard the flags do not define flips the gate: gen re-runs and the source leaves the graph
+    tick();
+    std::fs::write(
+        &shim,
+        format!("#ifndef HAVE_NOPE\n#error gated\n#endif\n{}", std::fs::read_to_string(&shim).unwrap()),
+    )
+    .unwrap();
+    let out = ninja(&p, &[]);
+    let t = text(&out);
+    assert!(t.contains("Regenerating"), "{t}");
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("vex_db_shim.c (package db) not compiled: its guard needs HAVE_NOPE"), "{nf}");
+}
+
+/// A project shaped like real Vex stdlib manifests: sources and include folders under ../../../vex-runtime/c.
+fn real_shape(root: &Path, second_cflags: &str) {
+    write_tree(
+        root,
+        &[
+            ("runtime/vex-runtime/c/vex_time/src/vex_time.c", "#include \"vex_time.h\"\nint vex_time_now(void) { return 7; }\n"),
+            ("runtime/vex-runtime/c/vex_time.h", "int vex_time_now(void);\n"),
+            ("runtime/proj/vex.json", r#"{ "name": "proj", "native": { "sources": ["main.c"], "include_dirs": ["../vex-runtime/c"] } }"#),
+            ("runtime/proj/main.vx", "import { now } from \"time\";\nimport { sleep } from \"sched\";\n"),
+            (
+                "runtime/proj/main.c",
+                "#include <stdio.h>\n#include \"vex_time.h\"\nint main(void) { printf(\"now=%d\\n\", vex_time_now()); return 0; }\n",
+            ),
+            (
+                "runtime/proj/vex-libs/std/time/vex.json",
+                r#"{ "name": "time", "version": "0.1.0", "description": "time", "authors": ["a"], "license": "MIT", "main": "lib.vx",
+  "exports": ["now"], "targets": { "linux": {} },
+  "native": { "sources": ["../../../../vex-runtime/c/vex_time/src/vex_time.c"], "include_dirs": ["../../../../vex-runtime/c"],
+              "search_paths": ["../../../../vex-runtime/c"], "library_dirs": ["../../../../vex-runtime/c"], "static_libs": [], "libraries": [] } }"#,
+            ),
+        ],
+    );
+    let sched = format!(
+        r#"{{ "name": "sched", "version": "0.1.0", "native": {{ "sources": ["../../../../vex-runtime/c/vex_time/src/vex_time.c"], "include_dirs": ["../../../../vex-runtime/c"], "cflags": [{second_cflags}] }} }}"#
+    );
+    write_tree(root, &[("runtime/proj/vex-libs/std/sched/vex.json", &sched)]);
+}
+
+#[test]
+fn real_vex_stdlib_manifest_shapes_load_and_build() {
+    let t = tempfile::tempdir().unwrap();
+    real_shape(t.path(), "");
+    let p = t.path().join("runtime/proj");
+    let out = ok(ninjabind(&p, &["gen"]));
+    assert!(out.contains("warning: unknown key `library_dirs` in `native`; did you mean `search_paths`?"), "{out}");
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    // one source shared by two packages with the same flags: compiled once, never outside build/
+    let shared: Vec<&str> = nf.lines().filter(|l| l.starts_with("build ") && l.contains("vex_time.c.o: cc")).collect();
+    assert_eq!(shared, ["build build/obj/time/__/__/__/__/vex-runtime/c/vex_time/src/vex_time.c.o: cc ../vex-runtime/c/vex_time/src/vex_time.c"]);
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/proj")), "now=7\n");
+    let err = fails(ninjabind(&p, &["gen", "--strict-manifests"]));
+    assert!(err.contains("error: unknown key `library_dirs`"), "{err}");
+    assert!(err.contains("--> vex-libs/std/time/vex.json:4:"), "{err}");
+}
+
+#[test]
+fn one_source_with_two_different_flag_sets_is_an_error_naming_both() {
+    let t = tempfile::tempdir().unwrap();
+    real_shape(t.path(), "\"-DFAST\"");
+    let err = fails(ninjabind(&t.path().join("runtime/proj"), &["gen"]));
+    assert!(err.contains("is compiled by packages `time` and `sched` with different flags"), "{err}");
+}
+
+#[test]
+fn static_libs_unknown_keys_and_wrong_types_are_reported() {
+    let (_t, p) = example("hello-c");
+    let m = p.join("vex.json");
+    let orig = std::fs::read_to_string(&m).unwrap();
+    std::fs::write(&m, orig.replace("\"static_libs\": []", "\"static_libs\": [\"libfoo.a\"]")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(
+        err.contains("`native.static_libs` is not supported: this pipeline links system libraries dynamically"),
+        "{err}"
+    );
+    assert!(err.contains("help: declare it under `libraries`, or ship it as a binding's prebuilt archive"), "{err}");
+    assert!(err.contains("--> vex.json:11:20"), "{err}");
+    std::fs::write(&m, orig.replace("\"include_dirs\"", "\"include_dir\": [], \"include_dirs\"")).unwrap();
+    let out = ok(ninjabind(&p, &["gen"]));
+    assert!(out.contains("unknown key `include_dir` in `native`; did you mean `include_dirs`?"), "{out}");
+    std::fs::write(
+        &m,
+        orig.replace("\"cflags\": [", "\"features\": { \"x\": { \"enabled\": \"yes\" } }, \"cflags\": ["),
+    )
+    .unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("`native.features.x.enabled` must be true or false, found a string"), "{err}");
+    std::fs::write(&m, orig.replace("src/query.c", "src/missing file.c")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("source `src/missing file.c` of package `hello-c` not found"), "{err}");
+}
+
+#[test]
+fn dependencies_by_path_and_version_cycles_and_duplicates() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write_tree(
+        r,
+        &[
+            (
+                "app/vex.json",
+                r#"{ "name": "app", "dependencies": { "util": { "path": "../util" }, "net": "^1.2" }, "native": { "sources": ["main.c"] } }"#,
+            ),
+            ("app/main.c", "int util_f(void); int net_f(void);\nint main(void) { return util_f() + net_f() - 3; }\n"),
+            ("util/vex.json", r#"{ "name": "util", "version": "0.1.0", "native": { "sources": ["u.c"] } }"#),
+            ("util/u.c", "int util_f(void) { return 1; }\n"),
+            ("vex_modules/net/vex.json", r#"{ "name": "net", "version": "1.4.0", "native": { "sources": ["n.c"] } }"#),
+            ("vex_modules/net/n.c", "int net_f(void) { return 2; }\n"),
+        ],
+    );
+    let app = r.join("app");
+    ok(ninjabind(&app, &["gen"]));
+    ok(ninja(&app, &[]));
+    let status = std::process::Command::new(app.join("build/bin/app")).status().unwrap();
+    assert!(status.success());
+    let doc = explain_json(&app, &[]);
+    let origins: Vec<(&str, &str)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["origin"].as_str().unwrap()))
+        .collect();
+    assert_eq!(origins, [("app", "root"), ("util", "dependency"), ("net", "dependency")]);
+    // a version that does not match
+    write_tree(
+        r,
+        &[("vex_modules/net/vex.json", r#"{ "name": "net", "version": "2.0.0", "native": { "sources": ["n.c"] } }"#)],
+    );
+    let err = fails(ninjabind(&app, &["gen"]));
+    assert!(err.contains("dependency `net` requires ^1.2, but"), "{err}");
+    // a cycle is shown
+    write_tree(
+        r,
+        &[
+            (
+                "vex_modules/net/vex.json",
+                r#"{ "name": "net", "version": "1.4.0", "dependencies": { "util": { "path": "../../util" } } }"#,
+            ),
+            ("util/vex.json", r#"{ "name": "util", "dependencies": { "net": "1" } }"#),
+        ],
+    );
+    let err = fails(ninjabind(&app, &["gen"]));
+    assert!(err.contains("error: dependency cycle: util → net → util"), "{err}");
+    // two packages with one name from different folders
+    write_tree(
+        r,
+        &[
+            ("util/vex.json", r#"{ "name": "net", "version": "1.4.0" }"#),
+            ("vex_modules/net/vex.json", r#"{ "name": "net", "version": "1.4.0" }"#),
+        ],
+    );
+    let err = fails(ninjabind(&app, &["gen"]));
+    assert!(err.contains("error: two packages are named `net`"), "{err}");
+}
+
+#[test]
+fn cxx_sources_use_the_cxx_rule_and_driver() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("mixed");
+    write_tree(
+        &p,
+        &[
+            ("vex.json", r#"{ "name": "mixed", "native": { "sources": ["main.c", "lib.cpp"] } }"#),
+            (
+                "main.c",
+                "#include <stdio.h>\nint twice(int);\nint main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n",
+            ),
+            (
+                "lib.cpp",
+                "#include <vector>\nextern \"C\" int twice(int x) { std::vector<int> v{x, x}; return v[0] + v[1]; }\n",
+            ),
+        ],
+    );
+    ok(ninjabind(&p, &["gen"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("build build/obj/mixed/lib.cpp.o: cxx lib.cpp"), "{nf}");
+    assert!(nf.contains("cmd = c++ @build/bin/mixed.rsp"), "{nf}");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/mixed")), "42\n");
+}
