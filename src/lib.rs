@@ -2,6 +2,7 @@
 
 pub mod edges;
 pub mod emit;
+pub mod init;
 pub mod layout;
 pub mod load;
 pub mod model;
@@ -11,6 +12,7 @@ pub mod report;
 pub mod resolve;
 pub mod select;
 pub mod toolchain;
+pub mod validate;
 
 use anyhow::Result;
 use options::{GenArgs, Settings};

@@ -44,6 +44,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Check one binding package: build it, then diff its declared functions against its symbols.
+    Validate {
+        /// The package folder (holding package.json).
+        #[arg(default_value = ".")]
+        dir: camino::Utf8PathBuf,
+        /// Do not run cargo; check the archive already built.
+        #[arg(long)]
+        no_build: bool,
+        /// Undeclared exported js_* symbols fail the check.
+        #[arg(long)]
+        strict_symbols: bool,
+        /// The nm to use (env NM).
+        #[arg(long)]
+        nm: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Scaffold a binding package that `validate` passes as generated.
+    Init {
+        /// The package name (`demo`, `@scope/demo`).
+        name: String,
+        /// Where to write it (default: ./<name>).
+        #[arg(long)]
+        dir: Option<camino::Utf8PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        kind: ninjabind::init::Kind,
+    },
     /// The commands build edges run (the cargo wrapper, the symbol diff, symcheck).
     ///
     /// `ninjabind edge cargo` runs `cargo rustc` for one binding and copies its archive into the
@@ -84,6 +111,21 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
         Command::List { well_known, format } => {
             let table = ninjabind::load::well_known::Table::load(well_known.as_deref(), None)?;
             print!("{}", ninjabind::report::list::render(&table, *format == Format::Json));
+            Ok(0)
+        }
+        Command::Validate { dir, no_build, strict_symbols, nm, format } => {
+            let o =
+                ninjabind::validate::Options { dir, build: !no_build, strict_symbols: *strict_symbols, nm: nm.clone() };
+            let v = ninjabind::validate::validate(&o, diags)?;
+            match format {
+                Format::Human => print!("{}", ninjabind::validate::human(&v)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+            }
+            Ok(if v.ok { 0 } else { 1 })
+        }
+        Command::Init { name, dir, kind } => {
+            let d = ninjabind::init::init(name, dir.as_deref(), *kind)?;
+            println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
             Ok(0)
         }
         Command::Edge(e) => match e {

@@ -33,27 +33,29 @@ pub fn host_triple() -> String {
     }
 }
 
+/// The C (or C++) driver and the `cc` crate's flags for `target`, and whether it is clang.
+pub fn compiler(cpp: bool, target: &str, host: &str, opt_level: u8) -> Result<(Vec<String>, bool)> {
+    let t = cc::Build::new()
+        .cpp(cpp)
+        .target(target)
+        .host(host)
+        .opt_level(opt_level.into())
+        .debug(false)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .try_get_compiler()
+        .with_context(|| format!("cannot find a {} compiler for {target}", if cpp { "C++" } else { "C" }))?;
+    let mut argv = vec![t.path().to_string_lossy().into_owned()];
+    argv.extend(t.args().iter().map(|a| a.to_string_lossy().into_owned()));
+    Ok((argv, t.is_like_clang()))
+}
+
 impl Toolchain {
     pub fn detect(s: &Settings) -> Result<Toolchain> {
         let host = host_triple();
         let target = s.target.clone().unwrap_or_else(|| host.clone());
-        let tool = |cpp: bool| -> Result<(Vec<String>, bool)> {
-            let t = cc::Build::new()
-                .cpp(cpp)
-                .target(&target)
-                .host(&host)
-                .opt_level(s.opt_level.into())
-                .debug(false)
-                .cargo_metadata(false)
-                .cargo_warnings(false)
-                .try_get_compiler()
-                .with_context(|| format!("cannot find a {} compiler for {target}", if cpp { "C++" } else { "C" }))?;
-            let mut argv = vec![t.path().to_string_lossy().into_owned()];
-            argv.extend(t.args().iter().map(|a| a.to_string_lossy().into_owned()));
-            Ok((argv, t.is_like_clang()))
-        };
-        let (cc, cc_is_clang) = tool(false)?;
-        let (cxx, _) = tool(true)?;
+        let (cc, cc_is_clang) = compiler(false, &target, &host, s.opt_level)?;
+        let (cxx, _) = compiler(true, &target, &host, s.opt_level)?;
         let ldflags =
             s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
         let (lto_flags, lto_reason) = match s.lto {

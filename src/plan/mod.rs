@@ -122,7 +122,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.cargo_pool = s.cargo_jobs;
     let objects = compile::plan(s, tc, sel, &mut p)?;
     let archives = cargo::plan(s, tc, sel, &mut p)?;
-    let stamp = symbols::plan(s, tc, sel, &archives, &mut p)?;
+    let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
     link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
