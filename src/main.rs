@@ -86,6 +86,7 @@ enum EdgeCommand {
     Symdiff(edges::symdiff::SymdiffArgs),
     Symcheck(edges::symdiff::SymcheckArgs),
     Scan(edges::ScanArgs),
+    Gate(edges::gate::GateArgs),
 }
 
 fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
@@ -133,6 +134,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
             EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
             EdgeCommand::Scan(a) => edges::scan(a),
+            EdgeCommand::Gate(a) => edges::gate::run(a),
         },
     }
 }

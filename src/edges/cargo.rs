@@ -23,6 +23,9 @@ pub struct CargoArgs {
     pub offline: bool,
     #[arg(long)]
     pub rustc_wrapper: Option<String>,
+    /// The cargo recorded at gen time (`CARGO`), else `cargo`.
+    #[arg(long)]
+    pub cargo: Option<String>,
 }
 
 pub fn run(a: &CargoArgs) -> Result<i32> {
@@ -30,7 +33,7 @@ pub fn run(a: &CargoArgs) -> Result<i32> {
     let release = a.target_dir.join(&a.target).join("release");
     let built = release.join(format!("lib{}.a", a.lib));
     let nsl_tmp = release.join(format!("lib{}.nsl", a.lib));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let cargo = a.cargo.clone().unwrap_or_else(|| "cargo".to_string());
     let mut cmd = std::process::Command::new(&cargo);
     cmd.args(["rustc", "--release", "--lib", "--crate-type", "staticlib", "--manifest-path"])
         .arg(&a.manifest_path)

@@ -1,6 +1,8 @@
 //! What ninja runs at build time (`ninjabind edge …`): the cargo wrapper, the symbol diff, symcheck. Never calls the stages.
 
 pub mod cargo;
+pub mod depfile;
+pub mod gate;
 pub mod symdiff;
 
 use anyhow::Result;

@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 
 fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str)> {
     match kind {
-        RuleKind::Cc => vec![("command", "$cmd"), ("deps", "gcc"), ("description", "CC $out")],
-        RuleKind::Cxx => vec![("command", "$cmd"), ("deps", "gcc"), ("description", "CXX $out")],
+        RuleKind::Cc => vec![("command", "$cmd"), ("deps", "gcc"), ("restat", "1"), ("description", "CC $out")],
+        RuleKind::Cxx => vec![("command", "$cmd"), ("deps", "gcc"), ("restat", "1"), ("description", "CXX $out")],
         RuleKind::Cargo => {
             vec![
                 ("command", "$cmd"),
@@ -27,8 +27,10 @@ fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str
         RuleKind::Symdiff => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMDIFF $out")],
         RuleKind::Symcheck => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMCHECK $out")],
         RuleKind::Scan => vec![("command", "$cmd"), ("restat", "1"), ("description", "SCAN imports and HAVE_* guards")],
-        RuleKind::Link if link_pool => vec![("command", "$cmd"), ("description", "LINK $out"), ("pool", "link")],
-        RuleKind::Link => vec![("command", "$cmd"), ("description", "LINK $out")],
+        RuleKind::Link if link_pool => {
+            vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out"), ("pool", "link")]
+        }
+        RuleKind::Link => vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out")],
         RuleKind::Regen => {
             vec![("command", "$cmd"), ("description", "Regenerating build.ninja"), ("generator", "1"), ("restat", "1")]
         }

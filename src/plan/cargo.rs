@@ -68,6 +68,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 if s.offline {
                     argv.push("--offline".into());
                 }
+                if let Some(c) = s.env.get("CARGO") {
+                    argv.extend(["--cargo".into(), c.clone()]);
+                }
                 if let Some(w) = &s.rustc_wrapper {
                     argv.extend(["--rustc-wrapper".into(), w.clone()]);
                 }
@@ -75,7 +78,11 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 e.implicit_outputs = vec![nsl.clone()];
                 e.implicit_inputs =
                     std::iter::once(manifest.clone()).chain(lock_file(manifest_dir)).map(|f| l.rel(&f)).collect();
-                e.command = Some(Command { env: vec![], argv });
+                let env = ["RUSTC", "RUSTFLAGS"]
+                    .iter()
+                    .filter_map(|k| s.env.get(*k).map(|v| (k.to_string(), v.clone())))
+                    .collect();
+                e.command = Some(Command { env, argv });
                 e.vars.push(("depfile", format!("{target_dir}/{}/release/lib{lib}.d", tc.target)));
                 e.package = Some(pkg.name.clone());
                 p.edges.push(e);

@@ -2,6 +2,7 @@
 
 pub mod cargo;
 pub mod compile;
+pub mod gate;
 pub mod link;
 pub mod regen;
 pub mod symbols;
@@ -125,6 +126,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
     link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
+    let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
+    gate::wrap(&mut p, regen::exe_path()?.as_str(), &tc.cc[0], &tc.cxx[0], rustc)?;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
     let mut per_package = objects.by_package.clone();
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {

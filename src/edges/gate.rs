@@ -1,0 +1,246 @@
+//! `ninjabind edge gate`: runs an edge's command only when the content of its inputs, its outputs or its key changed.
+
+use super::depfile;
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The record format's version: part of every key, so a format change rebuilds, a new ninjabind does not.
+pub const FORMAT: u32 = 1;
+
+#[derive(clap::Args, Debug)]
+pub struct GateArgs {
+    #[arg(long)]
+    pub key: String,
+    #[arg(long)]
+    pub record: Utf8PathBuf,
+    /// The depfile the command writes (read right after it, rewritten from the record on a skip).
+    #[arg(long)]
+    pub depfile: Option<Utf8PathBuf>,
+    #[arg(long = "in")]
+    pub inputs: Vec<Utf8PathBuf>,
+    #[arg(long = "out")]
+    pub outputs: Vec<Utf8PathBuf>,
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime_ns: u128,
+    pub inode: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    In,
+    Dep,
+    Out,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: Kind,
+    pub stat: Stat,
+    pub hash: String,
+    pub path: Utf8PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
+    pub key: String,
+    pub entries: Vec<Entry>,
+}
+
+impl Record {
+    pub fn render(&self) -> String {
+        let mut s = format!("ninjabind-gate {FORMAT}\nkey {}\n", self.key);
+        for e in &self.entries {
+            let kind = match e.kind {
+                Kind::In => "in",
+                Kind::Dep => "dep",
+                Kind::Out => "out",
+            };
+            s.push_str(&format!("{kind} {} {} {} {} {}\n", e.stat.size, e.stat.mtime_ns, e.stat.inode, e.hash, e.path));
+        }
+        s
+    }
+
+    pub fn parse(text: &str) -> Option<Record> {
+        let mut lines = text.lines();
+        if lines.next()? != format!("ninjabind-gate {FORMAT}") {
+            return None;
+        }
+        let key = lines.next()?.strip_prefix("key ")?.to_string();
+        let mut entries = Vec::new();
+        for l in lines {
+            let f: Vec<&str> = l.splitn(6, ' ').collect();
+            if f.len() != 6 {
+                return None;
+            }
+            let kind = match f[0] {
+                "in" => Kind::In,
+                "dep" => Kind::Dep,
+                "out" => Kind::Out,
+                _ => return None,
+            };
+            let stat = Stat { size: f[1].parse().ok()?, mtime_ns: f[2].parse().ok()?, inode: f[3].parse().ok()? };
+            entries.push(Entry { kind, stat, hash: f[4].to_string(), path: f[5].into() });
+        }
+        Some(Record { key, entries })
+    }
+}
+
+pub fn stat(path: &Utf8Path) -> Option<Stat> {
+    let m = std::fs::metadata(path).ok()?;
+    let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(Stat { size: m.len(), mtime_ns, inode })
+}
+
+pub fn hash_file(path: &Utf8Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The file's stat and content hash; a recorded entry with the same size+mtime+inode is trusted without reading.
+fn current(path: &Utf8Path, recorded: Option<&Entry>) -> Option<(Stat, String)> {
+    let st = stat(path)?;
+    if let Some(e) = recorded.filter(|e| e.stat == st) {
+        return Some((st, e.hash.clone()));
+    }
+    Some((st, hash_file(path).ok()?))
+}
+
+fn write_atomic(path: &Utf8Path, text: &str) -> Result<()> {
+    crate::emit::write::write_if_changed(path, text.as_bytes()).map(|_| ())
+}
+
+/// Whether every recorded file still has its recorded content; returns the entries with fresh stats.
+fn still_fresh(rec: &Record, a: &GateArgs) -> Option<Vec<Entry>> {
+    let recorded_in: Vec<&Utf8PathBuf> = rec.entries.iter().filter(|e| e.kind == Kind::In).map(|e| &e.path).collect();
+    let recorded_out: Vec<&Utf8PathBuf> = rec.entries.iter().filter(|e| e.kind == Kind::Out).map(|e| &e.path).collect();
+    if recorded_in != a.inputs.iter().collect::<Vec<_>>() || recorded_out != a.outputs.iter().collect::<Vec<_>>() {
+        return None;
+    }
+    let mut updated = Vec::with_capacity(rec.entries.len());
+    for e in &rec.entries {
+        let (st, h) = current(&e.path, Some(e))?;
+        if h != e.hash {
+            return None;
+        }
+        updated.push(Entry { stat: st, ..e.clone() });
+    }
+    Some(updated)
+}
+
+pub fn run(a: &GateArgs) -> Result<i32> {
+    let old = std::fs::read_to_string(&a.record).ok().and_then(|t| Record::parse(&t));
+    if let Some(rec) = old.as_ref().filter(|r| r.key == a.key) {
+        if let Some(entries) = still_fresh(rec, a) {
+            if let Some(d) = &a.depfile {
+                let deps: Vec<String> =
+                    entries.iter().filter(|e| e.kind == Kind::Dep).map(|e| e.path.to_string()).collect();
+                let target = a.outputs.first().map_or("out", |o| o.as_str());
+                write_atomic(d, &depfile::render(target, &deps))?;
+            }
+            let fresh = Record { key: a.key.clone(), entries };
+            if fresh != *rec {
+                write_atomic(&a.record, &fresh.render())?;
+            }
+            return Ok(0);
+        }
+    }
+    // no record may claim outputs while the command rewrites them
+    let _ = std::fs::remove_file(&a.record);
+    let before: Vec<Option<(String, SystemTime)>> = a
+        .outputs
+        .iter()
+        .map(|o| {
+            let e = old.as_ref()?.entries.iter().find(|e| e.kind == Kind::Out && e.path == *o)?;
+            let st = stat(o).filter(|st| *st == e.stat)?;
+            Some((e.hash.clone(), UNIX_EPOCH + Duration::from_nanos(st.mtime_ns as u64)))
+        })
+        .collect();
+    let status = std::process::Command::new(&a.command[0])
+        .args(&a.command[1..])
+        .status()
+        .with_context(|| format!("cannot run {}", a.command[0]))?;
+    if !status.success() {
+        let _ = std::fs::remove_file(&a.record);
+        return Ok(status.code().unwrap_or(1));
+    }
+    let mut entries = Vec::new();
+    let by_path = |p: &Utf8Path| old.as_ref().and_then(|r| r.entries.iter().find(|e| e.path == p));
+    for p in &a.inputs {
+        if let Some((st, h)) = current(p, by_path(p)) {
+            entries.push(Entry { kind: Kind::In, stat: st, hash: h, path: p.clone() });
+        }
+    }
+    if let Some(d) = &a.depfile {
+        let discovered = std::fs::read_to_string(d).map(|t| depfile::parse(&t)).unwrap_or_default();
+        for dep in discovered {
+            let p = Utf8PathBuf::from(dep);
+            if a.inputs.contains(&p) || a.outputs.contains(&p) {
+                continue;
+            }
+            if let Some((st, h)) = current(&p, by_path(&p)) {
+                entries.push(Entry { kind: Kind::Dep, stat: st, hash: h, path: p });
+            }
+        }
+    }
+    for (o, prev) in a.outputs.iter().zip(before) {
+        let h = hash_file(o).with_context(|| format!("the command did not write {o}"))?;
+        if let Some((_, old_mtime)) = prev.filter(|(old_hash, _)| *old_hash == h) {
+            // byte-identical: put the old mtime back so restat prunes everything downstream
+            std::fs::File::options()
+                .write(true)
+                .open(o)
+                .and_then(|f| f.set_modified(old_mtime))
+                .with_context(|| format!("cannot reset the mtime of {o}"))?;
+        }
+        let st = stat(o).with_context(|| format!("cannot stat {o}"))?;
+        entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });
+    }
+    write_atomic(&a.record, &Record { key: a.key.clone(), entries }.render())?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trips_paths_with_spaces() {
+        let r = Record {
+            key: "abc".into(),
+            entries: vec![Entry {
+                kind: Kind::Dep,
+                stat: Stat { size: 3, mtime_ns: 1_700_000_000_123_456_789, inode: 42 },
+                hash: "00ff".into(),
+                path: "dir with space/a b.h".into(),
+            }],
+        };
+        assert_eq!(Record::parse(&r.render()), Some(r));
+        assert_eq!(Record::parse("ninjabind-gate 0\nkey x\n"), None);
+    }
+}
