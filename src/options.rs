@@ -116,6 +116,9 @@ pub struct GenArgs {
     /// Forget the options recorded in an existing build.ninja.
     #[arg(long)]
     pub fresh: bool,
+    /// Emit edges without the content-hash gate (for benchmarks comparing the two).
+    #[arg(long, hide = true)]
+    pub no_gate: bool,
     /// Progress bar on a terminal.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
@@ -143,6 +146,7 @@ pub struct Settings {
     pub strict_manifests: bool,
     pub strict_symbols: bool,
     pub offline: bool,
+    pub gate: bool,
     /// The environment variables of [`ENV_READ`] that were set.
     pub env: BTreeMap<String, String>,
     /// `ninjabind.toml`, when the project has one.
@@ -256,6 +260,7 @@ impl GenArgs {
             strict_manifests: self.strict_manifests,
             strict_symbols: self.strict_symbols,
             offline: self.offline,
+            gate: !self.no_gate,
             env: env.clone(),
             project_file,
             replay,
@@ -299,6 +304,7 @@ impl GenArgs {
             (self.strict_manifests, "--strict-manifests"),
             (self.strict_symbols, "--strict-symbols"),
             (self.offline, "--offline"),
+            (self.no_gate, "--no-gate"),
         ] {
             if on {
                 w.push(flag.to_string());

@@ -127,7 +127,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
-    gate::wrap(&mut p, regen::exe_path()?.as_str(), &tc.cc[0], &tc.cxx[0], rustc)?;
+    if s.gate {
+        gate::wrap(&mut p, regen::exe_path()?.as_str(), &tc.cc[0], &tc.cxx[0], rustc)?;
+    }
     let mut all: Vec<Utf8PathBuf> = Vec::new();
     let mut per_package = objects.by_package.clone();
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {
