@@ -51,6 +51,11 @@ pub fn parse(text: &str) -> Vec<String> {
     out
 }
 
+/// Whether ninja's depfile reader can read `path` back: it has no escape for quotes and shell punctuation.
+pub fn representable(path: &str) -> bool {
+    path.chars().all(|c| c.is_alphanumeric() || !c.is_ascii() || "+,/_:.~(){}%=@[]!-$# \\".contains(c))
+}
+
 /// A depfile naming `target` and `deps`, escaped for ninja's depfile reader.
 pub fn render(target: &str, deps: &[String]) -> String {
     let esc = |s: &str| crate::emit::escape::depfile_path(s);
@@ -87,6 +92,14 @@ mod tests {
     #[test]
     fn windows_drive_colons_are_not_rule_separators() {
         assert_eq!(parse("o.o: C:/x/a.c\n"), ["C:/x/a.c"]);
+    }
+
+    #[test]
+    fn quotes_cannot_be_represented() {
+        assert!(representable("src/a b$c#d:e.c"));
+        assert!(representable("src/ünï.c"));
+        assert!(!representable("src/h'i.c"));
+        assert!(!representable("src/a\"b.c"));
     }
 
     #[test]

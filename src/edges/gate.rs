@@ -153,15 +153,28 @@ fn still_fresh(rec: &Record, a: &GateArgs) -> Option<Vec<Entry>> {
     Some(updated)
 }
 
+/// The depfile ninja reads: the discovered inputs it can represent (the record covers the rest).
+fn ninja_depfile(a: &GateArgs, entries: &[Entry]) -> String {
+    let mut deps = Vec::new();
+    for e in entries.iter().filter(|e| e.kind == Kind::Dep) {
+        if depfile::representable(e.path.as_str()) {
+            deps.push(e.path.to_string());
+        } else {
+            eprintln!(
+                "warning: ninja cannot track `{}` (quotes or shell punctuation in its name); the gate still checks its content",
+                e.path
+            );
+        }
+    }
+    depfile::render(a.outputs.first().map_or("out", |o| o.as_str()), &deps)
+}
+
 pub fn run(a: &GateArgs) -> Result<i32> {
     let old = std::fs::read_to_string(&a.record).ok().and_then(|t| Record::parse(&t));
     if let Some(rec) = old.as_ref().filter(|r| r.key == a.key) {
         if let Some(entries) = still_fresh(rec, a) {
             if let Some(d) = &a.depfile {
-                let deps: Vec<String> =
-                    entries.iter().filter(|e| e.kind == Kind::Dep).map(|e| e.path.to_string()).collect();
-                let target = a.outputs.first().map_or("out", |o| o.as_str());
-                write_atomic(d, &depfile::render(target, &deps))?;
+                write_atomic(d, &ninja_depfile(a, &entries))?;
             }
             let fresh = Record { key: a.key.clone(), entries };
             if fresh != *rec {
@@ -207,6 +220,8 @@ pub fn run(a: &GateArgs) -> Result<i32> {
                 entries.push(Entry { kind: Kind::Dep, stat: st, hash: h, path: p });
             }
         }
+        // rewritten in a form ninja reads back exactly (gcc writes quotes ninja cannot parse)
+        write_atomic(d, &ninja_depfile(a, &entries))?;
     }
     for (o, prev) in a.outputs.iter().zip(before) {
         let h = hash_file(o).with_context(|| format!("the command did not write {o}"))?;

@@ -1,0 +1,128 @@
+//! SPEC §8: inputs every build must survive — clear error, exit 1, the previous build.ninja untouched, never a panic.
+
+mod common;
+use common::*;
+
+#[test]
+fn a_50_mb_manifest_is_refused_before_parsing() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    let padding = " ".repeat(50 * 1024 * 1024);
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap() + &padding).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("larger than the 16777216-byte limit for a manifest"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+}
+
+#[test]
+fn a_symlink_loop_in_node_modules_is_not_followed() {
+    let (_t, p) = example("hello-perry");
+    std::os::unix::fs::symlink("loop", p.join("node_modules/loop")).unwrap();
+    std::os::unix::fs::symlink("..", p.join("node_modules/left-pad/up")).unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    write_tree(&p, &[("src/l.ts", "import \"loop\";\n")]);
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("cannot resolve import `loop`"), "{err}");
+}
+
+#[test]
+fn an_unwritable_build_folder_is_an_error_and_build_ninja_stays_untouched() {
+    // (chmod cannot stop root, who runs CI; a folder where a file must go stops everyone)
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    std::fs::remove_file(p.join("build/compile_commands.json")).unwrap();
+    std::fs::create_dir_all(p.join("build/compile_commands.json/blocker")).unwrap();
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("hello from sqlite", "changed")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("error: cannot write ") && err.contains("compile_commands.json: Is a directory"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+}
+
+#[test]
+fn source_names_with_spaces_dollars_colons_quotes_and_unicode_build() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("odd names");
+    let names = ["a b.c", "d$e.c", "f:g.c", "h'i.c", "ünï.c"];
+    let mut files: Vec<(String, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("src/{n}"), format!("int f{i}(void) {{ return {i}; }}\n")))
+        .collect();
+    files.push((
+        "src/main.c".into(),
+        "#include <stdio.h>\nint f0(void); int f1(void); int f2(void); int f3(void); int f4(void);\nint main(void) { printf(\"%d\\n\", f0()+f1()+f2()+f3()+f4()); return 0; }\n".into(),
+    ));
+    let sources: Vec<String> = files.iter().map(|(n, _)| serde_json::to_string(n).unwrap()).collect();
+    files.push((
+        "vex.json".into(),
+        format!(r#"{{ "name": "odd", "native": {{ "sources": [{}] }} }}"#, sources.join(", ")),
+    ));
+    for (n, c) in &files {
+        write_tree(&p, &[(n.as_str(), c.as_str())]);
+    }
+    ok(ninjabind(&p, &["gen"]));
+    parse_ninja(&p.join("build.ninja"));
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/odd")), "10\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}
+
+#[test]
+fn a_newline_in_a_path_is_an_error_at_load() {
+    let (_t, p) = example("hello-c");
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("\"include\"", "\"inc\\nlude\"")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("`native.include_dirs[0]` holds a newline or NUL character"), "{err}");
+}
+
+#[test]
+fn release_builds_use_lto_and_the_compilers_nm() {
+    let (_t, p) = example("hello-perry");
+    ok(ninjabind(&p, &["gen", "--release", "--output", "hp"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("# options: -C . --opt-level=3 --output=hp"), "{nf}");
+    assert!(nf.contains(" -O3 ") && nf.contains("-flto=auto"), "{nf}");
+    assert!(nf.contains("--nm gcc-nm"), "{nf}");
+    let out = ok(ninjabind(&p, &["explain", "--release"]));
+    assert!(
+        out.contains("lto: thin requested; gcc has no ThinLTO (it rejects -flto=thin), so gcc's parallel -flto=auto"),
+        "{out}"
+    );
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hp")), "answer=42 wave=0.841 nanoid_size=21\n");
+    ok(ninjabind(&p, &["gen", "--release", "--lto", "off"]));
+    assert!(!std::fs::read_to_string(p.join("build.ninja")).unwrap().contains("-flto"));
+}
+
+#[test]
+fn a_malformed_ninjabind_toml_and_well_known_table_point_at_the_line() {
+    let (_t, p) = example("hello-perry");
+    std::fs::write(p.join("ninjabind.toml"), "bindings-root = \"bindings\"\nfeatures = [1, \n").unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("--> ninjabind.toml:"), "{err}");
+    std::fs::write(p.join("ninjabind.toml"), "bindings-rot = \"bindings\"\n").unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("unknown field `bindings-rot`"), "{err}");
+    std::fs::write(p.join("ninjabind.toml"), "bindings-root = \"bindings\"\n").unwrap();
+    std::fs::write(p.join("wk.toml"), "[bindings.x]\ncrate = \"a\"\nlib = [\n").unwrap();
+    let err = fails(ninjabind(&p, &["gen", "--well-known", "wk.toml"]));
+    assert!(err.contains("error: wk.toml: invalid array") && err.contains("--> wk.toml:4:1"), "{err}");
+}
+
+#[test]
+fn concurrent_gens_leave_a_valid_build_ninja() {
+    let (_t, p) = example("hello-c");
+    let kids: Vec<_> = (0..4).map(|_| clean_command(EXE).current_dir(&p).arg("gen").spawn().unwrap()).collect();
+    for mut k in kids {
+        assert!(k.wait().unwrap().success());
+    }
+    parse_ninja(&p.join("build.ninja"));
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+}
