@@ -374,7 +374,7 @@ fn cxx_sources_use_the_cxx_rule_and_driver() {
     ok(ninjabind(&p, &["gen"]));
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("build build/obj/mixed/lib.cpp.o: cxx lib.cpp"), "{nf}");
-    assert!(nf.contains("cmd = c++ @build/bin/mixed.rsp"), "{nf}");
+    assert!(nf.contains(" -- c++ @build/bin/mixed.rsp -o build/bin/mixed"), "{nf}");
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/mixed")), "42\n");
 }
