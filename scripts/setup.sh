@@ -3,6 +3,7 @@
 set -euo pipefail
 
 packages=(ninja-build pkg-config gcc g++ libsqlite3-dev zlib1g-dev libpq-dev)
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,3 +16,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+# TypeScript itself, the oracle the import scanner is compared with (tests/imports_vs_typescript.rs)
+oracle="$(dirname "$0")/../target/ts-oracle"
+if [ ! -f "$oracle/node_modules/typescript/package.json" ]; then
+  echo "setup: installing typescript (test oracle) into target/ts-oracle" >&2
+  mkdir -p "$oracle"
+  npm install --prefix "$oracle" --no-audit --no-fund --silent typescript@5 >/dev/null
+fi
