@@ -29,7 +29,22 @@ pub struct Generated {
 
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
-    let settings = args.resolve(&options::read_env())?;
+    let mut env = options::read_env();
+    let mut kept = None;
+    if !args.fresh && !args.has_graph_options() {
+        // like meson and cmake: a configured build folder keeps its options; the shell's variables still win
+        if let Some((recorded, recorded_env)) = args.recorded() {
+            for (k, v) in recorded_env {
+                if !env.contains_key(&k) {
+                    // the cc and pkg-config crates read the process environment themselves
+                    std::env::set_var(&k, &v);
+                    env.insert(k, v);
+                }
+            }
+            kept = Some(recorded);
+        }
+    }
+    let settings = kept.as_ref().unwrap_or(args).resolve(&env)?;
     let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(toolchain::host_triple);
     let resolved = resolve::resolve(&mut ctx, &settings, &target)?;

@@ -163,3 +163,29 @@ fn shell_syntax_in_a_manifest_never_runs() {
     assert!(!marker.exists(), "a manifest string ran a command");
     assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
 }
+
+#[test]
+fn gen_again_keeps_recorded_options_until_fresh() {
+    let (_t, p) = example("vex-db");
+    let o = clean_command(EXE)
+        .current_dir(&p)
+        .args(["gen", "--features", "sqlite,postgres"])
+        .env("CFLAGS", "-DKEPT=1")
+        .output()
+        .unwrap();
+    ok(o);
+    let first = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(first.contains("# options: -C . --features=sqlite,postgres"), "{first}");
+    // plain gen from a shell without CFLAGS: the same graph
+    ok(ninjabind(&p, &["gen"]));
+    assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), first);
+    // new options replace the recorded ones
+    ok(ninjabind(&p, &["gen", "--features", "sqlite"]));
+    let second = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(second.contains("# options: -C . --features=sqlite\n"), "{second}");
+    // --fresh starts over: no options, no recorded CFLAGS
+    ok(ninjabind(&p, &["gen", "--fresh"]));
+    let fresh = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(fresh.contains("# options: -C .\n") && fresh.contains("# env: (none set)"), "{fresh}");
+    assert!(!fresh.contains("KEPT"), "{fresh}");
+}

@@ -39,6 +39,45 @@ pub fn shell_command(argv: &[String]) -> String {
     argv.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")
 }
 
+/// Splits what [`shell_command`] wrote back into words (plain words and single-quoted runs).
+pub fn split_shell_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '\\' => {
+                in_word = true;
+                cur.extend(chars.next());
+            }
+            ' ' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
 /// One word in a gcc/clang `@file`: whitespace, quotes and backslash are escaped with a backslash.
 pub fn rsp_word(s: &str) -> String {
     if s.is_empty() {
@@ -96,6 +135,12 @@ mod tests {
         assert_eq!(shell_word("a;b`c`"), "'a;b`c`'");
         assert_eq!(shell_word(""), "''");
         assert_eq!(shell_word("-DGREETING=\"hi\""), "'-DGREETING=\"hi\"'");
+    }
+
+    #[test]
+    fn shell_words_split_back() {
+        let words: Vec<String> = ["-C", ".", "--launcher=ccache -x", "it's", "", "$(x)"].map(String::from).to_vec();
+        assert_eq!(split_shell_words(&shell_command(&words)), words);
     }
 
     #[test]
