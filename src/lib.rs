@@ -35,10 +35,10 @@ pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> 
         // like meson and cmake: a configured build folder keeps its options; the shell's variables still win
         if let Some((recorded, recorded_env)) = args.recorded() {
             for (k, v) in recorded_env {
-                if !env.contains_key(&k) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = env.entry(k) {
                     // the cc and pkg-config crates read the process environment themselves
-                    std::env::set_var(&k, &v);
-                    env.insert(k, v);
+                    std::env::set_var(slot.key(), &v);
+                    slot.insert(v);
                 }
             }
             kept = Some(recorded);
