@@ -63,6 +63,21 @@ pub fn path_list(doc: &JsonDoc, v: &Value, path: &JPath, base: &Utf8Path) -> Res
         .collect()
 }
 
+/// A manifest's `name` (the folder's name when absent; never empty) and `version`.
+pub fn name_and_version(doc: &JsonDoc, root: &Utf8Path) -> Result<(String, Option<String>)> {
+    let top = JPath::default();
+    let map = object(doc, &doc.value, &top)?;
+    let name = match map.get("name") {
+        Some(v) => string(doc, v, &top.key("name"))?.to_string(),
+        None => root.file_name().unwrap_or("project").to_string(),
+    };
+    if name.is_empty() {
+        return Err(doc.error(&top.key("name"), "`name` must not be empty").into_err());
+    }
+    let version = map.get("version").map(|v| string(doc, v, &top.key("version")).map(str::to_string)).transpose()?;
+    Ok((name, version))
+}
+
 /// The closest known key to `unknown`, for a did-you-mean.
 pub fn did_you_mean<'a>(unknown: &str, known: &[&'a str], aliases: &[(&str, &'a str)]) -> Option<&'a str> {
     if let Some((_, to)) = aliases.iter().find(|(from, _)| *from == unknown) {

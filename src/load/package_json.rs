@@ -28,14 +28,7 @@ pub fn load(
     let root = manifest.parent().expect("a manifest has a folder").to_owned();
     let top = JPath::default();
     let map = object(&doc, &doc.value, &top)?;
-    let name = match map.get("name") {
-        Some(v) => string(&doc, v, &top.key("name"))?.to_string(),
-        None => root.file_name().unwrap_or("project").to_string(),
-    };
-    let version = match map.get("version") {
-        Some(v) => Some(string(&doc, v, &top.key("version"))?.to_string()),
-        None => None,
-    };
+    let (name, version) = super::fields::name_and_version(&doc, &root)?;
     let mut pkg = Package {
         name,
         version,

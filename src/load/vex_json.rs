@@ -12,26 +12,16 @@ use camino::Utf8Path;
 /// Loads the vex.json at `manifest` (absolute); `display` is how the user sees its path.
 pub fn load(
     ctx: &mut LoadCtx,
+    host: &Host,
     manifest: &Utf8Path,
     display: &Utf8Path,
     origin: Origin,
-    host: &Host,
 ) -> Result<Package> {
     let doc = JsonDoc::read(manifest, display)?;
     let root = manifest.parent().expect("a manifest has a folder").to_owned();
     let top = JPath::default();
     let map = object(&doc, &doc.value, &top)?;
-    let name = match map.get("name") {
-        Some(v) => string(&doc, v, &top.key("name"))?.to_string(),
-        None => root.file_name().unwrap_or("project").to_string(),
-    };
-    if name.is_empty() {
-        return Err(doc.error(&top.key("name"), "`name` must not be empty").into_err());
-    }
-    let version = match map.get("version") {
-        Some(v) => Some(string(&doc, v, &top.key("version"))?.to_string()),
-        None => None,
-    };
+    let (name, version) = super::fields::name_and_version(&doc, &root)?;
     let mut dependencies = Vec::new();
     if let Some(deps) = map.get("dependencies") {
         let dpath = top.key("dependencies");

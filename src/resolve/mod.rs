@@ -70,7 +70,7 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
     };
     let host = Host { ffi_version: &s.ffi_version, target };
     let root = match front_end {
-        FrontEnd::Vex => vex_json::load(ctx, &vex_manifest, &layout.display(&vex_manifest), Origin::Root, &host)?,
+        FrontEnd::Vex => vex_json::load(ctx, &host, &vex_manifest, &layout.display(&vex_manifest), Origin::Root)?,
         FrontEnd::Perry => {
             package_json::load(ctx, &host, &perry_manifest, &layout.display(&perry_manifest), Origin::Root)?
         }

@@ -64,7 +64,7 @@ fn visit(
         if scope.iter().any(|p| p.manifest == manifest) {
             continue;
         }
-        let dep_pkg = vex_json::load(ctx, &manifest, &layout.display(&manifest), Origin::Dependency, host)?;
+        let dep_pkg = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Dependency)?;
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, req, layout)?;
         }
@@ -152,7 +152,7 @@ pub fn resolve_imports(
                         .into_err());
                 };
                 let manifest = crate::layout::canonical(&manifest)?;
-                let p = vex_json::load(ctx, &manifest, &layout.display(&manifest), Origin::Stdlib, host)?;
+                let p = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Stdlib)?;
                 push_unique(packages, p.clone(), layout)?;
                 add_dependencies(ctx, layout, &p, packages, host)?;
                 (Layer::Stdlib, Some(p.name))
