@@ -89,10 +89,54 @@ enum EdgeCommand {
     Gate(edges::gate::GateArgs),
 }
 
+/// A spinner on a terminal's stderr once work passes ~200 ms; nothing on a pipe or with `--progress never`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    done: std::sync::Arc<std::sync::Mutex<bool>>,
+}
+
+impl Progress {
+    fn start(mode: ninjabind::options::Progress, message: &'static str) -> Progress {
+        use std::io::IsTerminal;
+        let bar = indicatif::ProgressBar::hidden();
+        let done = std::sync::Arc::new(std::sync::Mutex::new(false));
+        let show = match mode {
+            ninjabind::options::Progress::Never => false,
+            ninjabind::options::Progress::Always => true,
+            ninjabind::options::Progress::Auto => std::io::stderr().is_terminal(),
+        };
+        if show {
+            let (bar, done) = (bar.clone(), done.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let finished = done.lock().unwrap_or_else(|e| e.into_inner());
+                if !*finished {
+                    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} ninjabind: {msg} ({elapsed})") {
+                        bar.set_style(style);
+                    }
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.set_message(message);
+                    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                }
+            });
+        }
+        Progress { bar, done }
+    }
+
+    fn finish(self) {
+        let mut finished = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *finished = true;
+        self.bar.finish_and_clear();
+    }
+}
+
 fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
     match command {
         Command::Gen(args) => {
-            let g = ninjabind::gen(args, diags)?;
+            let progress = Progress::start(args.progress, "scanning imports, probing pkg-config, planning the graph");
+            let g = ninjabind::gen(args, diags);
+            progress.finish();
+            let g = g?;
             if g.plan.link_rsp.is_some() {
                 let rsp = g.settings.layout.out_path("link.rsp");
                 diags.push(Diagnostic::note(format!(
@@ -102,7 +146,11 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Explain { args, format } => {
-            let g = ninjabind::build_plan(args, diags)?;
+            let mode = if *format == Format::Json { ninjabind::options::Progress::Never } else { args.progress };
+            let progress = Progress::start(mode, "scanning imports, probing pkg-config, planning the graph");
+            let g = ninjabind::build_plan(args, diags);
+            progress.finish();
+            let g = g?;
             match format {
                 Format::Human => print!("{}", ninjabind::report::explain::human(&g)),
                 Format::Json => print!("{}", ninjabind::report::explain::graph_json(&g)),
