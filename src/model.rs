@@ -16,7 +16,7 @@ pub enum Origin {
 }
 
 /// A source file named by a manifest: as written, and resolved against the package root.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SourcePath {
     pub written: String,
     pub abs: Utf8PathBuf,

@@ -7,7 +7,7 @@ use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 pub fn is_cxx(path: &Utf8Path) -> bool {
     matches!(path.extension(), Some("cc" | "cpp" | "cxx" | "C" | "c++"))
@@ -36,7 +36,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
     let l = &s.layout;
     let mut objects = Objects::default();
     // source → (compile flags, package, object) for sharing one object between packages
-    let mut compiled: BTreeMap<Utf8PathBuf, (Vec<String>, String, Utf8PathBuf)> = BTreeMap::new();
+    let mut compiled: HashMap<String, (Vec<String>, String, Utf8PathBuf)> = HashMap::new();
     for sp in &sel.packages {
         let pkg = &sp.package;
         let c = &sp.config;
@@ -57,7 +57,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             flags.extend(c.include_dirs.iter().map(|d| format!("-I{}", l.rel(d))));
             flags.extend(c.cflags.iter().cloned());
             flags.extend(tc.lto_flags.iter().cloned());
-            if let Some((prev_flags, prev_pkg, obj)) = compiled.get(&src.path.abs) {
+            if let Some((prev_flags, prev_pkg, obj)) = compiled.get(src.path.abs.as_str()) {
                 if *prev_flags != flags {
                     return Err(Diagnostic::error(format!(
                         "{} is compiled by packages `{prev_pkg}` and `{}` with different flags",
@@ -95,7 +95,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             e.vars.push(("depfile", depfile.to_string()));
             e.package = Some(pkg.name.clone());
             p.edges.push(e);
-            compiled.insert(src.path.abs.clone(), (flags, pkg.name.clone(), obj.clone()));
+            compiled.insert(src.path.abs.to_string(), (flags, pkg.name.clone(), obj.clone()));
             objects.by_package.entry(id.clone()).or_default().push(obj.clone());
             objects.all.push(obj);
         }

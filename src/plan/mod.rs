@@ -166,10 +166,10 @@ pub struct Objects {
 
 /// Two edges producing one file is a planning bug or two packages colliding: refuse it.
 fn check_unique_outputs(p: &Plan) -> Result<()> {
-    let mut seen: BTreeMap<&Utf8PathBuf, &Edge> = BTreeMap::new();
+    let mut seen: std::collections::HashMap<&str, &Edge> = std::collections::HashMap::new();
     for e in &p.edges {
         for o in e.outputs.iter().chain(&e.implicit_outputs) {
-            if let Some(prev) = seen.insert(o, e) {
+            if let Some(prev) = seen.insert(o.as_str(), e) {
                 return Err(Diagnostic::error(format!("two build steps would write {o}"))
                     .with_note(format!(
                         "from {} (package {}) and {} (package {})",

@@ -22,6 +22,12 @@ pub fn header(s: &Settings) -> Vec<String> {
     h
 }
 
+/// Sorted by their text (cheaper than by components, and just as deterministic), without repeats.
+fn sort_paths(v: &mut Vec<Utf8PathBuf>) {
+    v.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    v.dedup();
+}
+
 pub fn exe_path() -> Result<Utf8PathBuf> {
     let exe = std::env::current_exe().context("cannot find the ninjabind executable")?;
     let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
@@ -67,8 +73,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     let mut watched: Vec<Utf8PathBuf> =
         resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
     watched.extend(spec.sources.iter().cloned());
-    watched.sort();
-    watched.dedup();
+    sort_paths(&mut watched);
     scan_edge.implicit_inputs = std::iter::once(list.clone()).chain(watched).collect();
     scan_edge.command = Some(Command {
         env: vec![],
@@ -89,8 +94,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     inputs.extend(s.well_known.iter().cloned());
     inputs.push(exe_path()?);
     inputs.retain(|i| i.exists());
-    inputs.sort();
-    inputs.dedup();
+    sort_paths(&mut inputs);
     p.regen_inputs = inputs;
     let mut e = Edge::new(RuleKind::Regen, vec![l.rel(&l.ninja_file())]);
     e.implicit_inputs = vec![stamp];

@@ -251,8 +251,8 @@ pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> (Ve
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     walk(root, exts, skip, &mut files, &mut dirs);
-    files.sort();
-    dirs.sort();
+    files.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    dirs.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     (files, dirs)
 }
 

@@ -10,7 +10,7 @@ use anyhow::Result;
 use camino::Utf8PathBuf;
 use features::Selection;
 use pkg_config::Probes;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -190,8 +190,8 @@ fn merge(
 }
 
 /// Keeps the first of equal items, in order.
-pub fn dedup<T: Ord + Clone>(v: &mut Vec<T>) {
-    let mut seen = BTreeSet::new();
+pub fn dedup<T: std::hash::Hash + Eq + Clone>(v: &mut Vec<T>) {
+    let mut seen = HashSet::new();
     v.retain(|x| seen.insert(x.clone()));
 }
 
