@@ -85,7 +85,7 @@ enum EdgeCommand {
     Cargo(edges::cargo::CargoArgs),
     Symdiff(edges::symdiff::SymdiffArgs),
     Symcheck(edges::symdiff::SymcheckArgs),
-    Scan(edges::ScanArgs),
+    Scan(edges::scan::ScanArgs),
     Gate(edges::gate::GateArgs),
 }
 
@@ -111,7 +111,8 @@ impl Progress {
                 std::thread::sleep(std::time::Duration::from_millis(200));
                 let finished = done.lock().unwrap_or_else(|e| e.into_inner());
                 if !*finished {
-                    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} ninjabind: {msg} ({elapsed})") {
+                    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} ninjabind: {msg} ({elapsed})")
+                    {
                         bar.set_style(style);
                     }
                     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -181,7 +182,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             EdgeCommand::Cargo(a) => edges::cargo::run(a),
             EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
             EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
-            EdgeCommand::Scan(a) => edges::scan(a),
+            EdgeCommand::Scan(a) => edges::scan::run(a),
             EdgeCommand::Gate(a) => edges::gate::run(a),
         },
     }

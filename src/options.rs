@@ -45,7 +45,7 @@ pub enum Progress {
 }
 
 /// The options `gen` and `explain` share (SPEC §1).
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct GenArgs {
     /// The project folder.
     #[arg(short = 'C', long = "directory", value_name = "DIR", default_value = ".")]
@@ -348,14 +348,14 @@ struct Recorded {
 impl GenArgs {
     /// Whether any option that shapes the graph was given (beyond -C and -B).
     pub fn has_graph_options(&self) -> bool {
-        let bare = GenArgs { dir: self.dir.clone(), build_dir: self.build_dir.clone(), ..GenArgs::default() };
-        let layout_free = |a: &GenArgs| {
-            let mut a = a.clone();
-            a.progress = Progress::Auto;
-            a.fresh = false;
-            format!("{:?}", GenArgs { dir: Utf8PathBuf::new(), build_dir: None, ..a })
+        let bare = GenArgs {
+            dir: self.dir.clone(),
+            build_dir: self.build_dir.clone(),
+            fresh: self.fresh,
+            progress: self.progress,
+            ..GenArgs::default()
         };
-        layout_free(self) != layout_free(&bare)
+        *self != bare
     }
 
     /// The options and environment recorded in an existing build.ninja, paths made absolute against its folder.

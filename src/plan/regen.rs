@@ -1,10 +1,10 @@
 //! The regeneration edge: build.ninja depends on every file gen read and replays the options and environment that shaped it.
 
 use super::{Command, Edge, Plan, RuleKind};
+use crate::edges::scan::{self, ScanSpec};
 use crate::emit::escape::shell_command;
 use crate::model::FrontEnd;
 use crate::options::{Settings, ENV_READ};
-use crate::resolve::scan::{self, ScanSpec};
 use crate::resolve::Resolved;
 use crate::select::Selected;
 use anyhow::{Context, Result};

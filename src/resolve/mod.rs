@@ -3,7 +3,6 @@
 pub mod imports;
 pub mod node;
 pub mod perry;
-pub mod scan;
 pub mod vex;
 
 use crate::load::package_json::{self, Host};

@@ -1,8 +1,9 @@
-//! What the `scan` edge watches: the import set and HAVE_* guards, summarised the same way by gen and by the edge.
+//! `ninjabind edge scan`: the import set and HAVE_* guards, summarised the same way by gen and by the edge,
+//! so the stamp (and with it build.ninja) changes only when they do.
 
-use super::imports::{scan, source_files};
-use super::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::model::Import;
+use crate::resolve::imports::{scan, source_files};
+use crate::resolve::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::select::gate::required_macros;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -95,4 +96,21 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
         gates.push((abs, required_macros(&String::from_utf8_lossy(&text))));
     }
     Ok(summary(base, &imports, spec.perry, &gates))
+}
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// The list gen wrote: project root, extensions, skipped folders, C sources.
+    #[arg(long)]
+    pub list: camino::Utf8PathBuf,
+    #[arg(long)]
+    pub out: camino::Utf8PathBuf,
+}
+
+/// `ninjabind edge scan`: rewrites the stamp only when imports or HAVE_* guards changed, so ninja regenerates only then.
+pub fn run(a: &ScanArgs) -> Result<i32> {
+    let text = std::fs::read_to_string(&a.list).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.list))?;
+    let spec = ScanSpec::parse(&text);
+    let summary = rescan(&spec, &crate::layout::current_dir()?)?;
+    crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
+    Ok(0)
 }
