@@ -189,3 +189,52 @@ fn gen_again_keeps_recorded_options_until_fresh() {
     assert!(fresh.contains("# options: -C .\n") && fresh.contains("# env: (none set)"), "{fresh}");
     assert!(!fresh.contains("KEPT"), "{fresh}");
 }
+
+#[test]
+fn launcher_prefixes_compiles_but_never_the_compile_database() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen", "--launcher", "env"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("# options: -C . --launcher=env"), "{nf}");
+    assert!(nf.contains(" -- env cc "), "{nf}");
+    let db: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("build/compile_commands.json")).unwrap()).unwrap();
+    let entries = db.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    let canon = p.canonicalize().unwrap();
+    for e in entries {
+        assert_eq!(e["directory"].as_str().unwrap(), canon.to_str().unwrap());
+        let args: Vec<&str> = e["arguments"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        assert_eq!(args[0], "cc", "{args:?}");
+        assert!(!args.contains(&"env") && !args.iter().any(|a| a.contains("ninjabind")), "{args:?}");
+        assert_eq!(
+            args[args.len() - 4..],
+            ["-c", e["file"].as_str().unwrap(), "-o", e["output"].as_str().unwrap()],
+            "{args:?}"
+        );
+    }
+    // the launcher really runs the compile
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+}
+
+#[test]
+fn the_graph_json_is_the_explain_document() {
+    let (_t, p) = example("hello-perry");
+    ok(ninjabind(&p, &["gen"]));
+    let written = std::fs::read(p.join("build/ninjabind-graph.json")).unwrap();
+    let o = ninjabind(&p, &["explain", "--format", "json"]);
+    assert!(o.status.success());
+    assert_eq!(o.stdout, written);
+    let doc: serde_json::Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(doc["schema"], 1);
+    let cc = doc["edges"].as_array().unwrap().iter().find(|e| e["rule"] == "cc").unwrap();
+    assert_eq!(cc["outputs"], serde_json::json!(["build/obj/hello-perry/host/main.c.o"]));
+    assert_eq!(cc["inputs"], serde_json::json!(["host/main.c"]));
+    assert_eq!(cc["key"].as_str().unwrap().len(), 64);
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(
+        nf.contains(&format!("--key {}", cc["key"].as_str().unwrap())),
+        "the key in the graph JSON is the one ninja runs"
+    );
+}
