@@ -16,10 +16,12 @@ pub enum Origin {
 }
 
 /// A source file named by a manifest: as written, and resolved against the package root.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourcePath {
     pub written: String,
     pub abs: Utf8PathBuf,
+    /// Where the manifest names it, for errors about the file.
+    pub span: Option<Box<crate::report::diagnostic::Span>>,
 }
 
 /// One piece of native configuration: the base of a `native` block, or one feature's contribution.

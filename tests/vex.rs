@@ -288,6 +288,7 @@ fn static_libs_unknown_keys_and_wrong_types_are_reported() {
     std::fs::write(&m, orig.replace("src/query.c", "src/missing file.c")).unwrap();
     let err = fails(ninjabind(&p, &["gen"]));
     assert!(err.contains("source `src/missing file.c` of package `hello-c` not found"), "{err}");
+    assert!(err.contains("--> vex.json:6:31"), "{err}");
 }
 
 #[test]

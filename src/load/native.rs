@@ -92,7 +92,15 @@ fn parse_fragment(
         Some(v) => path_list(doc, v, &path.key(key), root),
         None => Ok(vec![]),
     };
-    f.sources = paths("sources")?.into_iter().map(|(written, abs)| SourcePath { written, abs }).collect();
+    f.sources = paths("sources")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, (written, abs))| SourcePath {
+            written,
+            abs,
+            span: Some(Box::new(doc.span(&path.key("sources").index(i)))),
+        })
+        .collect();
     f.include_dirs = paths("include_dirs")?.into_iter().map(|(_, abs)| abs).collect();
     f.search_paths = paths("search_paths")?.into_iter().map(|(_, abs)| abs).collect();
     f.libraries = strings("libraries")?;

@@ -158,7 +158,8 @@ fn merge(
             c.pkg_config_used.push(name.clone());
         }
     }
-    dedup(&mut sources);
+    let mut seen_sources = HashSet::new();
+    sources.retain(|s| seen_sources.insert(s.abs.clone()));
     dedup(&mut c.include_dirs);
     dedup(&mut c.libraries);
     dedup(&mut c.search_paths);
@@ -177,10 +178,11 @@ fn merge(
     let defined = gate::defined_macros(&c.cflags);
     for s in sources {
         let text = std::fs::read(&s.abs).map_err(|e| {
-            Diagnostic::error(format!("source `{}` of package `{}` not found", s.written, p.name))
+            let mut d = Diagnostic::error(format!("source `{}` of package `{}` not found", s.written, p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
-                .with_note(format!("paths are relative to the manifest's folder, {}", p.root))
-                .into_err()
+                .with_note(format!("paths are relative to the manifest's folder, {}", p.root));
+            d.span = s.span.as_deref().cloned();
+            d.into_err()
         })?;
         let required = gate::required_macros(&String::from_utf8_lossy(&text));
         let missing: Vec<String> = required.iter().filter(|m| !defined.contains(*m)).cloned().collect();
