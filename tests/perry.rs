@@ -338,3 +338,15 @@ fn list_loads_perrys_real_table_unchanged() {
     assert_eq!(mysql["crate"], "perry-ext-mysql2");
     assert_eq!(mysql["alias_of"], "mysql2");
 }
+
+#[test]
+fn a_scoped_prebuilt_path_resolves_through_node_modules() {
+    let (_t, p) = project_with(&manifest(
+        r#"{ "abiVersion": "0.5", "functions": [], "targets": { "linux": { "prebuilt": "@acme/prebuilts/x86_64/libb_pre.a" } } }"#,
+    ));
+    write_tree(&p, &[("node_modules/@acme/prebuilts/x86_64/libb_pre.a", "!<arch>\n")]);
+    std::fs::remove_file(p.join("node_modules/b/Cargo.toml")).unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("symdiff node_modules/@acme/prebuilts/x86_64/libb_pre.a"), "{nf}");
+}

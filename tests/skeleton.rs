@@ -238,3 +238,19 @@ fn the_graph_json_is_the_explain_document() {
         "the key in the graph JSON is the one ninja runs"
     );
 }
+
+#[test]
+fn pool_depths_for_cargo_and_link() {
+    let (_t, p) = example("hello-perry");
+    ok(ninjabind(&p, &["gen", "--cargo-jobs", "2", "--link-jobs", "1"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("pool cargo\n  depth = 2\n"), "{nf}");
+    assert!(nf.contains("pool link\n  depth = 1\n"), "{nf}");
+    assert!(
+        nf.contains("rule link\n  command = $cmd\n  restat = 1\n  description = LINK $out\n  pool = link\n"),
+        "{nf}"
+    );
+    ok(ninjabind(&p, &["gen", "--fresh"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("pool cargo\n  depth = 1\n") && !nf.contains("pool link"), "{nf}");
+}

@@ -379,3 +379,27 @@ fn cxx_sources_use_the_cxx_rule_and_driver() {
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/mixed")), "42\n");
 }
+
+#[test]
+fn stdlib_roots_from_the_flag_and_the_environment() {
+    let (t, p) = example("vex-db");
+    // move the stdlib out of the project: only --stdlib or VEX_STDLIB can find it now
+    let outside = t.path().join("std-elsewhere");
+    std::fs::rename(p.join("vex-libs/std"), &outside).unwrap();
+    std::fs::write(
+        p.join("vex.json"),
+        std::fs::read_to_string(p.join("vex.json"))
+            .unwrap()
+            .replace("vex-libs/std/db/native/include", "../std-elsewhere/db/native/include"),
+    )
+    .unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("cannot resolve import `db`"), "{err}");
+    assert!(err.contains("--> src/main.vx:2:28"), "{err}");
+    ok(ninjabind(&p, &["gen", "--stdlib", "../std-elsewhere"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("--stdlib=../std-elsewhere"), "{nf}");
+    ok(with_env(&p, &["gen", "--fresh"], &[("VEX_STDLIB", outside.to_str().unwrap())]));
+    ok(ninja(&p, &[]));
+    assert!(run_program(&p.join("build/bin/app")).contains("40 + 2 = 42"));
+}
