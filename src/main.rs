@@ -87,6 +87,7 @@ enum EdgeCommand {
     Symcheck(edges::symdiff::SymcheckArgs),
     Scan(edges::scan::ScanArgs),
     Gate(edges::gate::GateArgs),
+    NativeLibs(edges::native_libs::NativeLibsArgs),
 }
 
 /// A spinner on a terminal's stderr once work passes ~200 ms; nothing on a pipe or with `--progress never`.
@@ -184,6 +185,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
             EdgeCommand::Scan(a) => edges::scan::run(a),
             EdgeCommand::Gate(a) => edges::gate::run(a),
+            EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
         },
     }
 }

@@ -59,10 +59,15 @@ fn libm_comes_from_rustcs_native_static_libs_not_from_a_guess() {
     ok(ninjabind(&p, &["gen"]));
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(!nf.contains("-lm "), "no hand-written -lm: {nf}");
-    assert!(nf.contains("@build/lib/libgreeter.nsl"), "{nf}");
+    assert!(nf.contains("@build/lib/native-libs.rsp"), "{nf}");
     ok(ninja(&p, &[]));
     let nsl = std::fs::read_to_string(p.join("build/lib/libgreeter.nsl")).unwrap();
     assert!(nsl.split_whitespace().any(|w| w == "-lm"), "{nsl}");
+    // both bindings' lists, merged: each library once, at its last place
+    let merged = std::fs::read_to_string(p.join("build/lib/native-libs.rsp")).unwrap();
+    let words: Vec<&str> = merged.split_whitespace().collect();
+    assert!(words.contains(&"-lm") && words.contains(&"-lc"), "{merged}");
+    assert_eq!(words.len(), words.iter().collect::<std::collections::BTreeSet<_>>().len(), "{merged}");
     // greeter's wave() is f64::sin, which needs libm
     assert!(run_program(&p.join("build/bin/hello-perry")).contains("wave=0.841"));
 }
@@ -81,7 +86,7 @@ fn link_order_groups_and_rpath() {
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     let rsp = nf.lines().find(|l| l.trim_start().starts_with("rspfile_content")).unwrap();
     let want = format!(
-        "rspfile_content = build/obj/hello-perry/host/main.c.o -Wl,--start-group build/lib/libgreeter.a build/lib/libperry_ext_nanoid.a -Wl,--end-group -L../extra-libs -Wl,-rpath,{} -lm @build/lib/libgreeter.nsl @build/lib/libperry_ext_nanoid.nsl",
+        "rspfile_content = build/obj/hello-perry/host/main.c.o -Wl,--start-group build/lib/libgreeter.a build/lib/libperry_ext_nanoid.a -Wl,--end-group -L../extra-libs -Wl,-rpath,{} -lm @build/lib/native-libs.rsp",
         extra.canonicalize().unwrap().display()
     );
     assert_eq!(rsp.trim(), want);

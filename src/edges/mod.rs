@@ -3,6 +3,7 @@
 pub mod cargo;
 pub mod depfile;
 pub mod gate;
+pub mod native_libs;
 pub mod scan;
 pub mod symdiff;
 

@@ -26,6 +26,7 @@ fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str
         }
         RuleKind::Symdiff => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMDIFF $out")],
         RuleKind::Symcheck => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMCHECK $out")],
+        RuleKind::NativeLibs => vec![("command", "$cmd"), ("restat", "1"), ("description", "NATIVELIBS $out")],
         RuleKind::Scan => vec![("command", "$cmd"), ("restat", "1"), ("description", "SCAN imports and HAVE_* guards")],
         RuleKind::Link if link_pool => {
             vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out"), ("pool", "link")]

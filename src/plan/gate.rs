@@ -21,7 +21,13 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
     for e in &mut p.edges {
         if !matches!(
             e.rule,
-            RuleKind::Cc | RuleKind::Cxx | RuleKind::Cargo | RuleKind::Symdiff | RuleKind::Symcheck | RuleKind::Link
+            RuleKind::Cc
+                | RuleKind::Cxx
+                | RuleKind::Cargo
+                | RuleKind::Symdiff
+                | RuleKind::Symcheck
+                | RuleKind::NativeLibs
+                | RuleKind::Link
         ) {
             continue;
         }

@@ -72,8 +72,24 @@ pub fn plan(
         }
     }
     args.extend(dedup_keep_last(libs));
-    // the system libraries each Rust archive needs, as rustc listed them (a nested response file)
-    args.extend(archives.iter().filter_map(|a| a.nsl.as_ref()).map(|n| format!("@{n}")));
+    // the system libraries the Rust archives need, as rustc listed them, merged at build time (a nested response file)
+    let nsl: Vec<Utf8PathBuf> = archives.iter().filter_map(|a| a.nsl.clone()).collect();
+    let merged = (!nsl.is_empty()).then(|| s.layout.out_path("lib/native-libs.rsp"));
+    if let Some(m) = &merged {
+        args.push(format!("@{m}"));
+        let mut argv = vec![
+            super::regen::exe_path()?.to_string(),
+            "edge".into(),
+            "native-libs".into(),
+            "--out".into(),
+            m.to_string(),
+        ];
+        argv.extend(nsl.iter().map(|n| n.to_string()));
+        let mut e = Edge::new(RuleKind::NativeLibs, vec![m.clone()]);
+        e.inputs = nsl;
+        e.command = Some(Command { env: vec![], argv });
+        p.edges.push(e);
+    }
     args.extend(tc.lto_flags.iter().cloned());
     args.extend(tc.ldflags.iter().cloned());
 
@@ -95,7 +111,7 @@ pub fn plan(
         .chain(objects.all.iter().cloned())
         .chain(archives.iter().map(|a| a.path.clone()))
         .collect();
-    e.implicit_inputs = archives.iter().filter_map(|a| a.nsl.clone()).chain(symcheck.cloned()).collect();
+    e.implicit_inputs = merged.into_iter().chain(symcheck.cloned()).collect();
     e.command = Some(Command { env: vec![], argv });
     e.vars.push(("rspfile", rsp.to_string()));
     e.vars.push(("rspfile_content", crate::emit::escape::rsp_words(&args)));

@@ -30,6 +30,7 @@ pub enum RuleKind {
     Cargo,
     Symdiff,
     Symcheck,
+    NativeLibs,
     Link,
     Scan,
     Regen,
@@ -44,6 +45,7 @@ impl RuleKind {
             RuleKind::Cargo => "cargo",
             RuleKind::Symdiff => "symdiff",
             RuleKind::Symcheck => "symcheck",
+            RuleKind::NativeLibs => "nativelibs",
             RuleKind::Link => "link",
             RuleKind::Scan => "scan",
             RuleKind::Regen => "regen",
@@ -144,6 +146,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
         all.push(target);
     }
     all.extend(p.program.iter().cloned());
+    all.extend(p.edges.iter().filter(|e| e.rule == RuleKind::NativeLibs).flat_map(|e| e.outputs.iter().cloned()));
     all.extend(stamp);
     let mut e = Edge::new(RuleKind::Phony, vec!["all".into()]);
     e.inputs = all;
