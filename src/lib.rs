@@ -55,9 +55,9 @@ pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> 
 }
 
 /// `ninjabind gen`: plans, then writes the files that changed.
-pub fn gen(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
+pub fn gen(args: &GenArgs, diags: &mut Diagnostics) -> Result<(Generated, emit::Written)> {
     let g = build_plan(args, diags)?;
     let graph = report::explain::graph_json(&g);
-    emit::write_all(&g.plan, &g.settings.layout, &graph)?;
-    Ok(g)
+    let written = emit::write_all(&g.plan, &g.settings.layout, &graph)?;
+    Ok((g, written))
 }

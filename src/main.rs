@@ -136,10 +136,28 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
     match command {
         Command::Gen(args) => {
             let progress = Progress::start(args.progress, "scanning imports, probing pkg-config, planning the graph");
-            let g = ninjabind::gen(args, diags);
+            let result = ninjabind::gen(args, diags);
             progress.finish();
-            let g = g?;
-            if g.plan.link_rsp.is_some() {
+            let (g, written) = result?;
+            if args.quiet {
+                diags.items.retain(|d| d.level == ninjabind::report::diagnostic::Level::Error);
+            }
+            if args.verbose {
+                let l = &g.settings.layout;
+                let count = |k: ninjabind::plan::RuleKind| g.plan.edges.iter().filter(|e| e.rule == k).count();
+                use ninjabind::plan::RuleKind as R;
+                eprintln!(
+                    "{} {}: {} packages, {} compiles, {} cargo builds, {} symbol checks, {}",
+                    if written.ninja_changed { "wrote" } else { "unchanged" },
+                    l.display(&l.ninja_file()),
+                    g.selected.packages.len(),
+                    count(R::Cc) + count(R::Cxx),
+                    count(R::Cargo),
+                    count(R::Symdiff),
+                    g.plan.program.as_ref().map_or("no link edge".to_string(), |p| format!("program {p}"))
+                );
+            }
+            if g.plan.link_rsp.is_some() && !args.quiet {
                 let rsp = g.settings.layout.out_path("link.rsp");
                 diags.push(Diagnostic::note(format!(
                     "no program of its own to link: wrote {rsp}, the arguments a host compiler appends to its link (`cc … @{rsp}`)"

@@ -119,6 +119,12 @@ pub struct GenArgs {
     /// Emit edges without the content-hash gate (for benchmarks comparing the two).
     #[arg(long, hide = true)]
     pub no_gate: bool,
+    /// Print errors only.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say what was written.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Progress bar on a terminal.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
@@ -353,6 +359,8 @@ impl GenArgs {
             build_dir: self.build_dir.clone(),
             fresh: self.fresh,
             progress: self.progress,
+            quiet: self.quiet,
+            verbose: self.verbose,
             ..GenArgs::default()
         };
         *self != bare

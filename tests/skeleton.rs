@@ -254,3 +254,26 @@ fn pool_depths_for_cargo_and_link() {
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("pool cargo\n  depth = 1\n") && !nf.contains("pool link"), "{nf}");
 }
+
+#[test]
+fn quiet_and_verbose() {
+    let (_t, p) = example("hello-c");
+    let out = ok(ninjabind(&p, &["gen", "-v"]));
+    assert_eq!(
+        out,
+        "wrote build.ninja: 1 packages, 2 compiles, 0 cargo builds, 0 symbol checks, program build/bin/hello-c\n"
+    );
+    let out = ok(ninjabind(&p, &["gen", "-v"]));
+    assert!(out.starts_with("unchanged build.ninja:"), "{out}");
+    let m = p.join("vex.json");
+    std::fs::write(
+        &m,
+        std::fs::read_to_string(&m).unwrap().replace("\"include_dirs\"", "\"library_dirs\": [], \"include_dirs\""),
+    )
+    .unwrap();
+    assert!(ok(ninjabind(&p, &["gen"])).contains("warning: unknown key `library_dirs`"));
+    assert_eq!(ok(ninjabind(&p, &["gen", "-q"])), "");
+    // -q and -v do not shape the graph: not recorded, and gen without them still keeps the options
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("# options: -C .\n"), "{nf}");
+}
