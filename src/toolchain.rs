@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 #[derive(Debug, Clone)]
 pub struct Toolchain {
     pub target: String,
-    pub host: String,
     /// The C compiler and the `cc` crate's flags for this target (CFLAGS included).
     pub cc: Vec<String>,
     /// The C++ compiler and its flags (CXXFLAGS included).
@@ -73,7 +72,7 @@ impl Toolchain {
             (None, _) if cc_is_clang => "llvm-nm".to_string(),
             (None, _) => "gcc-nm".to_string(),
         };
-        Ok(Toolchain { target, host, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm })
+        Ok(Toolchain { target, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm })
     }
 
     pub fn is_gnu_ld(&self) -> bool {

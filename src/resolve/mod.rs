@@ -48,7 +48,6 @@ pub struct Resolved {
     /// The scanned source files and folders, for the scan edge.
     pub scanned_files: Vec<Utf8PathBuf>,
     pub scanned_dirs: Vec<Utf8PathBuf>,
-    pub table: Option<Table>,
 }
 
 pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
@@ -87,16 +86,13 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
         found.extend(imports::scan(f, &String::from_utf8_lossy(&bytes)));
     }
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
-    let mut table = None;
     let resolved = match front_end {
         FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
         FrontEnd::Perry => {
             let t =
                 Table::load(s.well_known.as_deref(), s.well_known.as_deref().map(|p| layout.display(p)).as_deref())?;
             let scope = perry::PerryScope { layout, host, table: &t, bindings_root: s.bindings_root.as_deref() };
-            let r = perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?;
-            table = Some(t);
-            r
+            perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?
         }
     };
     check_lib_names(&packages)?;
@@ -105,7 +101,7 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
         Some(crate::model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
         _ => None,
     }));
-    Ok(Resolved { front_end, packages, imports: resolved, watch, scanned_files, scanned_dirs, table })
+    Ok(Resolved { front_end, packages, imports: resolved, watch, scanned_files, scanned_dirs })
 }
 
 /// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
