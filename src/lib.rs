@@ -48,7 +48,9 @@ pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> 
     let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(toolchain::host_triple);
     let resolved = resolve::resolve(&mut ctx, &settings, &target)?;
-    let selected = select::select(resolved.packages.clone(), &settings.selection, diags)?;
+    let mut resolved = resolved;
+    // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
+    let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, diags)?;
     let toolchain = toolchain::Toolchain::detect(&settings)?;
     let plan = plan::plan(&settings, &toolchain, &selected, &resolved)?;
     Ok(Generated { settings, resolved, selected, plan, toolchain })

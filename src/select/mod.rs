@@ -87,12 +87,13 @@ pub fn select(packages: Vec<Package>, selection: &Selection, diags: &mut Diagnos
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
 
-    let mut out = Vec::new();
+    let mut configs = Vec::with_capacity(packages.len());
     for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {
-        let config = merge(p, parts, active, skipped, &probes, diags)?;
-        out.push(SelectedPackage { package: p.clone(), config });
+        configs.push(merge(p, parts, active, skipped, &probes, diags)?);
     }
-    Ok(Selected { packages: out, probes })
+    let packages =
+        packages.into_iter().zip(configs).map(|(package, config)| SelectedPackage { package, config }).collect();
+    Ok(Selected { packages, probes })
 }
 
 fn merge(
