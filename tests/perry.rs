@@ -350,3 +350,33 @@ fn a_scoped_prebuilt_path_resolves_through_node_modules() {
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("symdiff node_modules/@acme/prebuilts/x86_64/libb_pre.a"), "{nf}");
 }
+
+#[test]
+fn cargo_features_of_the_target_entry_and_the_rustc_wrapper_reach_cargo() {
+    let (t, p) = project_with(&manifest(
+        r#"{ "abiVersion": "0.5", "functions": [{ "name": "js_b_x", "returns": "i64" }, { "name": "js_b_extra", "returns": "i64" }],
+             "targets": { "linux": { "crate": ".", "lib": "b_rs", "cargo_features": ["extra"] } } }"#,
+    ));
+    write_tree(
+        &p,
+        &[
+            ("node_modules/b/Cargo.toml", &(CRATE.replace("NAME", "b_rs") + "\n[features]\nextra = []\n")),
+            (
+                "node_modules/b/src/lib.rs",
+                "#[no_mangle]\npub extern \"C\" fn js_b_x() -> i64 { 1 }\n#[cfg(feature = \"extra\")]\n#[no_mangle]\npub extern \"C\" fn js_b_extra() -> i64 { 2 }\n",
+            ),
+        ],
+    );
+    let log = t.path().join("wrapper.log");
+    let wrapper = t.path().join("rustc-wrapper");
+    std::fs::write(&wrapper, format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec \"$@\"\n", log.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ok(ninjabind(&p, &["gen", "--rustc-wrapper", wrapper.to_str().unwrap()]));
+    // the symbol check passes only if the feature reached cargo
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("SYMCHECK"), "{out}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let line = logged.lines().find(|l| l.contains("--crate-name b_rs")).unwrap_or_else(|| panic!("{logged}"));
+    assert!(line.contains("--cfg feature=\"extra\""), "{line}");
+}

@@ -403,3 +403,17 @@ fn stdlib_roots_from_the_flag_and_the_environment() {
     ok(ninja(&p, &[]));
     assert!(run_program(&p.join("build/bin/app")).contains("40 + 2 = 42"));
 }
+
+#[test]
+fn a_root_without_a_name_is_named_by_its_folder() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("my-tool");
+    write_tree(
+        &p,
+        &[("vex.json", r#"{ "native": { "sources": ["m.c"] } }"#), ("m.c", "int main(void) { return 0; }\n")],
+    );
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    assert!(p.join("build/bin/my-tool").is_file());
+    assert!(p.join("build/obj/my-tool/m.c.o").is_file());
+}
