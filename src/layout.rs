@@ -13,6 +13,9 @@ pub struct Layout {
     pub out: Utf8PathBuf,
     /// The folder the user ran ninjabind from, for displaying paths.
     pub cwd: Utf8PathBuf,
+    /// The checkout: the nearest ancestor of the project holding `.git`, else the project's parent.
+    /// Paths inside it (or inside the ninja file's folder) are written relative; others absolute.
+    pub anchor: Utf8PathBuf,
 }
 
 impl Layout {
@@ -28,17 +31,24 @@ impl Layout {
             }
             None => (project.clone(), project.join("build")),
         };
-        Ok(Layout { project, ninja_dir, out, cwd })
+        let anchor = project
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .or_else(|| project.parent())
+            .unwrap_or(&project)
+            .to_owned();
+        Ok(Layout { project, ninja_dir, out, cwd, anchor })
     }
 
     /// `p` relative to the ninja file's folder: how every path in build.ninja is written.
-    /// A path sharing nothing but `/` with that folder (a system folder) stays absolute.
+    /// A path outside the checkout and the ninja file's folder (a system folder, the toolchain) stays absolute,
+    /// so the file's bytes do not depend on where the checkout is.
     pub fn rel(&self, p: &Utf8Path) -> Utf8PathBuf {
-        let first = |x: &Utf8Path| x.components().nth(1).map(|c| c.as_str().to_string());
-        if p.is_absolute() && first(p) != first(&self.ninja_dir) {
-            return normalize(p);
+        let n = normalize(p);
+        if n.is_absolute() && !n.starts_with(&self.anchor) && !n.starts_with(&self.ninja_dir) {
+            return n;
         }
-        relative(&self.ninja_dir, p)
+        relative(&self.ninja_dir, &n)
     }
 
     /// A path under the outputs root, relative to the ninja file's folder.
@@ -128,6 +138,22 @@ mod tests {
         assert_eq!(relative("/a/b/out".into(), "/a/b/src/x.c".into()), "../src/x.c");
         assert_eq!(relative("/a/b".into(), "/a/b".into()), ".");
         assert_eq!(relative("/a/b".into(), "/x/../a/y".into()), "../y");
+    }
+
+    #[test]
+    fn relative_inside_the_checkout_absolute_outside() {
+        let l = Layout {
+            project: "/w/repo/apps/web".into(),
+            ninja_dir: "/w/repo/apps/web".into(),
+            out: "/w/repo/apps/web/build".into(),
+            cwd: "/w/repo".into(),
+            anchor: "/w/repo".into(),
+        };
+        assert_eq!(l.rel("/w/repo/apps/web/src/a.c".into()), "src/a.c");
+        assert_eq!(l.rel("/w/repo/node_modules/x/lib.rs".into()), "../../node_modules/x/lib.rs");
+        assert_eq!(l.rel("/w/other/include".into()), "/w/other/include");
+        assert_eq!(l.rel("/usr/include/postgresql".into()), "/usr/include/postgresql");
+        assert_eq!(l.out_path("obj/x.o"), "build/obj/x.o");
     }
 
     #[test]
