@@ -29,26 +29,11 @@ pub struct Generated {
 
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
-    let mut env = options::read_env();
-    let mut kept = None;
-    if !args.fresh && !args.has_graph_options() {
-        // like meson and cmake: a configured build folder keeps its options; the shell's variables still win
-        if let Some((recorded, recorded_env)) = args.recorded() {
-            for (k, v) in recorded_env {
-                if let std::collections::btree_map::Entry::Vacant(slot) = env.entry(k) {
-                    // the cc and pkg-config crates read the process environment themselves
-                    std::env::set_var(slot.key(), &v);
-                    slot.insert(v);
-                }
-            }
-            kept = Some(recorded);
-        }
-    }
-    let settings = kept.as_ref().unwrap_or(args).resolve(&env)?;
+    let (args, env) = args.effective();
+    let settings = args.resolve(&env)?;
     let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(toolchain::host_triple);
-    let resolved = resolve::resolve(&mut ctx, &settings, &target)?;
-    let mut resolved = resolved;
+    let mut resolved = resolve::resolve(&mut ctx, &settings, &target)?;
     // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
     let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, diags)?;
     let toolchain = toolchain::Toolchain::detect(&settings)?;

@@ -366,8 +366,27 @@ impl GenArgs {
         *self != bare
     }
 
+    /// The options and environment to generate with: these, or — like meson and cmake — the ones an
+    /// existing build.ninja recorded when none that shape the graph are given (the shell's variables still win).
+    pub fn effective(&self) -> (GenArgs, BTreeMap<String, String>) {
+        let mut env = read_env();
+        if self.fresh || self.has_graph_options() {
+            return (self.clone(), env);
+        }
+        let Some((recorded, recorded_env)) = self.recorded() else { return (self.clone(), env) };
+        for (k, v) in recorded_env {
+            if let std::collections::btree_map::Entry::Vacant(slot) = env.entry(k) {
+                // the cc and pkg-config crates read the process environment themselves
+                std::env::set_var(slot.key(), &v);
+                slot.insert(v);
+            }
+        }
+        let kept = GenArgs { quiet: self.quiet, verbose: self.verbose, progress: self.progress, ..recorded };
+        (kept, env)
+    }
+
     /// The options and environment recorded in an existing build.ninja, paths made absolute against its folder.
-    pub fn recorded(&self) -> Option<(GenArgs, BTreeMap<String, String>)> {
+    fn recorded(&self) -> Option<(GenArgs, BTreeMap<String, String>)> {
         let cwd = crate::layout::current_dir().ok()?;
         let ninja_dir = match &self.build_dir {
             Some(b) => normalize(&cwd.join(b)),
