@@ -28,10 +28,14 @@ fn sort_paths(v: &mut Vec<Utf8PathBuf>) {
     v.dedup();
 }
 
+/// This ninjabind, as every edge that runs it names it (found once per process).
 pub fn exe_path() -> Result<Utf8PathBuf> {
-    let exe = std::env::current_exe().context("cannot find the ninjabind executable")?;
-    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-    Utf8PathBuf::try_from(exe).context("the ninjabind executable's path is not UTF-8")
+    static EXE: std::sync::OnceLock<Option<Utf8PathBuf>> = std::sync::OnceLock::new();
+    let found = EXE.get_or_init(|| {
+        let exe = std::env::current_exe().ok()?;
+        Utf8PathBuf::try_from(std::fs::canonicalize(&exe).unwrap_or(exe)).ok()
+    });
+    found.clone().context("cannot find the ninjabind executable (or its path is not UTF-8)")
 }
 
 /// The command ninja runs to regenerate: the recorded environment restored exactly, then `gen` with the recorded options.
