@@ -57,16 +57,22 @@ impl ScanSpec {
 pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8PathBuf, Vec<String>)]) -> String {
     let rel = |p: &Utf8Path| crate::layout::relative(base, p);
     let mut lines = BTreeSet::new();
+    // each (folder, package) is looked up once, however many imports name it
+    let mut installed: std::collections::HashMap<(Utf8PathBuf, String), String> = std::collections::HashMap::new();
     for i in imports {
         let mut line =
             format!("import {} {} {}", rel(&i.file), i.specifier, if i.type_only { "type" } else { "value" });
         if perry && !i.type_only && !is_relative(&i.specifier) && !is_builtin(&i.specifier) {
-            let from = i.file.parent().unwrap_or(Utf8Path::new("/"));
-            let (found, _) = nearest_package(from, &package_name(&i.specifier));
-            if let Some(m) = found {
-                let native = crate::load::package_json::has_native_library(&m);
-                line.push_str(&format!(" -> {}{}", rel(&m), if native { " native" } else { "" }));
-            }
+            let from = i.file.parent().unwrap_or(Utf8Path::new("/")).to_owned();
+            let key = (from, package_name(&i.specifier));
+            let found = installed.entry(key).or_insert_with_key(|(from, pkg)| match nearest_package(from, pkg).0 {
+                Some(m) => {
+                    let native = crate::load::package_json::has_native_library(&m);
+                    format!(" -> {}{}", rel(&m), if native { " native" } else { "" })
+                }
+                None => String::new(),
+            });
+            line.push_str(found);
         }
         lines.insert(line);
     }
