@@ -203,7 +203,10 @@ pub fn run(a: &GateArgs) -> Result<i32> {
         return Ok(status.code().unwrap_or(1));
     }
     let mut entries = Vec::new();
-    let by_path = |p: &Utf8Path| old.as_ref().and_then(|r| r.entries.iter().find(|e| e.path == p));
+    // the previous record's entries by path text: one lookup per input, not a scan of the record
+    let previous: std::collections::HashMap<&str, &Entry> =
+        old.iter().flat_map(|r| r.entries.iter().map(|e| (e.path.as_str(), e))).collect();
+    let by_path = |p: &Utf8Path| previous.get(p.as_str()).copied();
     for p in &a.inputs {
         if let Some((st, h)) = current(p, by_path(p)) {
             entries.push(Entry { kind: Kind::In, stat: st, hash: h, path: p.clone() });
