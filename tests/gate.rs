@@ -49,8 +49,7 @@ fn count(log: &Path) -> usize {
 fn gen_with(p: &Path, c: &Counters, extra: &[&str]) {
     let mut args = vec!["gen"];
     args.extend_from_slice(extra);
-    let o = clean_command(EXE).current_dir(p).args(&args).env("CC", &c.cc).env("CARGO", &c.cargo).output().unwrap();
-    ok(o);
+    ok(ninjabind_with_env(p, &args, &[("CC", c.cc.to_str().unwrap()), ("CARGO", c.cargo.to_str().unwrap())]));
 }
 
 fn touch_all(dir: &Path) {
@@ -63,8 +62,7 @@ fn touch_all(dir: &Path) {
         if e.file_type().unwrap().is_dir() {
             touch_all(&path);
         } else if e.file_type().unwrap().is_file() {
-            let f = std::fs::File::options().append(true).open(&path).unwrap();
-            f.set_modified(std::time::SystemTime::now()).unwrap();
+            touch(&path);
         }
     }
 }

@@ -161,8 +161,7 @@ fn abi_version_policy() {
     // a bare version means ^: 0.5 accepts 0.5.7 and refuses 0.6.1 (from the environment too)
     let (_t, p) = project_with(&manifest(&format!("{{ \"abiVersion\": \"0.5\", {f}, {TARGETS} }}")));
     ok(ninjabind(&p, &["gen", "--ffi-version", "0.5.7"]));
-    let o =
-        clean_command(EXE).current_dir(&p).args(["gen", "--fresh"]).env("PERRY_FFI_VERSION", "0.6.1").output().unwrap();
+    let o = ninjabind_with_env(&p, &["gen", "--fresh"], &[("PERRY_FFI_VERSION", "0.6.1")]);
     assert!(fails(o).contains("requires perry-ffi 0.5, but the host compiler provides 0.6.1"));
     // garbage
     let (_t, p) = project_with(&manifest(&format!("{{ \"abiVersion\": \"zero.five\", {f}, {TARGETS} }}")));

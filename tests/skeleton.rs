@@ -37,15 +37,10 @@ fn editing_the_manifest_regenerates_then_builds_then_is_quiet() {
     assert!(ok(ninja(&p, &[])).contains("no work to do"));
     // touching without changing regenerates at most once, never in a loop
     tick();
-    filetime_touch(&manifest);
+    touch(&manifest);
     let out = ok(ninja(&p, &[]));
     assert!(!out.contains("still dirty"), "{out}");
     assert!(ok(ninja(&p, &[])).contains("no work to do"));
-}
-
-fn filetime_touch(p: &std::path::Path) {
-    let f = std::fs::File::options().append(true).open(p).unwrap();
-    f.set_modified(std::time::SystemTime::now()).unwrap();
 }
 
 #[test]
@@ -73,8 +68,7 @@ fn editing_one_source_recompiles_it_and_relinks_only() {
 #[test]
 fn environment_is_recorded_and_replayed_by_regeneration() {
     let (_t, p) = example("hello-c");
-    let o = clean_command(EXE).current_dir(&p).args(["gen"]).env("CFLAGS", "-DFROM_CFLAGS=1").output().unwrap();
-    ok(o);
+    ok(ninjabind_with_env(&p, &["gen"], &[("CFLAGS", "-DFROM_CFLAGS=1")]));
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("# env: CFLAGS=-DFROM_CFLAGS=1"), "{nf}");
     assert!(nf.contains("-DFROM_CFLAGS=1 -Iinclude"), "{nf}");
@@ -167,13 +161,7 @@ fn shell_syntax_in_a_manifest_never_runs() {
 #[test]
 fn gen_again_keeps_recorded_options_until_fresh() {
     let (_t, p) = example("vex-db");
-    let o = clean_command(EXE)
-        .current_dir(&p)
-        .args(["gen", "--features", "sqlite,postgres"])
-        .env("CFLAGS", "-DKEPT=1")
-        .output()
-        .unwrap();
-    ok(o);
+    ok(ninjabind_with_env(&p, &["gen", "--features", "sqlite,postgres"], &[("CFLAGS", "-DKEPT=1")]));
     let first = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(first.contains("# options: -C . --features=sqlite,postgres"), "{first}");
     // plain gen from a shell without CFLAGS: the same graph

@@ -18,15 +18,6 @@ fn compiled_sources(doc: &serde_json::Value, pkg: &str) -> Vec<(String, bool, Ve
         .collect()
 }
 
-fn with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut c = clean_command(EXE);
-    c.current_dir(dir).args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().unwrap()
-}
-
 #[test]
 fn vex_db_default_features_build_and_run_without_optional_drivers() {
     let (_t, p) = example("vex-db");
@@ -54,7 +45,7 @@ fn vex_db_default_features_build_and_run_without_optional_drivers() {
 #[test]
 fn env_feature_selection_compiles_postgres_against_libpq_and_is_replayed() {
     let (_t, p) = example("vex-db");
-    ok(with_env(&p, &["gen"], &[("VEX_NATIVE_FEATURES", "sqlite,postgres")]));
+    ok(ninjabind_with_env(&p, &["gen"], &[("VEX_NATIVE_FEATURES", "sqlite,postgres")]));
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("# features: sqlite,postgres (from VEX_NATIVE_FEATURES)"), "{nf}");
     assert!(nf.contains("-I/usr/include/postgresql"), "pkg-config include path merged: {nf}");
@@ -70,7 +61,7 @@ fn env_feature_selection_compiles_postgres_against_libpq_and_is_replayed() {
     assert!(out.contains("Regenerating"), "{out}");
     assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), nf);
     // the alias and the pkg/feat form select the same
-    ok(with_env(&p, &["gen"], &[("VEX_DB_FEATURES", "db/sqlite,db/postgres")]));
+    ok(ninjabind_with_env(&p, &["gen"], &[("VEX_DB_FEATURES", "db/sqlite,db/postgres")]));
     let doc = explain_json(&p, &["--features", "db/sqlite,db/postgres"]);
     assert_eq!(compiled_sources(&doc, "db").len(), 3);
 }
@@ -117,7 +108,7 @@ fn unknown_feature_lists_the_available_ones() {
     let err = fails(ninjabind(&p, &["gen", "--features", "sqlite,oracle"]));
     assert!(err.contains("feature `oracle` (from --features) is not declared by any package"), "{err}");
     assert!(err.contains("available features: db/sqlite, db/postgres, db/mysql"), "{err}");
-    let err = fails(with_env(&p, &["gen"], &[("VEX_NATIVE_FEATURES", "app/sqlite")]));
+    let err = fails(ninjabind_with_env(&p, &["gen"], &[("VEX_NATIVE_FEATURES", "app/sqlite")]));
     assert!(err.contains("feature `app/sqlite` (from VEX_NATIVE_FEATURES)"), "{err}");
     // --all-features activates all; the absent optional one is skipped
     let doc = explain_json(&p, &["--all-features"]);
@@ -399,7 +390,7 @@ fn stdlib_roots_from_the_flag_and_the_environment() {
     ok(ninjabind(&p, &["gen", "--stdlib", "../std-elsewhere"]));
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("--stdlib=../std-elsewhere"), "{nf}");
-    ok(with_env(&p, &["gen", "--fresh"], &[("VEX_STDLIB", outside.to_str().unwrap())]));
+    ok(ninjabind_with_env(&p, &["gen", "--fresh"], &[("VEX_STDLIB", outside.to_str().unwrap())]));
     ok(ninja(&p, &[]));
     assert!(run_program(&p.join("build/bin/app")).contains("40 + 2 = 42"));
 }

@@ -55,6 +55,22 @@ pub fn ninjabind(dir: &Path, args: &[&str]) -> Output {
     clean_command(EXE).current_dir(dir).args(args).output().unwrap()
 }
 
+/// `ninjabind ARGS` with the recorded variables cleared, then `env` set.
+pub fn ninjabind_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = clean_command(EXE);
+    c.current_dir(dir).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// Sets a file's mtime to now without changing its content.
+pub fn touch(p: &Path) {
+    let f = std::fs::File::options().append(true).open(p).unwrap();
+    f.set_modified(std::time::SystemTime::now()).unwrap();
+}
+
 pub fn ninja(dir: &Path, args: &[&str]) -> Output {
     clean_command("ninja").current_dir(dir).args(args).output().unwrap()
 }
