@@ -2,6 +2,7 @@
 
 pub mod edges;
 pub mod emit;
+pub mod files;
 pub mod init;
 pub mod layout;
 pub mod load;

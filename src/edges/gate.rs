@@ -94,8 +94,9 @@ impl Record {
     }
 }
 
+/// A file's size, mtime and inode; `None` for anything but a regular file (or a link to one), which is never trusted.
 pub fn stat(path: &Utf8Path) -> Option<Stat> {
-    let m = std::fs::metadata(path).ok()?;
+    let m = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
     let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
     #[cfg(unix)]
     let inode = std::os::unix::fs::MetadataExt::ino(&m);
@@ -104,8 +105,9 @@ pub fn stat(path: &Utf8Path) -> Option<Stat> {
     Some(Stat { size: m.len(), mtime_ns, inode })
 }
 
+/// The sha256 of a regular file, streamed; a FIFO or a device is an error, never a hang.
 pub fn hash_file(path: &Utf8Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
+    let mut f = crate::files::open_regular(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -153,28 +155,62 @@ fn still_fresh(rec: &Record, a: &GateArgs) -> Option<Vec<Entry>> {
     Some(updated)
 }
 
-/// The depfile ninja reads: the discovered inputs it can represent (the record covers the rest).
-fn ninja_depfile(a: &GateArgs, entries: &[Entry]) -> String {
+/// The depfile ninja reads: the discovered inputs it can represent. Any it cannot (a quote in the name) is
+/// replaced by a path that never exists, which keeps the edge dirty, so ninja runs the gate on every build
+/// and the gate checks that input's content itself.
+fn ninja_depfile<'p>(a: &GateArgs, discovered: impl Iterator<Item = &'p Utf8Path>, warn: bool) -> String {
     let mut deps = Vec::new();
-    for e in entries.iter().filter(|e| e.kind == Kind::Dep) {
-        if depfile::representable(e.path.as_str()) {
-            deps.push(e.path.to_string());
+    let mut untracked = false;
+    for p in discovered {
+        if depfile::representable(p.as_str()) {
+            deps.push(p.to_string());
         } else {
-            eprintln!(
-                "warning: ninja cannot track `{}` (quotes or shell punctuation in its name); the gate still checks its content",
-                e.path
-            );
+            untracked = true;
+            if warn {
+                eprintln!(
+                    "warning: ninja cannot track `{p}` (a quote or shell punctuation in its name): the gate checks its content on every build"
+                );
+            }
         }
+    }
+    if untracked {
+        deps.push(format!("{}.untrackable", a.record));
     }
     depfile::render(a.outputs.first().map_or("out", |o| o.as_str()), &deps)
 }
 
+fn deps_of(entries: &[Entry]) -> impl Iterator<Item = &Utf8Path> {
+    entries.iter().filter(|e| e.kind == Kind::Dep).map(|e| e.path.as_path())
+}
+
+/// A record is an edge's list of inputs: kilobytes. Anything larger is not one of ours.
+const RECORD_LIMIT: u64 = 64 << 20;
+
+/// The filesystem's clock now, in its own granularity (a file's mtime can lag the system clock by a tick).
+fn filesystem_now(record: &Utf8Path) -> u128 {
+    let marker = Utf8PathBuf::from(format!("{record}.started"));
+    let t = std::fs::File::create(&marker).ok().and_then(|_| stat(&marker)).map(|s| s.mtime_ns);
+    let _ = std::fs::remove_file(&marker);
+    t.unwrap_or_else(|| {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        now.saturating_sub(Duration::from_millis(50)).as_nanos()
+    })
+}
+
+fn set_mtime(path: &Utf8Path, t: SystemTime) -> Result<()> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(t))
+        .with_context(|| format!("cannot set the mtime of {path}"))
+}
+
 pub fn run(a: &GateArgs) -> Result<i32> {
-    let old = std::fs::read_to_string(&a.record).ok().and_then(|t| Record::parse(&t));
+    let old = crate::files::read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
     if let Some(rec) = old.as_ref().filter(|r| r.key == a.key) {
         if let Some(entries) = still_fresh(rec, a) {
             if let Some(d) = &a.depfile {
-                write_atomic(d, &ninja_depfile(a, &entries))?;
+                write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
             }
             let fresh = Record { key: a.key.clone(), entries };
             if fresh != *rec {
@@ -185,11 +221,23 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     }
     // no record may claim outputs while the command rewrites them
     let _ = std::fs::remove_file(&a.record);
+    // the previous record's entries by path text: one lookup per input, not a scan of the record
+    let previous: std::collections::HashMap<&str, &Entry> =
+        old.iter().flat_map(|r| r.entries.iter().map(|e| (e.path.as_str(), e))).collect();
+    let by_path = |p: &Utf8Path| previous.get(p.as_str()).copied();
+    let started = filesystem_now(&a.record);
+    // the inputs as the command will read them: hashed before it runs, re-checked after
+    let mut entries = Vec::new();
+    for p in &a.inputs {
+        if let Some((st, h)) = current(p, by_path(p)) {
+            entries.push(Entry { kind: Kind::In, stat: st, hash: h, path: p.clone() });
+        }
+    }
     let before: Vec<Option<(String, SystemTime)>> = a
         .outputs
         .iter()
         .map(|o| {
-            let e = old.as_ref()?.entries.iter().find(|e| e.kind == Kind::Out && e.path == *o)?;
+            let e = previous.get(o.as_str()).filter(|e| e.kind == Kind::Out)?;
             let st = stat(o).filter(|st| *st == e.stat)?;
             Some((e.hash.clone(), UNIX_EPOCH + Duration::from_nanos(st.mtime_ns as u64)))
         })
@@ -202,39 +250,53 @@ pub fn run(a: &GateArgs) -> Result<i32> {
         let _ = std::fs::remove_file(&a.record);
         return Ok(status.code().unwrap_or(1));
     }
-    let mut entries = Vec::new();
-    // the previous record's entries by path text: one lookup per input, not a scan of the record
-    let previous: std::collections::HashMap<&str, &Entry> =
-        old.iter().flat_map(|r| r.entries.iter().map(|e| (e.path.as_str(), e))).collect();
-    let by_path = |p: &Utf8Path| previous.get(p.as_str()).copied();
-    for p in &a.inputs {
-        if let Some((st, h)) = current(p, by_path(p)) {
-            entries.push(Entry { kind: Kind::In, stat: st, hash: h, path: p.clone() });
-        }
-    }
+    // inputs saved while the command ran: the outputs may hold either version, so no record may vouch for them
+    let mut changed: Vec<Utf8PathBuf> =
+        entries.iter().filter(|e| stat(&e.path) != Some(e.stat)).map(|e| e.path.clone()).collect();
     if let Some(d) = &a.depfile {
-        let discovered = std::fs::read_to_string(d).map(|t| depfile::parse(&t)).unwrap_or_default();
+        let discovered = crate::files::read_regular_text(d, RECORD_LIMIT).map(|t| depfile::parse(&t)).unwrap_or_default();
         for dep in discovered {
             let p = Utf8PathBuf::from(dep);
             if a.inputs.contains(&p) || a.outputs.contains(&p) {
                 continue;
             }
-            if let Some((st, h)) = current(&p, by_path(&p)) {
-                entries.push(Entry { kind: Kind::Dep, stat: st, hash: h, path: p });
-            }
+            let Some(st) = stat(&p) else { continue };
+            let hash = match by_path(&p).filter(|e| e.stat == st) {
+                // unchanged since a run before this one began
+                Some(e) => e.hash.clone(),
+                None if st.mtime_ns >= started => {
+                    changed.push(p);
+                    continue;
+                }
+                None => match hash_file(&p) {
+                    Ok(h) => h,
+                    Err(_) => continue,
+                },
+            };
+            entries.push(Entry { kind: Kind::Dep, stat: st, hash, path: p });
         }
         // rewritten in a form ninja reads back exactly (gcc writes quotes ninja cannot parse)
-        write_atomic(d, &ninja_depfile(a, &entries))?;
+        let changed_deps = changed.iter().filter(|p| !a.inputs.contains(p)).map(|p| p.as_path());
+        write_atomic(d, &ninja_depfile(a, deps_of(&entries).chain(changed_deps), true))?;
+    }
+    if !changed.is_empty() {
+        for p in &changed {
+            eprintln!("warning: `{p}` changed while `{}` was being built: the next build builds it again", a.outputs[0]);
+        }
+        // older than the edit, so ninja sees the edge dirty next time; with no record, the gate runs the command
+        let stamp = UNIX_EPOCH + Duration::from_nanos(started.saturating_sub(1) as u64);
+        for o in &a.outputs {
+            if stat(o).is_some() {
+                set_mtime(o, stamp)?;
+            }
+        }
+        return Ok(0);
     }
     for (o, prev) in a.outputs.iter().zip(before) {
-        let h = hash_file(o).with_context(|| format!("the command did not write {o}"))?;
+        let h = hash_file(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
         if let Some((_, old_mtime)) = prev.filter(|(old_hash, _)| *old_hash == h) {
             // byte-identical: put the old mtime back so restat prunes everything downstream
-            std::fs::File::options()
-                .write(true)
-                .open(o)
-                .and_then(|f| f.set_modified(old_mtime))
-                .with_context(|| format!("cannot reset the mtime of {o}"))?;
+            set_mtime(o, old_mtime)?;
         }
         let st = stat(o).with_context(|| format!("cannot stat {o}"))?;
         entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });

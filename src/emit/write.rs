@@ -6,7 +6,8 @@ use std::io::Write;
 
 /// Returns whether the file was (re)written.
 pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+    // a FIFO or a device in the way is replaced, never read
+    if crate::files::read_regular(path, bytes.len() as u64).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
     let dir = path.parent().filter(|d| !d.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
