@@ -27,7 +27,12 @@ fn scanner_agrees_with_ts_preprocessfile() {
         ts.join("package.json").is_file(),
         "TypeScript is missing: run scripts/setup.sh (it installs the oracle into target/ts-oracle)"
     );
-    let files = [repo().join("tests/fixtures/imports/tricky.ts"), repo().join("examples/hello-perry/src/main.ts")];
+    let files = [
+        repo().join("tests/fixtures/imports/tricky.ts"),
+        repo().join("tests/fixtures/imports/augment_module.ts"),
+        repo().join("tests/fixtures/imports/augment_script.ts"),
+        repo().join("examples/hello-perry/src/main.ts"),
+    ];
     let t = tempfile::tempdir().unwrap();
     let script = t.path().join("oracle.js");
     std::fs::write(&script, ORACLE).unwrap();

@@ -16,44 +16,56 @@ struct Token {
     offset: usize,
 }
 
-/// Imports found in `text` (a file at `file`), in source order.
+/// Imports found in `text` (a file at `file`), in source order; module augmentations last, as TypeScript lists them.
 pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
     let toks = lex(text);
-    let mut out = Vec::new();
     let ident = |i: usize, s: &str| matches!(toks.get(i), Some(Token { tok: Tok::Ident(x), .. }) if x == s);
     let punct = |i: usize, c: char| matches!(toks.get(i), Some(Token { tok: Tok::Punct(x), .. }) if *x == c);
     let string = |i: usize| match toks.get(i) {
         Some(Token { tok: Tok::Str(s), offset }) => Some((s.clone(), *offset)),
         _ => None,
     };
-    let mut push = |spec: (String, usize), type_only: bool| {
-        let (line, column) = line_col(text, spec.1);
-        out.push(Import { file: file.to_owned(), line, column, specifier: spec.0, type_only });
-    };
     let after_dot = |i: usize| i > 0 && punct(i - 1, '.');
+    // (specifier and its byte offset, type-only); lines and columns are computed at the end, in one pass
+    let mut found: Vec<((String, usize), bool)> = Vec::new();
+    // `declare module "x"` with its brace depth: in a module file every one is an augmentation (a type-level
+    // reference to "x"); in a script only nested ones are — TypeScript's preProcessFile reads them so
+    let mut ambient: Vec<((String, usize), usize)> = Vec::new();
+    let mut is_module = false;
+    let mut depth = 0usize;
     let mut i = 0;
     while i < toks.len() {
-        // `x.require("m")` counts, as in TypeScript's preProcessFile (Node's `module.require`); `x.import(…)` does not
-        if ident(i, "require") && punct(i + 1, '(') {
+        let before = found.len();
+        if punct(i, '{') {
+            depth += 1;
+        } else if punct(i, '}') {
+            depth = depth.saturating_sub(1);
+        } else if ident(i, "declare") && ident(i + 1, "module") && string(i + 2).is_some() && !after_dot(i) {
+            ambient.extend(string(i + 2).map(|s| (s, depth)));
+            i += 3;
+            continue;
+        } else if ident(i, "require") && punct(i + 1, '(') {
+            // `x.require("m")` counts, as in TypeScript's preProcessFile (Node's `module.require`); `x.import(…)` does not
             if let Some(s) = string(i + 2) {
-                push(s, false);
+                found.push((s, false));
             }
         } else if after_dot(i) {
         } else if ident(i, "import") {
             if punct(i + 1, '(') {
                 if let Some(s) = string(i + 2) {
-                    push(s, false);
+                    found.push((s, false));
                 }
             } else if let Some(s) = string(i + 1) {
-                push(s, false);
+                found.push((s, false));
             } else if !punct(i + 1, '.') {
                 let type_only =
                     ident(i + 1, "type") && !(ident(i + 2, "from") && string(i + 3).is_some()) && !punct(i + 2, '=');
                 if let Some(s) = find_from(&toks, i + 1) {
-                    push(s, type_only);
+                    found.push((s, type_only));
                 }
             }
         } else if ident(i, "export") {
+            is_module |= depth == 0;
             let mut j = i + 1;
             let type_only = ident(j, "type");
             if type_only {
@@ -61,13 +73,26 @@ pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
             }
             if punct(j, '*') || punct(j, '{') {
                 if let Some(s) = find_from(&toks, j) {
-                    push(s, type_only);
+                    found.push((s, type_only));
                 }
             }
         }
+        is_module |= depth == 0 && found.len() > before;
         i += 1;
     }
-    out
+    found.extend(ambient.into_iter().filter(|(_, d)| is_module || *d > 0).map(|(s, _)| (s, true)));
+    let positions = line_cols(text, found.iter().map(|((_, o), _)| *o));
+    found
+        .into_iter()
+        .zip(positions)
+        .map(|(((specifier, _), type_only), (line, column))| Import {
+            file: file.to_owned(),
+            line,
+            column,
+            specifier,
+            type_only,
+        })
+        .collect()
 }
 
 /// For `import … from "x"` / `export … from "x"`: the string after `from`, stopping at a statement end.
@@ -96,11 +121,25 @@ fn find_from(toks: &[Token], start: usize) -> Option<(String, usize)> {
     None
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, text[start..offset].chars().count() + 1)
+/// 1-based line and column (in characters) of each byte offset, in one pass over the text however many there are.
+fn line_cols(text: &str, offsets: impl Iterator<Item = usize>) -> Vec<(usize, usize)> {
+    let mut order: Vec<(usize, usize)> = offsets.enumerate().map(|(k, o)| (o, k)).collect();
+    let mut out = vec![(0, 0); order.len()];
+    order.sort_unstable();
+    let (mut pos, mut line, mut col) = (0usize, 1usize, 1usize);
+    for (offset, k) in order {
+        for c in text[pos..offset].chars() {
+            if c == '\n' {
+                line += 1;
+                col = 1;
+            } else {
+                col += 1;
+            }
+        }
+        pos = offset;
+        out[k] = (line, col);
+    }
+    out
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -333,6 +372,16 @@ const re = /import("no6")/g;
 const div = a / b; import e from "yes3";
 "#;
         assert_eq!(names(src), ["yes1", "yes2", "yes3"]);
+    }
+
+    #[test]
+    fn module_augmentations_are_type_only_references_in_modules_and_when_nested() {
+        let module = "import { z } from \"zod\";\ndeclare module \"zod/v4\" { interface ZodType {} }\n";
+        let got: Vec<(String, bool)> = specs(module).into_iter().map(|s| (s.0, s.3)).collect();
+        assert_eq!(got, [("zod".to_string(), false), ("zod/v4".to_string(), true)]);
+        let script = "declare module \"ambient\" {}\nnamespace n { declare module \"inner\" {} }\n";
+        let got: Vec<(String, bool)> = specs(script).into_iter().map(|s| (s.0, s.3)).collect();
+        assert_eq!(got, [("inner".to_string(), true)]);
     }
 
     #[test]
