@@ -94,6 +94,10 @@ impl JsonDoc {
     pub fn warning(&self, path: &JPath, message: impl Into<String>) -> Diagnostic {
         Diagnostic::warning(message).with_span(self.span(path))
     }
+
+    pub fn note(&self, path: &JPath, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::note(message).with_span(self.span(path))
+    }
 }
 
 fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {

@@ -66,7 +66,13 @@ pub fn parse_native_library(
     pkg: &Package,
 ) -> Result<(Option<NativeLibrary>, Option<crate::model::NativeBlock>)> {
     let map = object(doc, v, path)?;
-    let abi_version = check_abi(ctx, host, doc, map.get("abiVersion"), &path.key("abiVersion"), &pkg.name)?;
+    // a root project declaring only its own C sources is not a binding: no ABI to check
+    let own_sources_only = pkg.origin == Origin::Root && map.keys().all(|k| k == "native");
+    let abi_version = if own_sources_only {
+        None
+    } else {
+        check_abi(ctx, host, doc, map.get("abiVersion"), &path.key("abiVersion"), &pkg.name)?
+    };
     let functions = match map.get("functions") {
         Some(f) => parse_functions(doc, f, &path.key("functions"))?,
         None => vec![],
@@ -96,21 +102,42 @@ pub fn parse_native_library(
         Ok(list)
     };
     let crate_dir = get_str("crate")?;
-    let mut lib = get_str("lib")?;
+    let mut lib = get_str("lib")?.map(|l| lib_name(ctx, doc, &epath.key("lib"), &l, &pkg.name)).transpose()?;
     let prebuilt = get_str("prebuilt")?;
     let features = get_list("cargo_features")?;
+    let mut frameworks = get_list("frameworks")?;
+    if !frameworks.is_empty() && !host.target.contains("apple") {
+        ctx.diags.push(doc.note(
+            &epath.key("frameworks"),
+            format!(
+                "frameworks of `{}` ({}) are linked on Apple targets only: ignored for {}",
+                pkg.name,
+                frameworks.join(", "),
+                host.target
+            ),
+        ));
+        frameworks.clear();
+    }
     let link = Fragment {
         libraries: get_list("libs")?,
         search_paths: get_list("libDirs")?.iter().map(|d| crate::layout::normalize(&pkg.root.join(d))).collect(),
         pkg_config: get_list("pkgConfig")?,
-        frameworks: get_list("frameworks")?,
+        frameworks,
         ..Fragment::default()
     };
     let cargo_beside = pkg.root.join("Cargo.toml").is_file();
     let crate_dir = match (crate_dir, &prebuilt) {
         (Some(c), _) => {
             check_printable(doc, &c, &epath.key("crate"))?;
-            Some(crate::layout::normalize(&pkg.root.join(c)))
+            let dir = crate::layout::normalize(&pkg.root.join(&c));
+            // a missing crate is the manifest's mistake, said here rather than by ninja later
+            if prebuilt.is_none() && !dir.join("Cargo.toml").is_file() {
+                return Err(doc
+                    .error(&epath.key("crate"), format!("crate `{c}` of `{}` not found: it holds no Cargo.toml", pkg.name))
+                    .with_help("point `crate` at the folder holding the binding's Cargo.toml (relative to package.json)")
+                    .into_err());
+            }
+            Some(dir)
         }
         (None, None) if cargo_beside => {
             ctx.diags.push(
@@ -352,6 +379,9 @@ fn select_target<'v>(
         return Err(doc
             .error(path, format!("package `{pkg}` has no target entry for {triple} (`{os_arch}` or `{os}`)"))
             .with_note(format!("it declares: {}", have.join(", ")))
+            .with_help(format!(
+                "add a `{os_arch}` or `{os}` entry, or build for one of those targets (--target TRIPLE)"
+            ))
             .into_err());
     };
     let epath = path.key(&key);
@@ -396,6 +426,31 @@ fn infer_lib(
             .with_help(format!("add `\"lib\": \"{name}\"` to the target entry")),
     );
     Ok(name)
+}
+
+/// A `lib` as real manifests write it: `perry_x`, or the file name `libperry_x.a` / `perry_x.lib` / `libperry_x.so`,
+/// normalised to the bare name (with a note); a name that cannot be a file name is an error.
+fn lib_name(ctx: &mut LoadCtx, doc: &JsonDoc, at: &JPath, written: &str, pkg: &str) -> Result<String> {
+    let mut name = written;
+    for suffix in [".a", ".lib", ".so", ".dylib", ".dll"] {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            name = if suffix == ".lib" || suffix == ".dll" { stem } else { stem.strip_prefix("lib").unwrap_or(stem) };
+            break;
+        }
+    }
+    let valid = !name.is_empty()
+        && !name.starts_with(['.', '-'])
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.+".contains(c));
+    if !valid {
+        return Err(doc
+            .error(at, format!("`lib` of `{pkg}` is not a library name: `{}`", written.escape_debug()))
+            .with_help("write the archive's name without `lib` and `.a` (`perry_ext_x`), using letters, digits and `_ - . +`")
+            .into_err());
+    }
+    if name != written {
+        ctx.diags.push(doc.note(at, format!("`lib` of `{pkg}` is written as a file name, `{written}`: using `{name}`")));
+    }
+    Ok(name.to_string())
 }
 
 fn lib_from_archive(path: &Utf8Path) -> String {

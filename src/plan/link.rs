@@ -67,7 +67,8 @@ pub fn plan(
     for sp in &sel.packages {
         libs.extend(sp.config.libraries.iter().map(|x| format!("-l{x}")));
         libs.extend(sp.config.pkg_link.iter().cloned());
-        for f in &sp.config.frameworks {
+        // `-framework` means something only to Apple's linker
+        for f in sp.config.frameworks.iter().filter(|_| tc.target.contains("apple")) {
             libs.extend(["-framework".to_string(), f.clone()]);
         }
     }
