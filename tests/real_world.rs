@@ -120,3 +120,141 @@ fn a_lib_that_is_not_a_library_name_is_an_error_at_its_position() {
         assert!(!p.join("build.ninja").exists());
     }
 }
+
+/// A stdlib shaped like the real `vex-libs/std`: packages importing each other as `std/…`.
+fn vex_stdlib(std: &Path) {
+    write_tree(
+        std,
+        &[
+            ("contracts/vex.json", r#"{ "name": "contracts", "version": "0.1.0", "main": "src/lib.vx" }"#),
+            ("contracts/src/lib.vx", "export contract Display { fn show(): string; }\n"),
+            (
+                "io/vex.json",
+                r#"{ "name": "io", "version": "0.1.0", "main": "src/lib.vx", "native": { "sources": ["native/io.c"] } }"#,
+            ),
+            ("io/src/lib.vx", "import { Display } from \"std/contracts\";\nimport \"std::contracts\";\n"),
+            ("io/native/io.c", "int vex_io_answer(void) { return 42; }\n"),
+            ("http/vex.json", r#"{ "name": "http", "version": "0.1.0", "main": "src/lib.vx" }"#),
+            ("http/src/lib.vx", "import { println } from \"std/io\";\n"),
+            ("http/src/client.vx", "import \"std::io\";\nimport \"./lib\";\n"),
+        ],
+    );
+}
+
+#[test]
+fn every_vex_import_form_resolves_to_its_stdlib_package() {
+    let t = tempfile::tempdir().unwrap();
+    let std = t.path().join("vex/vex-libs/std");
+    vex_stdlib(&std);
+    let p = t.path().join("app");
+    write_tree(
+        &p,
+        &[
+            ("vex.json", r#"{ "name": "app", "version": "0.1.0", "native": { "sources": ["main.c"] } }"#),
+            (
+                "src/main.vx",
+                "import \"io\";\nimport \"std/io\";\nimport \"std::io\";\nimport \"std::http::client\";\nimport \"vex-libs/std/io\";\nimport \"std\";\nimport \"./x\";\nimport \"../src/a.vx\";\n",
+            ),
+            ("src/x.vx", ""),
+            ("src/a.vx", ""),
+            ("main.c", "#include <stdio.h>\nint vex_io_answer(void);\nint main(void) { printf(\"io=%d\\n\", vex_io_answer()); return 0; }\n"),
+        ],
+    );
+    let env = [("VEX_STDLIB", std.to_str().unwrap())];
+    ok(ninjabind_with_env(&p, &["gen"], &env));
+    let o = ninjabind_with_env(&p, &["explain", "--format", "json"], &env);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    let layer = |spec: &str| {
+        let i = doc["imports"].as_array().unwrap().iter().find(|i| i["specifier"] == spec).unwrap_or_else(|| panic!("{spec}: {doc}"));
+        (i["layer"].as_str().unwrap().to_string(), i["package"].as_str().map(str::to_string))
+    };
+    for spec in ["io", "std/io", "std::io", "vex-libs/std/io"] {
+        assert_eq!(layer(spec), ("stdlib".to_string(), Some("io".to_string())), "{spec}");
+    }
+    assert_eq!(layer("std::http::client"), ("stdlib".to_string(), Some("http".to_string())));
+    assert_eq!(layer("std"), ("stdlib".to_string(), None));
+    assert_eq!(layer("./x").0, "local");
+    assert_eq!(layer("../src/a.vx").0, "local");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/app")), "io=42\n");
+}
+
+#[test]
+fn every_stdlib_package_loads_as_a_root() {
+    let t = tempfile::tempdir().unwrap();
+    let std = t.path().join("vex/vex-libs/std");
+    vex_stdlib(&std);
+    for pkg in ["contracts", "io", "http"] {
+        let dir = std.join(pkg);
+        let out = ninjabind_with_env(&dir, &["gen", "-B", "../../../out"], &[("VEX_STDLIB", std.to_str().unwrap())]);
+        ok(out);
+        assert!(t.path().join("vex/out/build.ninja").is_file(), "{pkg}");
+        std::fs::remove_dir_all(t.path().join("vex/out")).unwrap();
+    }
+}
+
+fn shared_library(dir: &Path, name: &str, body: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, body).unwrap();
+    let so = dir.join(format!("lib{name}.so"));
+    let st = std::process::Command::new("cc").args(["-shared", "-fPIC", "-o"]).arg(&so).arg(&src).status().unwrap();
+    assert!(st.success());
+}
+
+#[test]
+fn a_library_folder_inside_the_project_gets_a_relocatable_rpath() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("first/app");
+    write_tree(
+        &p,
+        &[
+            (
+                "vex.json",
+                r#"{ "name": "app", "version": "0.1.0", "native": { "sources": ["main.c"], "search_paths": ["extlib"], "libraries": ["ext"] } }"#,
+            ),
+            ("main.c", "#include <stdio.h>\nint ext_value(void);\nint main(void) { printf(\"ext=%d\\n\", ext_value()); return 0; }\n"),
+        ],
+    );
+    shared_library(&p.join("extlib"), "ext", "int ext_value(void) { return 5; }\n");
+    ok(ninjabind(&p, &["gen"]));
+    let graph = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(!graph.contains(t.path().to_str().unwrap()), "no absolute project path: {graph}");
+    assert!(graph.contains("-Wl,-rpath,$$ORIGIN/../../extlib"), "{graph}");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/app")), "ext=5\n");
+    // the same project elsewhere: the same bytes; and the built tree still runs after moving
+    let (_t2, copy) = copy_fixture(&p, "app");
+    ok(ninjabind(&copy, &["gen"]));
+    assert_eq!(std::fs::read(copy.join("build.ninja")).unwrap(), graph.as_bytes());
+    let moved = t.path().join("second/app");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&p, &moved).unwrap();
+    assert_eq!(run_program(&moved.join("build/bin/app")), "ext=5\n");
+}
+
+#[test]
+fn a_pkg_config_library_outside_the_system_folders_runs_without_ld_library_path() {
+    let t = tempfile::tempdir().unwrap();
+    let prefix = t.path().join("opt/ext2");
+    shared_library(&prefix.join("lib"), "ext2", "int ext2_value(void) { return 9; }\n");
+    write_tree(
+        &prefix,
+        &[(
+            "pc/ext2.pc",
+            &format!("prefix={}\nName: ext2\nDescription: test\nVersion: 1.0\nLibs: -L${{prefix}}/lib -lext2\nCflags:\n", prefix.display()),
+        )],
+    );
+    let p = t.path().join("app");
+    write_tree(
+        &p,
+        &[
+            ("vex.json", r#"{ "name": "app", "version": "0.1.0", "native": { "sources": ["main.c"], "pkg_config": ["ext2"] } }"#),
+            ("main.c", "#include <stdio.h>\nint ext2_value(void);\nint main(void) { printf(\"ext2=%d\\n\", ext2_value()); return 0; }\n"),
+        ],
+    );
+    ok(ninjabind_with_env(&p, &["gen"], &[("PKG_CONFIG_PATH", prefix.join("pc").to_str().unwrap())]));
+    ok(ninja(&p, &[]));
+    let o = std::process::Command::new(p.join("build/bin/app")).env_remove("LD_LIBRARY_PATH").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "ext2=9\n", "{}", text(&o));
+}

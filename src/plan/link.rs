@@ -17,6 +17,19 @@ fn is_system_lib_dir(d: &Utf8Path) -> bool {
             .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.contains('/') && rest.contains("-linux-")))
 }
 
+/// An rpath for `dir`: relative to the program (`$ORIGIN`) inside the checkout, so the project and its build
+/// folder can move together and build.ninja holds no absolute project path; absolute outside it.
+fn rpath(l: &crate::layout::Layout, program_dir: &Utf8Path, dir: &Utf8Path, target: &str) -> String {
+    if l.rel(dir).is_absolute() {
+        return dir.to_string();
+    }
+    let origin = if target.contains("apple") { "@loader_path" } else { "$ORIGIN" };
+    match crate::layout::relative(program_dir, dir).as_str() {
+        "." => origin.to_string(),
+        r => format!("{origin}/{r}"),
+    }
+}
+
 /// The program's name: `--output`, else the root package's unscoped name, else the folder's.
 pub fn program_name(s: &Settings, sel: &Selected) -> String {
     if let Some(o) = &s.output {
@@ -57,11 +70,22 @@ pub fn plan(
     let mut dirs: Vec<Utf8PathBuf> =
         sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
     dedup(&mut dirs);
+    let program_dir = l.out.join("bin");
     for d in &dirs {
         args.push(format!("-L{}", l.rel(d)));
-        if !is_system_lib_dir(d) {
-            args.push(format!("-Wl,-rpath,{d}"));
-        }
+    }
+    // pkg-config's -L folders need an rpath as much as search_paths do
+    let mut rpath_dirs = dirs.clone();
+    rpath_dirs.extend(
+        sel.packages
+            .iter()
+            .flat_map(|sp| sp.config.pkg_link.iter())
+            .filter_map(|f| f.strip_prefix("-L"))
+            .map(|d| crate::layout::normalize(Utf8Path::new(d))),
+    );
+    dedup(&mut rpath_dirs);
+    for d in rpath_dirs.iter().filter(|d| !is_system_lib_dir(d)) {
+        args.push(format!("-Wl,-rpath,{}", rpath(l, &program_dir, d, &tc.target)));
     }
     let mut libs: Vec<String> = Vec::new();
     for sp in &sel.packages {

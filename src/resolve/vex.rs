@@ -115,6 +115,17 @@ pub fn push_unique(scope: &mut Vec<Package>, p: Package, layout: &Layout) -> Res
     Ok(())
 }
 
+/// The package a Vex import names, as the Vex compiler's module resolver reads it: `io`, `std/io`, `std::io`,
+/// `std::http::client` (package `http`, module `client` inside it), `vex-libs/std/io`; `None` for `std` itself.
+pub fn vex_package(spec: &str) -> Option<String> {
+    let s = spec.strip_prefix("vex-libs/").unwrap_or(spec);
+    let parts: Vec<&str> = s.split("::").flat_map(|p| p.split('/')).filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        ["std"] | [] => None,
+        ["std", pkg, ..] | [pkg, ..] => Some(pkg.to_string()),
+    }
+}
+
 /// Vex imports: relative ones are local, names in scope are the packages', others are stdlib packages.
 pub fn resolve_imports(
     ctx: &mut LoadCtx,
@@ -136,8 +147,7 @@ pub fn resolve_imports(
             (Layer::TypeOnly, None)
         } else if super::node::is_relative(spec) {
             (Layer::Local, None)
-        } else {
-            let name = super::node::package_name(spec);
+        } else if let Some(name) = vex_package(spec) {
             if let Some(p) = packages.iter().find(|p| p.name == name && p.origin != Origin::Stdlib) {
                 (Layer::Local, Some(p.name.clone()))
             } else if let Some(p) = packages.iter().find(|p| p.name == name) {
@@ -157,8 +167,32 @@ pub fn resolve_imports(
                 add_dependencies(ctx, layout, &p, packages, host)?;
                 (Layer::Stdlib, Some(p.name))
             }
+        } else {
+            // `std` itself: the standard library as a whole, no one package to build
+            (Layer::Stdlib, None)
         };
         out.push(ResolvedImport { import: imp.clone(), layer, package });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vex_package;
+
+    #[test]
+    fn every_import_form_of_the_vex_compiler_names_its_package() {
+        for (spec, want) in [
+            ("io", Some("io")),
+            ("std/io", Some("io")),
+            ("std::io", Some("io")),
+            ("std::http::client", Some("http")),
+            ("std/http/client", Some("http")),
+            ("vex-libs/std/io", Some("io")),
+            ("util/sub", Some("util")),
+            ("std", None),
+        ] {
+            assert_eq!(vex_package(spec).as_deref(), want, "{spec}");
+        }
+    }
 }
