@@ -2,7 +2,7 @@
 # Installs what ninjabind's examples and tests need and is missing: ninja, pkg-config, the -dev libraries, cargo.
 set -euo pipefail
 
-packages=(ninja-build pkg-config gcc g++ libsqlite3-dev zlib1g-dev libpq-dev)
+packages=(ninja-build pkg-config gcc g++ clang llvm libsqlite3-dev zlib1g-dev libpq-dev)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -30,7 +30,7 @@ pub struct Generated {
 
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> {
-    let (args, env) = args.effective();
+    let (args, env) = args.effective(diags);
     let settings = args.resolve(&env)?;
     let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(toolchain::host_triple);

@@ -352,37 +352,69 @@ struct Recorded {
 }
 
 impl GenArgs {
-    /// Whether any option that shapes the graph was given (beyond -C and -B).
-    pub fn has_graph_options(&self) -> bool {
-        let bare = GenArgs {
-            dir: self.dir.clone(),
-            build_dir: self.build_dir.clone(),
-            fresh: self.fresh,
-            progress: self.progress,
-            quiet: self.quiet,
-            verbose: self.verbose,
-            ..GenArgs::default()
-        };
-        *self != bare
-    }
-
-    /// The options and environment to generate with: these, or — like meson and cmake — the ones an
-    /// existing build.ninja recorded when none that shape the graph are given (the shell's variables still win).
-    pub fn effective(&self) -> (GenArgs, BTreeMap<String, String>) {
+    /// The options and environment to generate with. Like meson and cmake, an existing build.ninja's recorded
+    /// options are kept and the ones given now merge over them (a list given now replaces the recorded list); its
+    /// recorded environment is kept, and a shell value that differs gets a note that it was not used.
+    pub fn effective(&self, diags: &mut crate::report::diagnostic::Diagnostics) -> (GenArgs, BTreeMap<String, String>) {
         let mut env = read_env();
-        if self.fresh || self.has_graph_options() {
+        if self.fresh {
             return (self.clone(), env);
         }
         let Some((recorded, recorded_env)) = self.recorded() else { return (self.clone(), env) };
-        for (k, v) in recorded_env {
-            if let std::collections::btree_map::Entry::Vacant(slot) = env.entry(k) {
-                // the cc and pkg-config crates read the process environment themselves
-                std::env::set_var(slot.key(), &v);
-                slot.insert(v);
-            }
+        let ignored: Vec<String> = env
+            .iter()
+            .filter(|(k, v)| recorded_env.get(*k) != Some(*v))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !ignored.is_empty() {
+            diags.push(Diagnostic::note(format!(
+                "the environment recorded in build.ninja is kept: {} not used (`ninjabind gen --fresh` starts over)",
+                ignored.join(" ")
+            )));
         }
-        let kept = GenArgs { quiet: self.quiet, verbose: self.verbose, progress: self.progress, ..recorded };
-        (kept, env)
+        for k in env.keys().filter(|k| !recorded_env.contains_key(*k)) {
+            // the cc and pkg-config crates read the process environment themselves
+            std::env::remove_var(k);
+        }
+        for (k, v) in &recorded_env {
+            std::env::set_var(k, v);
+        }
+        env = recorded_env;
+        (self.over(recorded), env)
+    }
+
+    /// These options merged over recorded ones: what is given now wins, the rest is kept.
+    fn over(&self, r: GenArgs) -> GenArgs {
+        let list = |now: &Vec<Utf8PathBuf>, then: Vec<Utf8PathBuf>| if now.is_empty() { then } else { now.clone() };
+        GenArgs {
+            dir: r.dir,
+            build_dir: r.build_dir,
+            release: false,
+            opt_level: self.opt_level.or(self.release.then_some(3)).or(r.opt_level),
+            lto: self.lto.or(r.lto),
+            features: self.features.clone().or(r.features),
+            all_features: self.all_features || r.all_features,
+            target: self.target.clone().or(r.target),
+            ffi_version: self.ffi_version.clone().or(r.ffi_version),
+            well_known: self.well_known.clone().or(r.well_known),
+            bindings_root: self.bindings_root.clone().or(r.bindings_root),
+            stdlib: list(&self.stdlib, r.stdlib),
+            host_object: list(&self.host_object, r.host_object),
+            output: self.output.clone().or(r.output),
+            launcher: self.launcher.clone().or(r.launcher),
+            rustc_wrapper: self.rustc_wrapper.clone().or(r.rustc_wrapper),
+            cargo_jobs: self.cargo_jobs.or(r.cargo_jobs),
+            link_jobs: self.link_jobs.or(r.link_jobs),
+            nm: self.nm.clone().or(r.nm),
+            strict_manifests: self.strict_manifests || r.strict_manifests,
+            strict_symbols: self.strict_symbols || r.strict_symbols,
+            offline: self.offline || r.offline,
+            fresh: false,
+            no_gate: self.no_gate || r.no_gate,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            progress: self.progress,
+        }
     }
 
     /// The options and environment recorded in an existing build.ninja, paths made absolute against its folder.

@@ -18,6 +18,8 @@ pub struct Toolchain {
     pub lto_reason: String,
     /// The nm for symbol checks: `--nm`/`NM`, else the compiler's own (`gcc-nm`/`llvm-nm`) under LTO.
     pub nm: String,
+    /// The nm for Rust archives: `--nm`/`NM`, else binutils `nm` (an older `llvm-nm` cannot read rustc's newer bitcode).
+    pub archive_nm: String,
 }
 
 /// The host triple this ninjabind was built for.
@@ -72,7 +74,8 @@ impl Toolchain {
             (None, _) if cc_is_clang => "llvm-nm".to_string(),
             (None, _) => "gcc-nm".to_string(),
         };
-        Ok(Toolchain { target, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm })
+        let archive_nm = s.nm.clone().unwrap_or_else(|| "nm".to_string());
+        Ok(Toolchain { target, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm, archive_nm })
     }
 
     pub fn is_gnu_ld(&self) -> bool {

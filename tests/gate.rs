@@ -130,7 +130,8 @@ fn a_fresh_clone_with_a_restored_build_folder_runs_no_compiler_and_no_cargo() {
     let out = ok(ninja(&clone, &[]));
     assert_eq!((count(&c.cc_log), count(&c.cargo_log)), (cc0, cargo0), "{out}");
     assert_eq!(run_program(&clone.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
-    assert!(ok(ninja(&clone, &[])).contains("no work to do"));
+    let again = ok(ninja(&clone, &["-d", "explain"]));
+    assert!(again.contains("no work to do"), "{again}");
 }
 
 #[test]

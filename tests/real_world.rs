@@ -258,3 +258,48 @@ fn a_pkg_config_library_outside_the_system_folders_runs_without_ld_library_path(
     let o = std::process::Command::new(p.join("build/bin/app")).env_remove("LD_LIBRARY_PATH").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout), "ext2=9\n", "{}", text(&o));
 }
+
+#[test]
+fn symbol_checks_read_rust_archives_and_c_objects_with_gcc_and_clang_with_and_without_release() {
+    for (cc, release) in [("gcc", false), ("gcc", true), ("clang", false), ("clang", true)] {
+        let (_t, p) = example("hello-perry");
+        let mut args = vec!["gen"];
+        if release {
+            args.push("--release");
+        }
+        ok(ninjabind_with_env(&p, &args, &[("CC", cc)]));
+        let out = ninja(&p, &[]);
+        assert!(out.status.success(), "CC={cc} release={release}:\n{}", text(&out));
+        assert_eq!(
+            run_program(&p.join("build/bin/hello-perry")),
+            "answer=42 wave=0.841 nanoid_size=21\n",
+            "CC={cc} release={release}"
+        );
+    }
+}
+
+#[test]
+fn recorded_options_and_environment_are_kept_and_new_options_merge() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind_with_env(&p, &["gen", "--release"], &[("CC", "clang")]));
+    let first = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(first.contains("CC=clang") && first.contains("--opt-level=3"), "{first}");
+    // a shell without CC: nothing changes
+    ok(ninjabind(&p, &["gen", "--release"]));
+    assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), first);
+    // a shell whose CC differs: kept, and said
+    let out = ok(ninjabind_with_env(&p, &["gen"], &[("CC", "gcc")]));
+    assert!(out.contains("note: the environment recorded in build.ninja is kept: CC=gcc not used"), "{out}");
+    assert!(out.contains("--fresh"), "{out}");
+    assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), first);
+    // a new option merges with the recorded ones
+    ok(ninjabind(&p, &["gen", "--lto", "off"]));
+    let merged = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(merged.contains("--opt-level=3 --lto=off") && merged.contains("CC=clang"), "{merged}");
+    // --fresh starts over
+    ok(ninjabind(&p, &["gen", "--fresh"]));
+    let fresh = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(!fresh.contains("CC=clang") && !fresh.contains("opt-level"), "{fresh}");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+}

@@ -51,8 +51,15 @@ pub fn run_nm(nm: &str, files: &[Utf8PathBuf], target: &str) -> Result<BTreeSet<
 pub struct SymdiffArgs {
     #[arg(long)]
     pub package: String,
+    /// The reader for C objects (the compiler's own under LTO).
     #[arg(long, default_value = "nm")]
     pub nm: String,
+    /// The reader for Rust archives (binutils `nm` reads rustc's members, an older `llvm-nm` may not).
+    #[arg(long, default_value = "nm")]
+    pub archive_nm: String,
+    /// A Rust (or prebuilt) archive of the binding.
+    #[arg(long)]
+    pub archive: Vec<Utf8PathBuf>,
     #[arg(long, default_value = "")]
     pub target: String,
     #[arg(long)]
@@ -61,14 +68,20 @@ pub struct SymdiffArgs {
     pub strict_symbols: bool,
     #[arg(long)]
     pub out: Utf8PathBuf,
-    /// Archives and objects to read.
+    /// C objects to read.
     pub files: Vec<Utf8PathBuf>,
 }
 
 pub fn run(a: &SymdiffArgs) -> Result<i32> {
-    let symbols = run_nm(&a.nm, &a.files, &a.target)?;
+    let mut symbols = BTreeSet::new();
+    if !a.archive.is_empty() {
+        symbols.extend(run_nm(&a.archive_nm, &a.archive, &a.target)?);
+    }
+    if !a.files.is_empty() {
+        symbols.extend(run_nm(&a.nm, &a.files, &a.target)?);
+    }
     let r = diff(&a.declared, &symbols);
-    let shown: Vec<String> = a.files.iter().map(|f| f.to_string()).collect();
+    let shown: Vec<String> = a.archive.iter().chain(&a.files).map(|f| f.to_string()).collect();
     let mut failed = false;
     if !r.missing.is_empty() {
         eprintln!(

@@ -26,13 +26,18 @@ pub fn plan(
         let archive = archives.iter().find(|a| a.package == sp.package.name).map(|a| a.path.clone());
         let objs =
             if lib.functions.is_empty() { vec![] } else { objects.by_package.get(&id).cloned().unwrap_or_default() };
-        let inputs: Vec<Utf8PathBuf> = archive.into_iter().chain(objs).collect();
+        let inputs: Vec<Utf8PathBuf> = archive.iter().cloned().chain(objs.iter().cloned()).collect();
         if inputs.is_empty() {
             continue;
         }
         let out = l.out_path(format!("sym/{id}.syms"));
         let mut argv = vec![exe.clone(), "edge".into(), "symdiff".into(), "--package".into(), sp.package.name.clone()];
-        argv.extend(["--nm".into(), tc.nm.clone(), "--target".into(), tc.target.clone()]);
+        // each input kind has its reader: the compiler's nm for (LTO'd) C objects, one that reads rustc's archives
+        argv.extend(["--nm".into(), tc.nm.clone(), "--archive-nm".into(), tc.archive_nm.clone()]);
+        argv.extend(["--target".into(), tc.target.clone()]);
+        if let Some(a) = &archive {
+            argv.extend(["--archive".into(), a.to_string()]);
+        }
         if s.strict_symbols {
             argv.push("--strict-symbols".into());
         }
@@ -40,7 +45,7 @@ pub fn plan(
         for f in &lib.functions {
             argv.extend(["--declared".into(), f.clone()]);
         }
-        argv.extend(inputs.iter().map(|i| i.to_string()));
+        argv.extend(objs.iter().map(|i| i.to_string()));
         let mut e = Edge::new(RuleKind::Symdiff, vec![out.clone()]);
         e.inputs = inputs;
         e.implicit_inputs = vec![l.rel(&sp.package.manifest)];
