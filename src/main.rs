@@ -82,11 +82,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EdgeCommand {
+    /// Build one binding with `cargo rustc` and copy its archive into the build folder when its bytes changed.
     Cargo(edges::cargo::CargoArgs),
+    /// Check a binding's declared functions against the symbols its archive and objects define.
     Symdiff(edges::symdiff::SymdiffArgs),
+    /// Fail when two bindings export one `js_*` symbol.
     Symcheck(edges::symdiff::SymcheckArgs),
+    /// Re-read imports and HAVE_* guards; touch the stamp only when they changed, so ninja regenerates only then.
     Scan(edges::scan::ScanArgs),
+    /// Run an edge's command only when its key or the content of its inputs or outputs changed.
     Gate(edges::gate::GateArgs),
+    /// Merge the system libraries every Rust archive needs into one list, each at its last occurrence.
     NativeLibs(edges::native_libs::NativeLibsArgs),
 }
 

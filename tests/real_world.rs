@@ -303,3 +303,26 @@ fn recorded_options_and_environment_are_kept_and_new_options_merge() {
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
 }
+
+#[test]
+fn deleting_the_build_folder_then_ninja_regenerates_and_rebuilds_everything() {
+    let (_t, p) = example("hello-perry");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    std::fs::remove_dir_all(p.join("build")).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating build.ninja"), "{out}");
+    assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}
+
+#[test]
+fn every_edge_subcommand_is_described_in_one_line() {
+    let o = std::process::Command::new(EXE).args(["edge", "--help"]).output().unwrap();
+    let help = ok(o);
+    for cmd in ["cargo", "symdiff", "symcheck", "scan", "gate", "native-libs"] {
+        let line = help.lines().find(|l| l.trim_start().starts_with(&format!("{cmd} "))).unwrap_or_else(|| panic!("{cmd}: {help}"));
+        let description = line.trim_start()[cmd.len()..].trim();
+        assert!(description.split_whitespace().count() >= 5, "{cmd} has no description: {line}");
+    }
+}

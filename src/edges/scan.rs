@@ -110,11 +110,18 @@ pub struct ScanArgs {
     pub list: camino::Utf8PathBuf,
     #[arg(long)]
     pub out: camino::Utf8PathBuf,
+    /// The list's hash when gen wrote it: only in the command, so a new list re-runs the scan.
+    #[arg(long)]
+    pub list_hash: Option<String>,
 }
 
 /// `ninjabind edge scan`: rewrites the stamp only when imports or HAVE_* guards changed, so ninja regenerates only then.
 pub fn run(a: &ScanArgs) -> Result<i32> {
-    let text = std::fs::read_to_string(&a.list).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.list))?;
+    let Ok(text) = crate::files::read_regular_text(&a.list, 256 << 20) else {
+        // the build folder was deleted: a stamp that differs from any summary makes ninja regenerate
+        crate::emit::write::write_if_changed(&a.out, b"the scan list is missing: regenerate\n")?;
+        return Ok(0);
+    };
     let spec = ScanSpec::parse(&text);
     let summary = rescan(&spec, &crate::layout::current_dir()?)?;
     crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;

@@ -2,6 +2,7 @@
 
 use super::{Command, Edge, Plan, RuleKind};
 use crate::edges::scan::{self, ScanSpec};
+use sha2::Digest;
 use crate::emit::escape::shell_command;
 use crate::model::FrontEnd;
 use crate::options::{Settings, ENV_READ};
@@ -78,7 +79,10 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
     watched.extend(spec.sources.iter().cloned());
     sort_paths(&mut watched);
-    scan_edge.implicit_inputs = std::iter::once(list.clone()).chain(watched).collect();
+    // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
+    // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
+    scan_edge.implicit_inputs = watched;
+    let list_hash = crate::edges::gate::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
     scan_edge.command = Some(Command {
         env: vec![],
         argv: vec![
@@ -89,6 +93,8 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
             list.to_string(),
             "--out".into(),
             stamp.to_string(),
+            "--list-hash".into(),
+            list_hash,
         ],
     });
     p.edges.push(scan_edge);
