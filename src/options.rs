@@ -361,11 +361,8 @@ impl GenArgs {
             return (self.clone(), env);
         }
         let Some((recorded, recorded_env)) = self.recorded() else { return (self.clone(), env) };
-        let ignored: Vec<String> = env
-            .iter()
-            .filter(|(k, v)| recorded_env.get(*k) != Some(*v))
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let ignored: Vec<String> =
+            env.iter().filter(|(k, v)| recorded_env.get(*k) != Some(*v)).map(|(k, v)| format!("{k}={v}")).collect();
         if !ignored.is_empty() {
             diags.push(Diagnostic::note(format!(
                 "the environment recorded in build.ninja is kept: {} not used (`ninjabind gen --fresh` starts over)",

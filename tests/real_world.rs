@@ -81,7 +81,11 @@ fn only_the_selected_targets_crate_must_exist_and_a_missing_one_points_at_the_ma
     storekit_project(&p);
     let m = p.join("node_modules/@perryts/storekit/package.json");
     let text = std::fs::read_to_string(&m).unwrap();
-    std::fs::write(&m, text.replace("\"linux\":   { \"crate\": \"crate-stub\"", "\"linux\":   { \"crate\": \"crate-linux\"")).unwrap();
+    std::fs::write(
+        &m,
+        text.replace("\"linux\":   { \"crate\": \"crate-stub\"", "\"linux\":   { \"crate\": \"crate-linux\""),
+    )
+    .unwrap();
     let err = fails(ninjabind(&p, &["gen"]));
     assert!(err.contains("crate `crate-linux` of `@perryts/storekit` not found"), "{err}");
     assert!(err.contains("node_modules/@perryts/storekit/package.json:8:"), "{err}");
@@ -113,7 +117,14 @@ fn a_lib_that_is_not_a_library_name_is_an_error_at_its_position() {
         storekit_project(&p);
         let m = p.join("node_modules/@perryts/storekit/package.json");
         let text = std::fs::read_to_string(&m).unwrap();
-        std::fs::write(&m, text.replace("\"crate-stub\", \"lib\": \"libperry_storekit.a\"", &format!("\"crate-stub\", \"lib\": \"{bad}\""))).unwrap();
+        std::fs::write(
+            &m,
+            text.replace(
+                "\"crate-stub\", \"lib\": \"libperry_storekit.a\"",
+                &format!("\"crate-stub\", \"lib\": \"{bad}\""),
+            ),
+        )
+        .unwrap();
         let err = fails(ninjabind(&p, &["gen"]));
         assert!(err.contains("is not a library name"), "{bad}: {err}");
         assert!(err.contains("package.json:8:"), "{bad}: {err}");
@@ -165,7 +176,12 @@ fn every_vex_import_form_resolves_to_its_stdlib_package() {
     let o = ninjabind_with_env(&p, &["explain", "--format", "json"], &env);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
     let layer = |spec: &str| {
-        let i = doc["imports"].as_array().unwrap().iter().find(|i| i["specifier"] == spec).unwrap_or_else(|| panic!("{spec}: {doc}"));
+        let i = doc["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["specifier"] == spec)
+            .unwrap_or_else(|| panic!("{spec}: {doc}"));
         (i["layer"].as_str().unwrap().to_string(), i["package"].as_str().map(str::to_string))
     };
     for spec in ["io", "std/io", "std::io", "vex-libs/std/io"] {
@@ -242,7 +258,10 @@ fn a_pkg_config_library_outside_the_system_folders_runs_without_ld_library_path(
         &prefix,
         &[(
             "pc/ext2.pc",
-            &format!("prefix={}\nName: ext2\nDescription: test\nVersion: 1.0\nLibs: -L${{prefix}}/lib -lext2\nCflags:\n", prefix.display()),
+            &format!(
+                "prefix={}\nName: ext2\nDescription: test\nVersion: 1.0\nLibs: -L${{prefix}}/lib -lext2\nCflags:\n",
+                prefix.display()
+            ),
         )],
     );
     let p = t.path().join("app");
@@ -321,7 +340,10 @@ fn every_edge_subcommand_is_described_in_one_line() {
     let o = std::process::Command::new(EXE).args(["edge", "--help"]).output().unwrap();
     let help = ok(o);
     for cmd in ["cargo", "symdiff", "symcheck", "scan", "gate", "native-libs"] {
-        let line = help.lines().find(|l| l.trim_start().starts_with(&format!("{cmd} "))).unwrap_or_else(|| panic!("{cmd}: {help}"));
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{cmd} ")))
+            .unwrap_or_else(|| panic!("{cmd}: {help}"));
         let description = line.trim_start()[cmd.len()..].trim();
         assert!(description.split_whitespace().count() >= 5, "{cmd} has no description: {line}");
     }

@@ -254,7 +254,8 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     let mut changed: Vec<Utf8PathBuf> =
         entries.iter().filter(|e| stat(&e.path) != Some(e.stat)).map(|e| e.path.clone()).collect();
     if let Some(d) = &a.depfile {
-        let discovered = crate::files::read_regular_text(d, RECORD_LIMIT).map(|t| depfile::parse(&t)).unwrap_or_default();
+        let discovered =
+            crate::files::read_regular_text(d, RECORD_LIMIT).map(|t| depfile::parse(&t)).unwrap_or_default();
         for dep in discovered {
             let p = Utf8PathBuf::from(dep);
             if a.inputs.contains(&p) || a.outputs.contains(&p) {
@@ -281,7 +282,10 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     }
     if !changed.is_empty() {
         for p in &changed {
-            eprintln!("warning: `{p}` changed while `{}` was being built: the next build builds it again", a.outputs[0]);
+            eprintln!(
+                "warning: `{p}` changed while `{}` was being built: the next build builds it again",
+                a.outputs[0]
+            );
         }
         // older than the edit, so ninja sees the edge dirty next time; with no record, the gate runs the command
         let stamp = UNIX_EPOCH + Duration::from_nanos(started.saturating_sub(1) as u64);

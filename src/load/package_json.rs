@@ -133,8 +133,13 @@ pub fn parse_native_library(
             // a missing crate is the manifest's mistake, said here rather than by ninja later
             if prebuilt.is_none() && !dir.join("Cargo.toml").is_file() {
                 return Err(doc
-                    .error(&epath.key("crate"), format!("crate `{c}` of `{}` not found: it holds no Cargo.toml", pkg.name))
-                    .with_help("point `crate` at the folder holding the binding's Cargo.toml (relative to package.json)")
+                    .error(
+                        &epath.key("crate"),
+                        format!("crate `{c}` of `{}` not found: it holds no Cargo.toml", pkg.name),
+                    )
+                    .with_help(
+                        "point `crate` at the folder holding the binding's Cargo.toml (relative to package.json)",
+                    )
                     .into_err());
             }
             Some(dir)
@@ -444,11 +449,14 @@ fn lib_name(ctx: &mut LoadCtx, doc: &JsonDoc, at: &JPath, written: &str, pkg: &s
     if !valid {
         return Err(doc
             .error(at, format!("`lib` of `{pkg}` is not a library name: `{}`", written.escape_debug()))
-            .with_help("write the archive's name without `lib` and `.a` (`perry_ext_x`), using letters, digits and `_ - . +`")
+            .with_help(
+                "write the archive's name without `lib` and `.a` (`perry_ext_x`), using letters, digits and `_ - . +`",
+            )
             .into_err());
     }
     if name != written {
-        ctx.diags.push(doc.note(at, format!("`lib` of `{pkg}` is written as a file name, `{written}`: using `{name}`")));
+        ctx.diags
+            .push(doc.note(at, format!("`lib` of `{pkg}` is written as a file name, `{written}`: using `{name}`")));
     }
     Ok(name.to_string())
 }

@@ -2,7 +2,6 @@
 
 use super::{Command, Edge, Plan, RuleKind};
 use crate::edges::scan::{self, ScanSpec};
-use sha2::Digest;
 use crate::emit::escape::shell_command;
 use crate::model::FrontEnd;
 use crate::options::{Settings, ENV_READ};
@@ -10,6 +9,7 @@ use crate::resolve::Resolved;
 use crate::select::Selected;
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
+use sha2::Digest;
 
 /// The header comment: what generated the file, from which options and environment.
 pub fn header(s: &Settings) -> Vec<String> {
