@@ -144,7 +144,8 @@ pub struct Settings {
     pub stdlib: Vec<Utf8PathBuf>,
     pub host_objects: Vec<Utf8PathBuf>,
     pub output: Option<String>,
-    pub launcher: Option<String>,
+    /// The launcher's words (`ccache`, `distcc`, `icecc`, with any arguments).
+    pub launcher: Vec<String>,
     pub rustc_wrapper: Option<String>,
     pub cargo_jobs: usize,
     pub link_jobs: Option<usize>,
@@ -161,6 +162,46 @@ pub struct Settings {
     pub replay: Vec<String>,
 }
 
+/// A command in ninjabind.toml: one string (split like a shell would) or a list of words.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+enum Words {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Words {
+    fn words(&self) -> Vec<String> {
+        match self {
+            Words::One(s) => crate::emit::escape::split_shell_words(s),
+            Words::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// Where `program` runs from: itself when it names a path, else the first PATH folder holding it.
+pub fn find_program(program: &str) -> Option<Utf8PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable =
+        |p: &Utf8Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if program.contains('/') {
+        return runnable(Utf8Path::new(program)).then(|| Utf8PathBuf::from(program));
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':').filter(|d| !d.is_empty()).map(|d| Utf8Path::new(d).join(program)).find(|p| runnable(p))
+}
+
+/// A launcher or wrapper must exist at gen time: naming it now beats a failure deep inside ninja.
+fn check_program(what: &str, words: &[String]) -> Result<()> {
+    let Some(program) = words.first() else { return Ok(()) };
+    if find_program(program).is_none() {
+        return Err(Diagnostic::error(format!("{what} `{program}` not found on PATH"))
+            .with_help(format!("install it, or give its full path with --{what}"))
+            .into_err());
+    }
+    Ok(())
+}
+
 /// `ninjabind.toml`: keys named like the long options, paths relative to the file.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -171,7 +212,7 @@ struct ProjectFile {
     features: Option<toml::Value>,
     ffi_version: Option<String>,
     host_object: Option<Vec<Utf8PathBuf>>,
-    launcher: Option<String>,
+    launcher: Option<Words>,
     rustc_wrapper: Option<String>,
     output: Option<String>,
     opt_level: Option<u8>,
@@ -192,6 +233,13 @@ impl GenArgs {
         let file_path = |p: &Utf8Path| normalize(&pf_dir.join(p));
         let env_path = |k: &str| env.get(k).map(|v| normalize(&cwd.join(v)));
 
+        let launcher = match &self.launcher {
+            Some(l) => crate::emit::escape::split_shell_words(l),
+            None => pf.launcher.as_ref().map(Words::words).unwrap_or_default(),
+        };
+        check_program("launcher", &launcher)?;
+        let rustc_wrapper = self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone());
+        check_program("rustc-wrapper", rustc_wrapper.as_slice())?;
         let opt_level = match (self.opt_level, self.release) {
             (Some(n), _) => n,
             (None, true) => 3,
@@ -258,8 +306,8 @@ impl GenArgs {
             stdlib,
             host_objects,
             output: self.output.clone().or(pf.output.clone()),
-            launcher: self.launcher.clone().or(pf.launcher.clone()),
-            rustc_wrapper: self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone()),
+            launcher,
+            rustc_wrapper,
             cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs).unwrap_or(1).max(1),
             link_jobs: self.link_jobs.or(pf.link_jobs),
             nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),

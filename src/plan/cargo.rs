@@ -71,10 +71,13 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 if let Some(c) = s.env.get("CARGO") {
                     argv.extend(["--cargo".into(), c.clone()]);
                 }
+                let mut unkeyed = vec![];
                 if let Some(w) = &s.rustc_wrapper {
+                    unkeyed.extend([argv.len(), argv.len() + 1]);
                     argv.extend(["--rustc-wrapper".into(), w.clone()]);
                 }
                 let mut e = Edge::new(RuleKind::Cargo, vec![out.clone()]);
+                e.unkeyed = unkeyed;
                 e.implicit_outputs = vec![nsl.clone()];
                 e.implicit_inputs =
                     std::iter::once(manifest.clone()).chain(lock_file(manifest_dir)).map(|f| l.rel(&f)).collect();

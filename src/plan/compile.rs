@@ -86,10 +86,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 obj.to_string(),
             ]);
             p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), argv: argv.clone() });
-            if let Some(launcher) = &s.launcher {
-                argv.insert(0, launcher.clone());
-            }
+            argv.splice(0..0, s.launcher.iter().cloned());
             let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
+            e.unkeyed = (0..s.launcher.len()).collect();
             e.inputs = vec![src_rel];
             e.command = Some(super::Command { env: vec![], argv });
             e.vars.push(("depfile", depfile.to_string()));

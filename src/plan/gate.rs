@@ -46,8 +46,10 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
         for (k, v) in &inner.env {
             h.update(format!("env {k}={v}\0"));
         }
-        for a in &inner.argv {
-            h.update(format!("arg {a}\0"));
+        for (i, a) in inner.argv.iter().enumerate() {
+            if !e.unkeyed.contains(&i) {
+                h.update(format!("arg {a}\0"));
+            }
         }
         for (k, v) in &e.vars {
             if *k == "rspfile_content" {

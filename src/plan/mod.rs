@@ -69,6 +69,8 @@ pub struct Edge {
     pub package: Option<String>,
     /// The content key of the hash gate, when the edge runs through one.
     pub key: Option<String>,
+    /// Indices of command words left out of the content key: a launcher or rustc wrapper, whose output is the tool's.
+    pub unkeyed: Vec<usize>,
 }
 
 impl Edge {
@@ -84,6 +86,7 @@ impl Edge {
             vars: vec![],
             package: None,
             key: None,
+            unkeyed: vec![],
         }
     }
 }

@@ -1,0 +1,83 @@
+//! End-to-end: launchers and rustc wrappers (SPEC §12) — what they may change, how they are given, when they are missing.
+
+mod common;
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn counting_cc(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let log = dir.join("cc.log");
+    let cc = dir.join("cc");
+    std::fs::write(
+        &cc,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -c ] && echo \"$*\" >> '{}'; done\nexec /usr/bin/cc \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (cc, log)
+}
+
+fn lines(p: &Path) -> usize {
+    std::fs::read_to_string(p).map(|t| t.lines().count()).unwrap_or(0)
+}
+
+#[test]
+fn switching_the_launcher_on_or_off_rebuilds_nothing_and_keeps_the_compile_database() {
+    let (t, p) = example("hello-c");
+    let (cc, log) = counting_cc(&t.path().join("tools"));
+    let cc = cc.to_str().unwrap();
+    ok(ninjabind_with_env(&p, &["gen"], &[("CC", cc)]));
+    ok(ninja(&p, &[]));
+    let compiles = lines(&log);
+    assert_eq!(compiles, 2);
+    let db = std::fs::read(p.join("build/compile_commands.json")).unwrap();
+    ok(ninjabind_with_env(&p, &["gen", "--launcher", "env"], &[("CC", cc)]));
+    assert!(std::fs::read_to_string(p.join("build.ninja")).unwrap().contains(" -- env "));
+    let on = ok(ninja(&p, &[]));
+    assert_eq!(lines(&log), compiles, "the launcher changed the key: {on}");
+    assert_eq!(std::fs::read(p.join("build/compile_commands.json")).unwrap(), db);
+    ok(ninjabind_with_env(&p, &["gen", "--fresh"], &[("CC", cc)]));
+    let off = ok(ninja(&p, &[]));
+    assert_eq!(lines(&log), compiles, "{off}");
+    assert_eq!(std::fs::read(p.join("build/compile_commands.json")).unwrap(), db);
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+}
+
+#[test]
+fn a_launcher_or_wrapper_not_on_path_is_an_error_at_gen() {
+    let (_t, p) = example("hello-c");
+    let err = fails(ninjabind(&p, &["gen", "--launcher", "no-such-launcher-xyz --flag"]));
+    assert!(err.contains("launcher `no-such-launcher-xyz` not found on PATH"), "{err}");
+    assert!(!p.join("build.ninja").exists());
+    let err = fails(ninjabind(&p, &["gen", "--rustc-wrapper", "/nowhere/sccache"]));
+    assert!(err.contains("rustc-wrapper `/nowhere/sccache` not found on PATH"), "{err}");
+    assert!(!p.join("build.ninja").exists());
+}
+
+#[test]
+fn a_launcher_with_arguments_is_split_into_words_and_shell_syntax_stays_data() {
+    let (t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen", "--launcher", "env -u NINJABIND_UNSET_ME"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains(" -- env -u NINJABIND_UNSET_ME cc "), "{nf}");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+    // the list form of ninjabind.toml, with a word a shell would run
+    let marker = t.path().join("ran");
+    let evil = format!("X=$(touch {0});touch {0}", marker.display());
+    std::fs::write(p.join("ninjabind.toml"), format!("launcher = [\"env\", {}]\n", toml_string(&evil))).unwrap();
+    ok(ninjabind(&p, &["gen", "--fresh"]));
+    tick();
+    touch(&p.join("src/main.c"));
+    let out = ok(ninja(&p, &[]));
+    assert!(!marker.exists(), "a launcher word ran as shell: {out}");
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
