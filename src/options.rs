@@ -101,6 +101,10 @@ pub struct GenArgs {
     /// Depth of the link pool.
     #[arg(long, value_name = "N")]
     pub link_jobs: Option<usize>,
+    /// Depth of the `local` pool for edges that never leave the machine (symbol checks, scan; the link
+    /// without --link-jobs), so `ninja -j 64` with a distributing launcher stays bounded (default: cores).
+    #[arg(long, value_name = "N")]
+    pub local_jobs: Option<usize>,
     /// The `nm` used by symbol checks (env NM).
     #[arg(long, value_name = "PATH")]
     pub nm: Option<String>,
@@ -149,6 +153,7 @@ pub struct Settings {
     pub rustc_wrapper: Option<String>,
     pub cargo_jobs: usize,
     pub link_jobs: Option<usize>,
+    pub local_jobs: usize,
     pub nm: Option<String>,
     pub strict_manifests: bool,
     pub strict_symbols: bool,
@@ -220,6 +225,7 @@ struct ProjectFile {
     target: Option<String>,
     cargo_jobs: Option<usize>,
     link_jobs: Option<usize>,
+    local_jobs: Option<usize>,
     nm: Option<String>,
 }
 
@@ -310,6 +316,11 @@ impl GenArgs {
             rustc_wrapper,
             cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs).unwrap_or(1).max(1),
             link_jobs: self.link_jobs.or(pf.link_jobs),
+            local_jobs: self
+                .local_jobs
+                .or(pf.local_jobs)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+                .max(1),
             nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),
             strict_manifests: self.strict_manifests,
             strict_symbols: self.strict_symbols,
@@ -346,6 +357,7 @@ impl GenArgs {
         opt("rustc-wrapper", self.rustc_wrapper.clone());
         opt("cargo-jobs", self.cargo_jobs.map(|n| n.to_string()));
         opt("link-jobs", self.link_jobs.map(|n| n.to_string()));
+        opt("local-jobs", self.local_jobs.map(|n| n.to_string()));
         opt("nm", self.nm.clone());
         for s in &self.stdlib {
             w.push(format!("--stdlib={}", rel(s)));
@@ -450,6 +462,7 @@ impl GenArgs {
             rustc_wrapper: self.rustc_wrapper.clone().or(r.rustc_wrapper),
             cargo_jobs: self.cargo_jobs.or(r.cargo_jobs),
             link_jobs: self.link_jobs.or(r.link_jobs),
+            local_jobs: self.local_jobs.or(r.local_jobs),
             nm: self.nm.clone().or(r.nm),
             strict_manifests: self.strict_manifests || r.strict_manifests,
             strict_symbols: self.strict_symbols || r.strict_symbols,

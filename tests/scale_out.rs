@@ -81,3 +81,68 @@ fn a_launcher_with_arguments_is_split_into_words_and_shell_syntax_stays_data() {
 fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
+
+#[test]
+fn local_edges_never_exceed_the_local_pool_under_ninja_j64() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("app");
+    let n = 6;
+    let mut imports = String::new();
+    let mut decls = String::new();
+    let mut calls = Vec::new();
+    for i in 0..n {
+        imports.push_str(&format!("import {{ f }} from \"b{i}\";\n"));
+        decls.push_str(&format!("long long js_b{i}(void);\n"));
+        calls.push(format!("js_b{i}()"));
+        write_tree(
+            &p,
+            &[
+                (
+                    &format!("node_modules/b{i}/package.json"),
+                    &format!(
+                        r#"{{ "name": "b{i}", "version": "1.0.0", "perry": {{ "nativeLibrary": {{ "abiVersion": "0.5",
+  "functions": [ {{ "name": "js_b{i}", "params": [], "returns": "i64" }} ], "native": {{ "sources": ["b.c"] }} }} }} }}"#
+                    ),
+                ),
+                (&format!("node_modules/b{i}/b.c"), &format!("long long js_b{i}(void) {{ return {i}; }}\n")),
+            ],
+        );
+    }
+    write_tree(
+        &p,
+        &[
+            (
+                "package.json",
+                r#"{ "name": "app", "version": "1.0.0", "perry": { "nativeLibrary": { "native": { "sources": ["host/main.c"] } } } }"#,
+            ),
+            ("src/main.ts", &imports),
+            (
+                "host/main.c",
+                &format!(
+                    "#include <stdio.h>\n{decls}int main(void) {{ printf(\"%lld\\n\", {}); return 0; }}\n",
+                    calls.join(" + ")
+                ),
+            ),
+        ],
+    );
+    // an nm that notes how many symbol checks run at once
+    let tools = t.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let nm = tools.join("nm");
+    let d = tools.display();
+    std::fs::write(
+        &nm,
+        format!("#!/bin/sh\nmkdir '{d}/run.'$$\nls -d '{d}'/run.* | wc -l >> '{d}/peak.log'\nsleep 0.4\nrmdir '{d}/run.'$$\nexec nm \"$@\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&nm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ok(ninjabind(&p, &["gen", "--local-jobs", "2", "--nm", nm.to_str().unwrap()]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("pool local\n  depth = 2"), "{nf}");
+    ok(ninja(&p, &["-j", "64"]));
+    let peaks: Vec<usize> =
+        std::fs::read_to_string(tools.join("peak.log")).unwrap().lines().map(|l| l.trim().parse().unwrap()).collect();
+    assert_eq!(peaks.len(), n, "{peaks:?}");
+    assert_eq!(peaks.iter().max(), Some(&2), "at most the pool's depth, and the pool was used: {peaks:?}");
+    assert_eq!(run_program(&p.join("build/bin/app")), "15\n");
+}

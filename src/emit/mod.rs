@@ -24,14 +24,26 @@ fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str
                 ("description", "CARGO $out"),
             ]
         }
-        RuleKind::Symdiff => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMDIFF $out")],
-        RuleKind::Symcheck => vec![("command", "$cmd"), ("restat", "1"), ("description", "SYMCHECK $out")],
-        RuleKind::NativeLibs => vec![("command", "$cmd"), ("restat", "1"), ("description", "NATIVELIBS $out")],
-        RuleKind::Scan => vec![("command", "$cmd"), ("restat", "1"), ("description", "SCAN imports and HAVE_* guards")],
+        // edges that never leave the machine share the `local` pool, however high `ninja -j` goes
+        RuleKind::Symdiff => {
+            vec![("command", "$cmd"), ("restat", "1"), ("pool", "local"), ("description", "SYMDIFF $out")]
+        }
+        RuleKind::Symcheck => {
+            vec![("command", "$cmd"), ("restat", "1"), ("pool", "local"), ("description", "SYMCHECK $out")]
+        }
+        RuleKind::NativeLibs => {
+            vec![("command", "$cmd"), ("restat", "1"), ("pool", "local"), ("description", "NATIVELIBS $out")]
+        }
+        RuleKind::Scan => vec![
+            ("command", "$cmd"),
+            ("restat", "1"),
+            ("pool", "local"),
+            ("description", "SCAN imports and HAVE_* guards"),
+        ],
         RuleKind::Link if link_pool => {
             vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out"), ("pool", "link")]
         }
-        RuleKind::Link => vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out")],
+        RuleKind::Link => vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out"), ("pool", "local")],
         RuleKind::Regen => {
             vec![("command", "$cmd"), ("description", "Regenerating build.ninja"), ("generator", "1"), ("restat", "1")]
         }
@@ -49,6 +61,7 @@ pub fn render_ninja(plan: &Plan) -> String {
     if let Some(depth) = plan.link_pool {
         w.pool("link", depth);
     }
+    w.pool("local", plan.local_pool);
     if plan.edges.iter().any(|e| e.rule == RuleKind::Cargo) {
         w.pool("cargo", plan.cargo_pool);
     }

@@ -106,6 +106,8 @@ pub struct Plan {
     pub edges: Vec<Edge>,
     pub link_pool: Option<usize>,
     pub cargo_pool: usize,
+    /// Depth of the `local` pool: edges that never leave the machine.
+    pub local_pool: usize,
     /// Without a link edge: the arguments a host compiler appends to its own link (`O/link.rsp`).
     pub link_rsp: Option<String>,
     pub defaults: Vec<Utf8PathBuf>,
@@ -126,6 +128,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let mut p = Plan { builddir: l.out_path(""), link_pool: s.link_jobs, ..Plan::default() };
     p.header = regen::header(s);
     p.cargo_pool = s.cargo_jobs;
+    p.local_pool = s.local_jobs;
     let objects = compile::plan(s, tc, sel, &mut p)?;
     let archives = cargo::plan(s, tc, sel, &mut p)?;
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
