@@ -348,3 +348,30 @@ fn every_edge_subcommand_is_described_in_one_line() {
         assert!(description.split_whitespace().count() >= 5, "{cmd} has no description: {line}");
     }
 }
+
+#[test]
+fn an_installed_package_json_that_does_not_parse_is_an_error_never_a_js_package() {
+    for (case, bytes) in [
+        ("trailing comma", b"{ \"name\": \"greeter\", \"version\": \"1.2.0\", }".to_vec()),
+        ("trailing garbage", b"{ \"name\": \"greeter\", \"version\": \"1.2.0\" } x".to_vec()),
+        ("non-UTF-8 byte", b"{ \"name\": \"gr\xffeter\", \"version\": \"1.2.0\" }".to_vec()),
+    ] {
+        let (_t, p) = example("hello-perry");
+        ok(ninjabind(&p, &["gen"]));
+        let before = std::fs::read(p.join("build.ninja")).unwrap();
+        std::fs::write(p.join("node_modules/greeter/package.json"), &bytes).unwrap();
+        let err = fails(ninjabind(&p, &["gen"]));
+        assert!(err.contains("node_modules/greeter/package.json"), "{case}: {err}");
+        assert!(err.contains("-->") || err.contains("not UTF-8"), "{case}: a position: {err}");
+        assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before, "{case}: build.ninja untouched");
+    }
+    // a byte order mark is skipped, as npm does: the binding stays a binding
+    let (_t, p) = example("hello-perry");
+    let m = p.join("node_modules/greeter/package.json");
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(std::fs::read(&m).unwrap());
+    std::fs::write(&m, bom).unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
+}

@@ -62,7 +62,24 @@ impl JsonDoc {
             ))
             .into_err());
         }
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {display}"))?;
+        // regular files only (a FIFO never blocks), UTF-8 only (a non-UTF-8 byte is an error, not a guess)
+        let bytes =
+            crate::files::read_regular(path, MAX_MANIFEST_BYTES).with_context(|| format!("cannot read {display}"))?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                return Err(Diagnostic::error(format!("{display} is not UTF-8: an invalid byte at offset {at}"))
+                    .with_span(Span::at_offset(display, &text, at.min(text.len()), 1))
+                    .into_err());
+            }
+        };
+        // a UTF-8 byte order mark is skipped, as npm and node do
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
         Self::parse(display, text)
     }
 

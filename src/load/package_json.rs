@@ -49,6 +49,13 @@ pub fn load(
     Ok(pkg)
 }
 
+/// Whether an installed package declares `perry.nativeLibrary`; a package.json that cannot be read or parsed
+/// is an error at its position, never a silent "no" (that demoted bindings to JS packages, and the link failed later).
+pub fn declares_native_library(manifest: &Utf8Path, display: &Utf8Path) -> Result<bool> {
+    let doc = JsonDoc::read(manifest, display)?;
+    Ok(doc.value.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
+}
+
 pub fn has_native_library(manifest: &Utf8Path) -> bool {
     std::fs::read(manifest)
         .ok()

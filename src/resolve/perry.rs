@@ -3,7 +3,7 @@
 use super::node::{is_builtin, is_relative, nearest_package, package_name};
 use super::{Layer, ResolvedImport};
 use crate::layout::Layout;
-use crate::load::package_json::{self, has_native_library, Host};
+use crate::load::package_json::{self, Host};
 use crate::load::well_known::{Table, WellKnown};
 use crate::load::LoadCtx;
 use crate::model::{ArchiveSource, FrontEnd, Import, NativeLibrary, Origin, Package};
@@ -67,7 +67,7 @@ fn resolve_one(
             let layer = if p.origin == Origin::Js { Layer::B } else { Layer::A };
             return Ok((layer, Some(p.name.clone())));
         }
-        if has_native_library(&manifest) {
+        if package_json::declares_native_library(&manifest, &scope.layout.display(&manifest))? {
             let p =
                 package_json::load(ctx, &scope.host, &manifest, &scope.layout.display(&manifest), Origin::Installed)?;
             let name = p.name.clone();
@@ -139,15 +139,16 @@ fn add_well_known(
         return Ok(p.name.clone());
     }
     let manifest = dir.join("package.json");
-    let mut p = if manifest.is_file() && has_native_library(&manifest) {
-        package_json::load(ctx, &scope.host, &manifest, &scope.layout.display(&manifest), Origin::WellKnown)?
-    } else {
-        let mut p = js_package(&dir.join("Cargo.toml"), &wk.crate_name);
-        p.version = None;
-        p.library =
-            Some(NativeLibrary { abi_version: None, functions: vec![], archive: None, link: Default::default() });
-        p
-    };
+    let mut p =
+        if manifest.is_file() && package_json::declares_native_library(&manifest, &scope.layout.display(&manifest))? {
+            package_json::load(ctx, &scope.host, &manifest, &scope.layout.display(&manifest), Origin::WellKnown)?
+        } else {
+            let mut p = js_package(&dir.join("Cargo.toml"), &wk.crate_name);
+            p.version = None;
+            p.library =
+                Some(NativeLibrary { abi_version: None, functions: vec![], archive: None, link: Default::default() });
+            p
+        };
     p.name = wk.crate_name.clone();
     p.origin = Origin::WellKnown;
     if let Some(lib) = &mut p.library {
