@@ -47,6 +47,16 @@ fn storekit_project(root: &Path) {
     );
 }
 
+/// A fresh storekit project whose binding manifest `edit` rewrote; returns (guard, project).
+fn storekit_with(edit: impl FnOnce(String) -> String) -> (tempfile::TempDir, std::path::PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("shop");
+    storekit_project(&p);
+    let m = p.join("node_modules/@perryts/storekit/package.json");
+    std::fs::write(&m, edit(std::fs::read_to_string(&m).unwrap())).unwrap();
+    (t, p)
+}
+
 #[test]
 fn a_lib_file_name_per_target_crates_and_frameworks_build_for_linux() {
     let t = tempfile::tempdir().unwrap();
@@ -76,16 +86,9 @@ fn a_lib_file_name_per_target_crates_and_frameworks_build_for_linux() {
 
 #[test]
 fn only_the_selected_targets_crate_must_exist_and_a_missing_one_points_at_the_manifest() {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().join("shop");
-    storekit_project(&p);
-    let m = p.join("node_modules/@perryts/storekit/package.json");
-    let text = std::fs::read_to_string(&m).unwrap();
-    std::fs::write(
-        &m,
-        text.replace("\"linux\":   { \"crate\": \"crate-stub\"", "\"linux\":   { \"crate\": \"crate-linux\""),
-    )
-    .unwrap();
+    let (_t, p) = storekit_with(|text| {
+        text.replace("\"linux\":   { \"crate\": \"crate-stub\"", "\"linux\":   { \"crate\": \"crate-linux\"")
+    });
     let err = fails(ninjabind(&p, &["gen"]));
     assert!(err.contains("crate `crate-linux` of `@perryts/storekit` not found"), "{err}");
     assert!(err.contains("node_modules/@perryts/storekit/package.json:8:"), "{err}");
@@ -94,15 +97,11 @@ fn only_the_selected_targets_crate_must_exist_and_a_missing_one_points_at_the_ma
 
 #[test]
 fn a_package_without_an_entry_for_the_target_lists_its_entries_and_helps() {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().join("shop");
-    storekit_project(&p);
-    let m = p.join("node_modules/@perryts/storekit/package.json");
-    let text = std::fs::read_to_string(&m).unwrap();
-    let start = text.find("      \"linux\":").unwrap();
-    let end = start + text[start..].find('\n').unwrap();
-    let without_linux = format!("{}{}", text[..start].trim_end().trim_end_matches(','), &text[end..]);
-    std::fs::write(&m, without_linux).unwrap();
+    let (_t, p) = storekit_with(|text| {
+        let start = text.find("      \"linux\":").unwrap();
+        let end = start + text[start..].find('\n').unwrap();
+        format!("{}{}", text[..start].trim_end().trim_end_matches(','), &text[end..])
+    });
     let err = fails(ninjabind(&p, &["gen"]));
     assert!(err.contains("has no target entry for"), "{err}");
     assert!(err.contains("it declares: ios, macos, android"), "{err}");
@@ -112,19 +111,12 @@ fn a_package_without_an_entry_for_the_target_lists_its_entries_and_helps() {
 #[test]
 fn a_lib_that_is_not_a_library_name_is_an_error_at_its_position() {
     for bad in ["../../ESCAPED", "a\\nb", "x|y", ""] {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("shop");
-        storekit_project(&p);
-        let m = p.join("node_modules/@perryts/storekit/package.json");
-        let text = std::fs::read_to_string(&m).unwrap();
-        std::fs::write(
-            &m,
+        let (_t, p) = storekit_with(|text| {
             text.replace(
                 "\"crate-stub\", \"lib\": \"libperry_storekit.a\"",
                 &format!("\"crate-stub\", \"lib\": \"{bad}\""),
-            ),
-        )
-        .unwrap();
+            )
+        });
         let err = fails(ninjabind(&p, &["gen"]));
         assert!(err.contains("is not a library name"), "{bad}: {err}");
         assert!(err.contains("package.json:8:"), "{bad}: {err}");
