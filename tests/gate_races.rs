@@ -156,16 +156,25 @@ fn a_header_ninja_cannot_track_is_checked_by_the_gate_on_every_build() {
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), compiles + 1);
 }
 
-#[test]
-fn a_record_that_is_a_fifo_is_treated_as_no_record() {
-    let (_t, p) = example("hello-c");
+/// hello-c built, then `file` under its folder replaced by what `replace` makes, and query.c touched.
+fn built_then_replaced(file: &str, replace: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
+    let (t, p) = example("hello-c");
     ok(ninjabind(&p, &["gen"]));
     ok(ninja(&p, &[]));
-    let record = p.join("build/obj/hello-c/src/query.c.o.nbh");
-    std::fs::remove_file(&record).unwrap();
-    assert!(std::process::Command::new("mkfifo").arg(&record).status().unwrap().success());
+    let f = p.join(file);
+    std::fs::remove_file(&f).unwrap();
+    replace(&f);
     tick();
     touch(&p.join("src/query.c"));
+    (t, p)
+}
+
+#[test]
+fn a_record_that_is_a_fifo_is_treated_as_no_record() {
+    let (_t, p) = built_then_replaced("build/obj/hello-c/src/query.c.o.nbh", |f| {
+        assert!(std::process::Command::new("mkfifo").arg(f).status().unwrap().success());
+    });
+    let record = p.join("build/obj/hello-c/src/query.c.o.nbh");
     ok(ninja_bounded(&p));
     assert!(std::fs::metadata(&record).unwrap().is_file());
     assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
@@ -173,14 +182,10 @@ fn a_record_that_is_a_fifo_is_treated_as_no_record() {
 
 #[test]
 fn an_output_linked_to_a_device_is_never_read_without_bound() {
-    let (_t, p) = example("hello-c");
-    ok(ninjabind(&p, &["gen"]));
-    ok(ninja(&p, &[]));
+    let (_t, p) = built_then_replaced("build/obj/hello-c/src/query.c.o", |f| {
+        std::os::unix::fs::symlink("/dev/zero", f).unwrap();
+    });
     let obj = p.join("build/obj/hello-c/src/query.c.o");
-    std::fs::remove_file(&obj).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", &obj).unwrap();
-    tick();
-    touch(&p.join("src/query.c"));
     let out = ninja_bounded(&p);
     let t = text(&out);
     // the compiler writes through the link into the device: a clear error naming the output, no hang

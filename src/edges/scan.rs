@@ -67,7 +67,9 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
             let key = (from, package_name(&i.specifier));
             let found = installed.entry(key).or_insert_with_key(|(from, pkg)| match nearest_package(from, pkg).0 {
                 Some(m) => {
-                    let native = crate::load::package_json::has_native_library(&m);
+                    // the reader gen uses (BOM skipped); one it cannot parse reads as "not native", the summary
+                    // differs from gen's, and the regeneration reports the manifest's error with its position
+                    let native = crate::load::package_json::declares_native_library(&m, &m).unwrap_or(false);
                     format!(" -> {}{}", rel(&m), if native { " native" } else { "" })
                 }
                 None => String::new(),

@@ -56,13 +56,6 @@ pub fn declares_native_library(manifest: &Utf8Path, display: &Utf8Path) -> Resul
     Ok(doc.value.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
 }
 
-pub fn has_native_library(manifest: &Utf8Path) -> bool {
-    std::fs::read(manifest)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .is_some_and(|v| v.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
-}
-
 /// Parses a `nativeLibrary` block (also found in vex.json) for the package `pkg`.
 pub fn parse_native_library(
     ctx: &mut LoadCtx,
