@@ -195,3 +195,24 @@ fn an_output_linked_to_a_device_is_never_read_without_bound() {
     ok(ninja_bounded(&p));
     assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
 }
+
+#[test]
+fn sources_a_build_script_generates_during_cargo_are_products_not_edits() {
+    let (_t, p) = example("hello-perry");
+    let g = p.join("node_modules/greeter");
+    std::fs::write(
+        g.join("build.rs"),
+        "fn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    std::fs::write(format!(\"{out}/factor.rs\"), \"pub const FACTOR: i64 = 7;\\n\").unwrap();\n    println!(\"cargo:rerun-if-changed=build.rs\");\n}\n",
+    )
+    .unwrap();
+    let lib = g.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap().replace("x * 7", "x * factor::FACTOR")
+        + "\nmod factor {\n    include!(concat!(env!(\"OUT_DIR\"), \"/factor.rs\"));\n}\n";
+    std::fs::write(&lib, text).unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    let first = ok(ninja(&p, &[]));
+    assert!(!first.contains("changed while"), "a generated file read as an edit: {first}");
+    assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
+    let again = ok(ninja(&p, &[]));
+    assert!(again.contains("no work to do"), "{again}");
+}

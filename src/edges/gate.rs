@@ -23,6 +23,10 @@ pub struct GateArgs {
     pub inputs: Vec<Utf8PathBuf>,
     #[arg(long = "out")]
     pub outputs: Vec<Utf8PathBuf>,
+    /// A folder the command writes files into that its depfile then names (cargo's target folder, where build
+    /// scripts generate sources): those are its products, not inputs saved while it ran.
+    #[arg(long)]
+    pub products: Option<Utf8PathBuf>,
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
 }
@@ -186,15 +190,21 @@ fn deps_of(entries: &[Entry]) -> impl Iterator<Item = &Utf8Path> {
 /// A record is an edge's list of inputs: kilobytes. Anything larger is not one of ours.
 const RECORD_LIMIT: u64 = 64 << 20;
 
-/// The filesystem's clock now, in its own granularity (a file's mtime can lag the system clock by a tick).
-fn filesystem_now(record: &Utf8Path) -> u128 {
-    let marker = Utf8PathBuf::from(format!("{record}.started"));
-    let t = std::fs::File::create(&marker).ok().and_then(|_| stat(&marker)).map(|s| s.mtime_ns);
-    let _ = std::fs::remove_file(&marker);
-    t.unwrap_or_else(|| {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        now.saturating_sub(Duration::from_millis(50)).as_nanos()
-    })
+/// Now, on the clock the kernel stamps mtimes with (`CLOCK_REALTIME_COARSE`): a file written after this moment
+/// has an mtime at or past it. Reading that clock costs no I/O (a marker file cost ~0.3 ms per edge here).
+/// Filesystems with coarser timestamps than the kernel's (FAT, 1 s) can miss an edit in the same second.
+fn filesystem_now() -> u128 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes one timespec through a valid pointer to a local
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+            return ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128;
+        }
+    }
+    // elsewhere, the system clock less a generous tick
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    now.saturating_sub(Duration::from_millis(50)).as_nanos()
 }
 
 fn set_mtime(path: &Utf8Path, t: SystemTime) -> Result<()> {
@@ -225,7 +235,7 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     let previous: std::collections::HashMap<&str, &Entry> =
         old.iter().flat_map(|r| r.entries.iter().map(|e| (e.path.as_str(), e))).collect();
     let by_path = |p: &Utf8Path| previous.get(p.as_str()).copied();
-    let started = filesystem_now(&a.record);
+    let started = filesystem_now();
     // the inputs as the command will read them: hashed before it runs, re-checked after
     let mut entries = Vec::new();
     for p in &a.inputs {
@@ -265,7 +275,7 @@ pub fn run(a: &GateArgs) -> Result<i32> {
             let hash = match by_path(&p).filter(|e| e.stat == st) {
                 // unchanged since a run before this one began
                 Some(e) => e.hash.clone(),
-                None if st.mtime_ns >= started => {
+                None if st.mtime_ns >= started && !a.products.as_ref().is_some_and(|d| p.starts_with(d)) => {
                     changed.push(p);
                     continue;
                 }

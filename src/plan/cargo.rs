@@ -78,6 +78,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 }
                 let mut e = Edge::new(RuleKind::Cargo, vec![out.clone()]);
                 e.unkeyed = unkeyed;
+                e.products = Some(target_dir.clone());
                 e.implicit_outputs = vec![nsl.clone()];
                 e.implicit_inputs =
                     std::iter::once(manifest.clone()).chain(lock_file(manifest_dir)).map(|f| l.rel(&f)).collect();

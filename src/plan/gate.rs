@@ -71,6 +71,9 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
         if let Some((_, d)) = e.vars.iter().find(|(k, _)| *k == "depfile") {
             argv.extend(["--depfile".into(), d.clone()]);
         }
+        if let Some(d) = &e.products {
+            argv.extend(["--products".into(), d.to_string()]);
+        }
         for i in e.inputs.iter().chain(&e.implicit_inputs) {
             argv.extend(["--in".into(), i.to_string()]);
         }

@@ -71,6 +71,8 @@ pub struct Edge {
     pub key: Option<String>,
     /// Indices of command words left out of the content key: a launcher or rustc wrapper, whose output is the tool's.
     pub unkeyed: Vec<usize>,
+    /// A folder the command writes files into that its depfile names (cargo's target folder): its products.
+    pub products: Option<Utf8PathBuf>,
 }
 
 impl Edge {
@@ -87,6 +89,7 @@ impl Edge {
             package: None,
             key: None,
             unkeyed: vec![],
+            products: None,
         }
     }
 }
