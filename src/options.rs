@@ -184,22 +184,24 @@ impl Words {
     }
 }
 
-/// Where `program` runs from: itself when it names a path, else the first PATH folder holding it.
-pub fn find_program(program: &str) -> Option<Utf8PathBuf> {
+/// Whether `program` can run: itself when it names a path, else from a PATH folder.
+fn runnable(program: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    let runnable =
-        |p: &Utf8Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    let is_exe = |p: &Utf8Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
     if program.contains('/') {
-        return runnable(Utf8Path::new(program)).then(|| Utf8PathBuf::from(program));
+        return is_exe(Utf8Path::new(program));
     }
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':').filter(|d| !d.is_empty()).map(|d| Utf8Path::new(d).join(program)).find(|p| runnable(p))
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .any(|d| is_exe(&Utf8Path::new(d).join(program)))
 }
 
 /// A launcher or wrapper must exist at gen time: naming it now beats a failure deep inside ninja.
 fn check_program(what: &str, words: &[String]) -> Result<()> {
     let Some(program) = words.first() else { return Ok(()) };
-    if find_program(program).is_none() {
+    if !runnable(program) {
         return Err(Diagnostic::error(format!("{what} `{program}` not found on PATH"))
             .with_help(format!("install it, or give its full path with --{what}"))
             .into_err());

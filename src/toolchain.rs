@@ -22,6 +22,11 @@ pub struct Toolchain {
     pub archive_nm: String,
 }
 
+/// Whether `triple` is an Apple target (frameworks, `@loader_path`, Mach-O's leading `_`).
+pub fn is_apple(triple: &str) -> bool {
+    triple.contains("apple")
+}
+
 /// The host triple this ninjabind was built for.
 pub fn host_triple() -> String {
     let arch = std::env::consts::ARCH;
@@ -79,6 +84,6 @@ impl Toolchain {
     }
 
     pub fn is_gnu_ld(&self) -> bool {
-        !self.target.contains("apple") && !self.target.contains("msvc")
+        !is_apple(&self.target) && !self.target.contains("msvc")
     }
 }

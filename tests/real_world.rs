@@ -367,3 +367,31 @@ fn an_installed_package_json_that_does_not_parse_is_an_error_never_a_js_package(
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
 }
+
+#[test]
+fn frameworks_reach_the_link_line_on_apple_targets() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("shop");
+    write_tree(
+        &p,
+        &[
+            (
+                "package.json",
+                r#"{ "name": "shop", "version": "1.0.0", "perry": { "nativeLibrary": { "native": { "sources": ["main.c"] } } } }"#,
+            ),
+            ("main.c", "int main(void) { return 0; }\n"),
+            ("main.ts", "import \"fw\";\n"),
+            (
+                "node_modules/fw/package.json",
+                r#"{ "name": "fw", "version": "1.0.0", "perry": { "nativeLibrary": { "abiVersion": "0.5",
+  "targets": { "macos": { "prebuilt": "libfw.a", "frameworks": ["StoreKit", "Foundation"] } } } } }"#,
+            ),
+            ("node_modules/fw/libfw.a", "!<arch>\n"),
+        ],
+    );
+    // gen only: linking for macOS needs Apple's linker, which this machine lacks
+    let out = ok(ninjabind(&p, &["gen", "--target", "aarch64-apple-darwin"]));
+    assert!(!out.contains("Apple targets only"), "{out}");
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("-Wl,-framework,StoreKit -Wl,-framework,Foundation"), "{nf}");
+}

@@ -44,7 +44,7 @@ pub fn run_nm(nm: &str, files: &[Utf8PathBuf], target: &str) -> Result<BTreeSet<
     if !out.status.success() {
         bail!("{nm} -gP failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
-    Ok(defined_globals(&String::from_utf8_lossy(&out.stdout), target.contains("apple")))
+    Ok(defined_globals(&String::from_utf8_lossy(&out.stdout), crate::toolchain::is_apple(target)))
 }
 
 #[derive(clap::Args, Debug)]

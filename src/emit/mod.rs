@@ -12,43 +12,40 @@ use ninja::NinjaWriter;
 use std::collections::BTreeSet;
 
 fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str)> {
-    match kind {
-        RuleKind::Cc => vec![("command", "$cmd"), ("deps", "gcc"), ("restat", "1"), ("description", "CC $out")],
-        RuleKind::Cxx => vec![("command", "$cmd"), ("deps", "gcc"), ("restat", "1"), ("description", "CXX $out")],
-        RuleKind::Cargo => {
-            vec![
+    let (description, deps) = match kind {
+        RuleKind::Cc => ("CC $out", true),
+        RuleKind::Cxx => ("CXX $out", true),
+        RuleKind::Cargo => ("CARGO $out", true),
+        RuleKind::Symdiff => ("SYMDIFF $out", false),
+        RuleKind::Symcheck => ("SYMCHECK $out", false),
+        RuleKind::NativeLibs => ("NATIVELIBS $out", false),
+        RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
+        RuleKind::Link => ("LINK $out", false),
+        RuleKind::Regen => {
+            return vec![
                 ("command", "$cmd"),
-                ("deps", "gcc"),
+                ("description", "Regenerating build.ninja"),
+                ("generator", "1"),
                 ("restat", "1"),
-                ("pool", "cargo"),
-                ("description", "CARGO $out"),
             ]
         }
-        // edges that never leave the machine share the `local` pool, however high `ninja -j` goes
-        RuleKind::Symdiff => {
-            vec![("command", "$cmd"), ("restat", "1"), ("pool", "local"), ("description", "SYMDIFF $out")]
-        }
-        RuleKind::Symcheck => {
-            vec![("command", "$cmd"), ("restat", "1"), ("pool", "local"), ("description", "SYMCHECK $out")]
-        }
-        RuleKind::NativeLibs => {
-            vec![("command", "$cmd"), ("restat", "1"), ("pool", "local"), ("description", "NATIVELIBS $out")]
-        }
-        RuleKind::Scan => vec![
-            ("command", "$cmd"),
-            ("restat", "1"),
-            ("pool", "local"),
-            ("description", "SCAN imports and HAVE_* guards"),
-        ],
-        RuleKind::Link if link_pool => {
-            vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out"), ("pool", "link")]
-        }
-        RuleKind::Link => vec![("command", "$cmd"), ("restat", "1"), ("description", "LINK $out"), ("pool", "local")],
-        RuleKind::Regen => {
-            vec![("command", "$cmd"), ("description", "Regenerating build.ninja"), ("generator", "1"), ("restat", "1")]
-        }
-        RuleKind::Phony => vec![],
+        RuleKind::Phony => return vec![],
+    };
+    let mut v = vec![("command", "$cmd")];
+    if deps {
+        v.push(("deps", "gcc"));
     }
+    v.extend([("restat", "1"), ("description", description)]);
+    // compiles may leave the machine (a distributing launcher); everything else stays bounded by a pool
+    match kind {
+        RuleKind::Cargo => v.push(("pool", "cargo")),
+        RuleKind::Link if link_pool => v.push(("pool", "link")),
+        RuleKind::Symdiff | RuleKind::Symcheck | RuleKind::NativeLibs | RuleKind::Scan | RuleKind::Link => {
+            v.push(("pool", "local"))
+        }
+        _ => {}
+    }
+    v
 }
 
 /// The text of build.ninja for `plan`.

@@ -106,7 +106,7 @@ pub fn parse_native_library(
     let prebuilt = get_str("prebuilt")?;
     let features = get_list("cargo_features")?;
     let mut frameworks = get_list("frameworks")?;
-    if !frameworks.is_empty() && !host.target.contains("apple") {
+    if !frameworks.is_empty() && !crate::toolchain::is_apple(host.target) {
         ctx.diags.push(doc.note(
             &epath.key("frameworks"),
             format!(

@@ -23,7 +23,7 @@ fn rpath(l: &crate::layout::Layout, program_dir: &Utf8Path, dir: &Utf8Path, targ
     if l.rel(dir).is_absolute() {
         return dir.to_string();
     }
-    let origin = if target.contains("apple") { "@loader_path" } else { "$ORIGIN" };
+    let origin = if crate::toolchain::is_apple(target) { "@loader_path" } else { "$ORIGIN" };
     match crate::layout::relative(program_dir, dir).as_str() {
         "." => origin.to_string(),
         r => format!("{origin}/{r}"),
@@ -91,9 +91,9 @@ pub fn plan(
     for sp in &sel.packages {
         libs.extend(sp.config.libraries.iter().map(|x| format!("-l{x}")));
         libs.extend(sp.config.pkg_link.iter().cloned());
-        // `-framework` means something only to Apple's linker
-        for f in sp.config.frameworks.iter().filter(|_| tc.target.contains("apple")) {
-            libs.extend(["-framework".to_string(), f.clone()]);
+        // `-framework` means something only to Apple's linker; one word each, so deduplication keeps the pair whole
+        for f in sp.config.frameworks.iter().filter(|_| crate::toolchain::is_apple(&tc.target)) {
+            libs.push(format!("-Wl,-framework,{f}"));
         }
     }
     args.extend(dedup_keep_last(libs));
@@ -165,6 +165,24 @@ mod tests {
     fn keeps_the_last_of_duplicate_libraries() {
         let v = ["-lm", "-lz", "-lm", "-lc"].map(String::from).to_vec();
         assert_eq!(dedup_keep_last(v), ["-lz", "-lm", "-lc"]);
+    }
+
+    #[test]
+    fn rpaths_are_relative_to_the_program_inside_the_checkout_and_absolute_outside() {
+        let l = crate::layout::Layout {
+            project: "/w/repo/app".into(),
+            ninja_dir: "/w/repo/app".into(),
+            out: "/w/repo/app/build".into(),
+            cwd: "/w/repo".into(),
+            anchor: "/w/repo".into(),
+        };
+        let bin = Utf8Path::new("/w/repo/app/build/bin");
+        let linux = "x86_64-unknown-linux-gnu";
+        assert_eq!(rpath(&l, bin, "/w/repo/app/extlib".into(), linux), "$ORIGIN/../../extlib");
+        assert_eq!(rpath(&l, bin, "/w/repo/vendor/lib".into(), linux), "$ORIGIN/../../../vendor/lib");
+        assert_eq!(rpath(&l, bin, "/w/repo/app/build/bin".into(), linux), "$ORIGIN");
+        assert_eq!(rpath(&l, bin, "/opt/pg/lib".into(), linux), "/opt/pg/lib");
+        assert_eq!(rpath(&l, bin, "/w/repo/app/extlib".into(), "aarch64-apple-darwin"), "@loader_path/../../extlib");
     }
 
     #[test]
