@@ -1,7 +1,7 @@
 //! `ninjabind edge cargo`: runs `cargo rustc` for one binding, then copies its archive and native-libs list only when their bytes changed.
 
 use anyhow::{bail, Context, Result};
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct CargoArgs {
@@ -32,26 +32,24 @@ pub fn run(a: &CargoArgs) -> Result<i32> {
     let cwd = crate::layout::current_dir()?;
     let release = a.target_dir.join(&a.target).join("release");
     let built = release.join(format!("lib{}.a", a.lib));
-    let nsl_tmp = release.join(format!("lib{}.nsl", a.lib));
-    let cargo = a.cargo.clone().unwrap_or_else(|| "cargo".to_string());
-    let mut cmd = std::process::Command::new(&cargo);
-    cmd.args(["rustc", "--release", "--lib", "--crate-type", "staticlib", "--manifest-path"])
-        .arg(&a.manifest_path)
-        .args(["--target", &a.target]);
-    if let Some(f) = &a.features {
-        cmd.args(["--features", f]);
-    }
-    if a.offline {
-        cmd.arg("--offline");
-    }
-    cmd.arg("--").arg(format!("--print=native-static-libs={}", cwd.join(&nsl_tmp)));
-    cmd.env("CARGO_TARGET_DIR", &a.target_dir).env("CARGO_BUILD_DEP_INFO_BASEDIR", &cwd);
-    if let Some(w) = &a.rustc_wrapper {
-        cmd.env("RUSTC_WRAPPER", w);
-    }
-    let status = cmd.status().with_context(|| format!("cannot run {cargo}"))?;
-    if !status.success() {
-        return Ok(status.code().unwrap_or(1));
+    let nsl_tmp = cwd.join(release.join(format!("lib{}.nsl", a.lib)));
+    if a.rustc_wrapper.is_none() {
+        let status = cargo(a, &cwd, "staticlib", Some(&nsl_tmp))?;
+        if !status.success() {
+            return Ok(status.code().unwrap_or(1));
+        }
+    } else {
+        // A caching wrapper (sccache) calls any rustc line with `--print` "not a compilation" and never caches it:
+        // the archive and an rlib are built without it, each cacheable, and a probe crate linking the rlib
+        // prints the list (the rlib's metadata holds every native library of the crate and its dependencies).
+        // Two runs rather than `--crate-type staticlib,rlib`: with an rlib beside it cargo drops `-C lto`.
+        for kind in ["staticlib", "rlib"] {
+            let status = cargo(a, &cwd, kind, None)?;
+            if !status.success() {
+                return Ok(status.code().unwrap_or(1));
+            }
+        }
+        probe_native_libs(a, &release, &nsl_tmp)?;
     }
     if !nsl_tmp.is_file() {
         bail!(
@@ -62,4 +60,55 @@ pub fn run(a: &CargoArgs) -> Result<i32> {
     super::copy_if_changed(&built, &a.out)?;
     super::copy_if_changed(&nsl_tmp, &a.nsl)?;
     Ok(0)
+}
+
+/// `cargo rustc --release --lib --crate-type KIND …`, with `--print=native-static-libs=FILE` when `print` is given.
+fn cargo(a: &CargoArgs, cwd: &Utf8Path, kind: &str, print: Option<&Utf8Path>) -> Result<std::process::ExitStatus> {
+    let program = a.cargo.as_deref().unwrap_or("cargo");
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(["rustc", "--release", "--lib", "--crate-type", kind, "--manifest-path"])
+        .arg(&a.manifest_path)
+        .args(["--target", &a.target]);
+    if let Some(f) = &a.features {
+        cmd.args(["--features", f]);
+    }
+    if a.offline {
+        cmd.arg("--offline");
+    }
+    if let Some(file) = print {
+        cmd.arg("--").arg(format!("--print=native-static-libs={file}"));
+    }
+    cmd.env("CARGO_TARGET_DIR", &a.target_dir).env("CARGO_BUILD_DEP_INFO_BASEDIR", cwd);
+    if let Some(w) = &a.rustc_wrapper {
+        cmd.env("RUSTC_WRAPPER", w);
+    }
+    cmd.status().with_context(|| format!("cannot run {program}"))
+}
+
+/// Links a one-line crate against the binding's rlib into a scratch archive only to have rustc print the native
+/// libraries a static archive of the binding needs. `-C panic=abort` links whichever strategy the profile chose.
+fn probe_native_libs(a: &CargoArgs, release: &Utf8Path, nsl: &Utf8Path) -> Result<()> {
+    let dir = release.join("ninjabind-probe");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {dir}"))?;
+    let source = dir.join(format!("{}.rs", a.lib));
+    crate::emit::write::write_if_changed(&source, format!("extern crate {};\n", a.lib).as_bytes())?;
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let mut cmd = std::process::Command::new(&rustc);
+    cmd.args(["--crate-type", "staticlib", "--crate-name", "ninjabind_probe", "-C", "panic=abort", "--target"])
+        .arg(&a.target)
+        .arg(format!("-Ldependency={release}/deps"))
+        .arg(format!("--extern={}={release}/lib{}.rlib", a.lib, a.lib))
+        .arg(format!("--emit=link={dir}/lib{}-probe.a", a.lib))
+        .arg(format!("--print=native-static-libs={nsl}"))
+        .args(std::env::var("RUSTFLAGS").unwrap_or_default().split_whitespace())
+        .arg(&source);
+    let out = cmd.output().with_context(|| format!("cannot run {rustc}"))?;
+    if !out.status.success() {
+        bail!(
+            "the probe for {}'s native libraries failed:\n{}",
+            a.lib,
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests: copy a fixture to a temp folder, run ninjabind and real ninja, read what they did.
 #![allow(dead_code)]
 
+pub mod daemon;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -161,4 +163,26 @@ pub fn explain_json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let o = ninjabind(dir, &a);
     assert!(o.status.success(), "{}", text(&o));
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
+}
+
+/// A Perry project at `root` whose own native block compiles `n` C files and `host/main.c`; the program prints 0+1+…+(n-1).
+pub fn many_c_sources(root: &Path, n: usize) {
+    let mut sources = vec!["\"host/main.c\"".to_string()];
+    let mut decls = String::new();
+    let mut calls = vec!["0LL".to_string()];
+    for i in 0..n {
+        sources.push(format!("\"src/f{i}.c\""));
+        decls.push_str(&format!("long long f{i}(void);\n"));
+        calls.push(format!("f{i}()"));
+        write_tree(root, &[(&format!("src/f{i}.c"), &format!("long long f{i}(void) {{ return {i}; }}\n"))]);
+    }
+    let manifest = format!(
+        r#"{{ "name": "app", "version": "1.0.0", "perry": {{ "nativeLibrary": {{ "native": {{ "sources": [{}] }} }} }} }}"#,
+        sources.join(", ")
+    );
+    let main = format!(
+        "#include <stdio.h>\n{decls}int main(void) {{ printf(\"%lld\\n\", {}); return 0; }}\n",
+        calls.join(" + ")
+    );
+    write_tree(root, &[("package.json", &manifest), ("src/main.ts", "export {};\n"), ("host/main.c", &main)]);
 }

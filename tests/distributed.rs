@@ -1,0 +1,161 @@
+//! End-to-end with real daemons on loopback: distcc fan-out, and a shared Redis cache for CI (ccache and sccache).
+
+mod common;
+use common::daemon::*;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn distccd(ip: &str, port: u16, log: &Path) -> Daemon {
+    let mut cmd = Command::new("distccd");
+    cmd.args(["--no-detach", "--daemon", "--log-stderr", "--log-level", "info", "--allow", "127.0.0.0/8"]).args([
+        "--listen",
+        ip,
+        "--port",
+        &port.to_string(),
+        "--jobs",
+        "4",
+    ]);
+    if is_root() {
+        cmd.args(["--user", "distccd"]); // distccd refuses to compile as root; Debian's package makes this user
+    }
+    let mut d = Daemon::start(&format!("distccd on {ip}"), cmd, log);
+    d.wait_for_port(format!("{ip}:{port}").parse().unwrap(), log);
+    d
+}
+
+/// Compiles a daemon's log says it finished.
+fn served(log: &Path) -> usize {
+    read(log).lines().filter(|l| l.contains("COMPILE_OK")).count()
+}
+
+#[test]
+fn distcc_fans_compiles_out_to_two_daemons() {
+    need("distcc");
+    need("distccd");
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("app");
+    let n = 24;
+    many_c_sources(&p, n);
+    let (ip_a, ip_b) = ("127.0.0.2", "127.0.0.3");
+    let (port_a, port_b) = (free_port(ip_a), free_port(ip_b));
+    let (log_a, log_b) = (t.path().join("distccd-a.log"), t.path().join("distccd-b.log"));
+    let _a = distccd(ip_a, port_a, &log_a);
+    let _b = distccd(ip_b, port_b, &log_b);
+
+    ok(ninjabind(&p, &["gen", "--launcher", "distcc"]));
+    let state = t.path().join("distcc-state");
+    std::fs::create_dir_all(&state).unwrap();
+    // --randomize spreads the jobs over both hosts; no fallback, so a compile that did not leave fails the build
+    let hosts = format!("--randomize {ip_a}:{port_a}/4 {ip_b}:{port_b}/4");
+    let out = clean_command("ninja")
+        .current_dir(&p)
+        .args(["-j", "16"])
+        .env("DISTCC_HOSTS", &hosts)
+        .env("DISTCC_DIR", &state)
+        .env("DISTCC_FALLBACK", "0")
+        .env("DISTCC_BACKOFF_PERIOD", "0")
+        .output()
+        .unwrap();
+    let out = ok(out);
+    let (a, b) = (served(&log_a), served(&log_b));
+    assert!(a > 0 && b > 0, "both daemons compile: {a} and {b}\n{out}\n{}\n{}", read(&log_a), read(&log_b));
+    assert_eq!(a + b, n + 1, "every compile left the machine: {a} + {b}\n{out}");
+    assert_eq!(run_program(&p.join("build/bin/app")), format!("{}\n", n * (n - 1) / 2));
+}
+
+fn redis_server(dir: &Path, port: u16) -> Daemon {
+    let log = dir.join("redis.log");
+    let mut cmd = Command::new("redis-server");
+    cmd.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        .args(["--daemonize", "no", "--protected-mode", "yes"])
+        .arg("--dir")
+        .arg(dir);
+    let mut d = Daemon::start("redis-server", cmd, &log);
+    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
+    d
+}
+
+/// An sccache server of this test's own (foreground, its own port), storing in Redis.
+fn sccache_server(dir: &Path, port: u16, redis: &str) -> Daemon {
+    let log = dir.join(format!("sccache-{port}.log"));
+    let mut cmd = Command::new("sccache");
+    cmd.env("SCCACHE_START_SERVER", "1")
+        .env("SCCACHE_NO_DAEMON", "1")
+        .env("SCCACHE_SERVER_PORT", port.to_string())
+        .env("SCCACHE_IDLE_TIMEOUT", "0")
+        .env("SCCACHE_REDIS_ENDPOINT", redis)
+        .env("SCCACHE_DIR", dir.join(format!("sccache-{port}")));
+    let mut d = Daemon::start("sccache", cmd, &log);
+    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
+    d
+}
+
+/// `ninjabind gen` with ccache and sccache, then `ninja`, as one CI runner would: its own ccache folder, its own sccache server.
+fn ci_build(t: &Path, p: &Path, run: &str, redis: &str) -> (String, String, serde_json::Value) {
+    let ccache_dir = t.join(format!("ccache-{run}"));
+    let port = free_port("127.0.0.1");
+    let _server = sccache_server(t, port, redis);
+    let env = [
+        ("CCACHE_DIR", ccache_dir.to_str().unwrap().to_string()),
+        ("CCACHE_REMOTE_STORAGE", redis.to_string()),
+        ("CCACHE_REMOTE_ONLY", "true".to_string()),
+        ("CCACHE_BASEDIR", p.to_str().unwrap().to_string()),
+        ("SCCACHE_SERVER_PORT", port.to_string()),
+    ];
+    ok(ninjabind(p, &["gen", "--launcher", "ccache", "--rustc-wrapper", "sccache"]));
+    let out = ok(clean_command("ninja").current_dir(p).envs(env.iter().map(|(k, v)| (k, v))).output().unwrap());
+    let ccache = ok(Command::new("ccache").arg("--print-stats").env("CCACHE_DIR", &ccache_dir).output().unwrap());
+    let stats = Command::new("sccache")
+        .args(["--show-stats", "--stats-format", "json"])
+        .env("SCCACHE_SERVER_PORT", port.to_string())
+        .output()
+        .unwrap();
+    let stats = serde_json::from_slice(&stats.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&stats)));
+    (out, ccache, stats)
+}
+
+fn ccache_stat(stats: &str, key: &str) -> u64 {
+    stats.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('\t')?.trim().parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn a_fresh_ci_runner_gets_every_compile_from_a_shared_redis_cache() {
+    need("redis-server");
+    need("ccache");
+    need("sccache");
+    let t = tempfile::tempdir().unwrap();
+    let t = t.path();
+    let port = free_port("127.0.0.1");
+    let _redis = redis_server(t, port);
+    let redis = format!("redis://127.0.0.1:{port}");
+    let src = repo().join("examples/hello-perry");
+    let p = t.join("ci/hello-perry");
+    copy_dir(&src, &p);
+    let (out1, cc1, rs1) = ci_build(t, &p, "first", &redis);
+    assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n", "{out1}");
+    assert!(ccache_stat(&cc1, "remote_storage_miss") >= 1, "{cc1}");
+    // a fresh runner: the checkout at the same path (sccache hashes rustc's working folder), nothing else kept
+    std::fs::remove_dir_all(&p).unwrap();
+    copy_dir(&src, &p);
+    let (out2, cc2, rs2) = ci_build(t, &p, "second", &redis);
+    assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n", "{out2}");
+    let c_compiles = ran(&out2).iter().filter(|l| l.starts_with("CC ")).count();
+    assert!(c_compiles >= 1, "{out2}");
+    assert_eq!(
+        ccache_stat(&cc2, "remote_storage_hit") as usize,
+        c_compiles,
+        "every C compile a remote hit:\n{cc2}\n{out2}"
+    );
+    assert_eq!(ccache_stat(&cc2, "remote_storage_miss"), 0, "{cc2}");
+    let count = |v: &serde_json::Value, field: &str| -> u64 {
+        v["stats"][field]["counts"].as_object().map(|m| m.values().filter_map(|n| n.as_u64()).sum()).unwrap_or(0)
+    };
+    // two bindings (greeter, perry-ext-nanoid), each compiled as the archive and as the rlib the library probe reads
+    assert_eq!(count(&rs1, "cache_misses"), 4, "{rs1:#}");
+    assert_eq!(count(&rs2, "cache_misses"), 0, "{rs2:#}");
+    assert_eq!(count(&rs2, "cache_hits"), 4, "every crate compile is a hit, the bindings' own included: {rs2:#}");
+    // what sccache does not cache is only cargo asking rustc about itself (`rustc -vV`, `rustc - --print=…`)
+    let not_cached: Vec<&String> = rs2["stats"]["not_cached"].as_object().unwrap().keys().collect();
+    assert!(not_cached.iter().all(|k| *k == "-" || *k == "missing input"), "{rs2:#}");
+}
