@@ -59,6 +59,7 @@ fn distcc_fans_compiles_out_to_two_daemons() {
         .unwrap();
     let out = ok(out);
     let (a, b) = (served(&log_a), served(&log_b));
+    eprintln!("distccd on {ip_a} served {a} compiles, on {ip_b} {b}");
     assert!(a > 0 && b > 0, "both daemons compile: {a} and {b}\n{out}\n{}\n{}", read(&log_a), read(&log_b));
     assert_eq!(a + b, n + 1, "every compile left the machine: {a} + {b}\n{out}");
     assert_eq!(run_program(&p.join("build/bin/app")), format!("{}\n", n * (n - 1) / 2));

@@ -146,3 +146,30 @@ fn local_edges_never_exceed_the_local_pool_under_ninja_j64() {
     assert_eq!(peaks.iter().max(), Some(&2), "at most the pool's depth, and the pool was used: {peaks:?}");
     assert_eq!(run_program(&p.join("build/bin/app")), "15\n");
 }
+
+#[test]
+fn explain_shows_the_launcher_the_rustc_wrapper_and_the_pools() {
+    let (_t, p) = example("hello-perry");
+    let args = ["--launcher", "env -u X", "--rustc-wrapper", "env", "--local-jobs", "3", "--link-jobs", "1"];
+    let with = |cmd: &'static str| -> Vec<&str> { std::iter::once(cmd).chain(args).collect() };
+    let human = ok(ninjabind(&p, &with("explain")));
+    assert!(human.contains("launcher: env -u X (C and C++ compiles; not part of any content key)\n"), "{human}");
+    assert!(human.contains("rustc wrapper: env (cargo edges)\n"), "{human}");
+    assert!(human.contains("pools: link=1 local=3 cargo=1 "), "{human}");
+    assert!(human.contains("build/lib/libgreeter.a ←   [pool cargo]\n"), "{human}");
+    assert!(human.contains("build/bin/hello-perry ← "), "{human}");
+    assert!(human.lines().any(|l| l.starts_with("  link ") && l.ends_with("[pool link]")), "{human}");
+    assert!(human.lines().any(|l| l.starts_with("  cc ") && !l.contains("[pool")), "{human}");
+    let j = explain_json(&p, &args);
+    assert_eq!(j["scale_out"]["launcher"], serde_json::json!(["env", "-u", "X"]));
+    assert_eq!(j["scale_out"]["rustc_wrapper"], "env");
+    assert_eq!(j["scale_out"]["pools"], serde_json::json!({"link": 1, "local": 3, "cargo": 1}));
+    let pool_of = |rule: &str| j["edges"].as_array().unwrap().iter().find(|e| e["rule"] == rule).unwrap()["pool"].clone();
+    assert_eq!(pool_of("cc"), serde_json::Value::Null);
+    assert_eq!(pool_of("symdiff"), "local");
+    assert_eq!(pool_of("cargo"), "cargo");
+    // and build.ninja says the same
+    ok(ninjabind(&p, &with("gen")));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("pool local\n  depth = 3\n") && nf.contains("pool link\n  depth = 1\n"), "{nf}");
+}

@@ -11,7 +11,7 @@ use anyhow::Result;
 use ninja::NinjaWriter;
 use std::collections::BTreeSet;
 
-fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str)> {
+fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &'static str)> {
     let (description, deps) = match kind {
         RuleKind::Cc => ("CC $out", true),
         RuleKind::Cxx => ("CXX $out", true),
@@ -21,29 +21,19 @@ fn rule_vars(kind: RuleKind, link_pool: bool) -> Vec<(&'static str, &'static str
         RuleKind::NativeLibs => ("NATIVELIBS $out", false),
         RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
         RuleKind::Link => ("LINK $out", false),
-        RuleKind::Regen => {
-            return vec![
-                ("command", "$cmd"),
-                ("description", "Regenerating build.ninja"),
-                ("generator", "1"),
-                ("restat", "1"),
-            ]
-        }
+        RuleKind::Regen => ("Regenerating build.ninja", false),
         RuleKind::Phony => return vec![],
     };
     let mut v = vec![("command", "$cmd")];
     if deps {
         v.push(("deps", "gcc"));
     }
+    if kind == RuleKind::Regen {
+        v.push(("generator", "1"));
+    }
     v.extend([("restat", "1"), ("description", description)]);
-    // compiles may leave the machine (a distributing launcher); everything else stays bounded by a pool
-    match kind {
-        RuleKind::Cargo => v.push(("pool", "cargo")),
-        RuleKind::Link if link_pool => v.push(("pool", "link")),
-        RuleKind::Symdiff | RuleKind::Symcheck | RuleKind::NativeLibs | RuleKind::Scan | RuleKind::Link => {
-            v.push(("pool", "local"))
-        }
-        _ => {}
+    if let Some(pool) = pool {
+        v.push(("pool", pool));
     }
     v
 }
@@ -55,16 +45,12 @@ pub fn render_ninja(plan: &Plan) -> String {
     w.comment(&plan.header.join("\n"));
     w.variable("builddir", plan.builddir.as_str());
     w.newline();
-    if let Some(depth) = plan.link_pool {
-        w.pool("link", depth);
-    }
-    w.pool("local", plan.local_pool);
-    if plan.edges.iter().any(|e| e.rule == RuleKind::Cargo) {
-        w.pool("cargo", plan.cargo_pool);
+    for (name, depth) in plan.pools() {
+        w.pool(name, depth);
     }
     let used: BTreeSet<RuleKind> = plan.edges.iter().map(|e| e.rule).filter(|r| *r != RuleKind::Phony).collect();
     for kind in used {
-        w.rule(kind.name(), &rule_vars(kind, plan.link_pool.is_some()));
+        w.rule(kind.name(), &rule_vars(kind, plan.pool(kind)));
     }
     for line in &plan.gated_out {
         w.comment(line);

@@ -126,6 +126,34 @@ pub struct Plan {
     pub program: Option<Utf8PathBuf>,
 }
 
+impl Plan {
+    /// The pool an edge of `kind` runs in (SPEC §12): compiles may leave the machine (a distributing launcher) and
+    /// take what `ninja -j` gives; everything else runs here, bounded whatever `-j` says.
+    pub fn pool(&self, kind: RuleKind) -> Option<&'static str> {
+        match kind {
+            RuleKind::Cc | RuleKind::Cxx | RuleKind::Phony => None,
+            RuleKind::Cargo => Some("cargo"),
+            RuleKind::Link if self.link_pool.is_some() => Some("link"),
+            RuleKind::Symdiff
+            | RuleKind::Symcheck
+            | RuleKind::NativeLibs
+            | RuleKind::Scan
+            | RuleKind::Link
+            | RuleKind::Regen => Some("local"),
+        }
+    }
+
+    /// The pools build.ninja declares, with their depths.
+    pub fn pools(&self) -> Vec<(&'static str, usize)> {
+        let mut v: Vec<(&'static str, usize)> = self.link_pool.map(|d| ("link", d)).into_iter().collect();
+        v.push(("local", self.local_pool));
+        if self.edges.iter().any(|e| e.rule == RuleKind::Cargo) {
+            v.push(("cargo", self.cargo_pool));
+        }
+        v
+    }
+}
+
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -> Result<Plan> {
     let l = &s.layout;
     let mut p = Plan { builddir: l.out_path(""), link_pool: s.link_jobs, ..Plan::default() };

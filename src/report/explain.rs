@@ -87,6 +87,7 @@ pub fn graph_value(g: &Generated) -> Value {
                 "outputs": e.outputs.iter().chain(&e.implicit_outputs).map(|o| from_ninja(o)).collect::<Vec<_>>(),
                 "inputs": e.inputs.iter().chain(&e.implicit_inputs).map(|i| from_ninja(i)).collect::<Vec<_>>(),
                 "key": e.key,
+                "pool": g.plan.pool(e.rule),
             })
         })
         .collect();
@@ -104,11 +105,23 @@ pub fn graph_value(g: &Generated) -> Value {
         .collect();
     json!({
         "schema": 1,
+        "scale_out": scale_out(g),
         "imports": imports,
         "packages": packages,
         "pkg_config": probes,
         "lto": g.toolchain.lto_reason,
         "edges": edges,
+    })
+}
+
+/// What may leave the machine and what stays bounded on it (SPEC §12).
+fn scale_out(g: &Generated) -> Value {
+    let pools: serde_json::Map<String, Value> =
+        g.plan.pools().into_iter().map(|(name, depth)| (name.to_string(), json!(depth))).collect();
+    json!({
+        "launcher": g.settings.launcher,
+        "rustc_wrapper": g.settings.rustc_wrapper,
+        "pools": pools,
     })
 }
 
@@ -181,11 +194,18 @@ pub fn human(g: &Generated) -> String {
         }
     }
     let _ = writeln!(o, "lto: {}", g.toolchain.lto_reason);
+    let s = &g.settings;
+    let launcher = if s.launcher.is_empty() { "none".to_string() } else { s.launcher.join(" ") };
+    let _ = writeln!(o, "launcher: {launcher} (C and C++ compiles; not part of any content key)");
+    let _ = writeln!(o, "rustc wrapper: {} (cargo edges)", s.rustc_wrapper.as_deref().unwrap_or("none"));
+    let pools: Vec<String> = g.plan.pools().iter().map(|(n, d)| format!("{n}={d}")).collect();
+    let _ = writeln!(o, "pools: {} (compiles take what `ninja -j` gives)", pools.join(" "));
     let _ = writeln!(o, "edges:");
     for e in g.plan.edges.iter().filter(|e| e.rule != RuleKind::Phony) {
         let outs: Vec<&str> = e.outputs.iter().map(|p| p.as_str()).collect();
         let ins: Vec<&str> = e.inputs.iter().map(|p| p.as_str()).collect();
-        let _ = writeln!(o, "  {:<8} {} ← {}", e.rule.name(), outs.join(" "), ins.join(" "));
+        let pool = g.plan.pool(e.rule).map(|p| format!("  [pool {p}]")).unwrap_or_default();
+        let _ = writeln!(o, "  {:<8} {} ← {}{pool}", e.rule.name(), outs.join(" "), ins.join(" "));
     }
     o
 }
