@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use ninjabind::edges;
 use ninjabind::options::GenArgs;
+use ninjabind::report::color::ColorChoice;
 use ninjabind::report::diagnostic::{Diagnostic, Diagnostics};
 use std::process::ExitCode;
 
@@ -16,6 +17,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour diagnostics: auto (on a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    color: ColorChoice,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -71,6 +75,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         kind: ninjabind::init::Kind,
     },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) on stdout.
+    ///
+    /// bash: `source <(ninjabind completions bash)`; zsh: `ninjabind completions zsh > ~/.zfunc/_ninjabind`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout: `ninjabind man > ninjabind.1; man -l ninjabind.1`.
+    Man,
     /// The commands build edges run (the cargo wrapper, the symbol diff, symcheck).
     ///
     /// `ninjabind edge cargo` runs `cargo rustc` for one binding and copies its archive into the
@@ -107,22 +120,28 @@ impl Progress {
         use std::io::IsTerminal;
         let bar = indicatif::ProgressBar::hidden();
         let done = std::sync::Arc::new(std::sync::Mutex::new(false));
-        let show = match mode {
-            ninjabind::options::Progress::Never => false,
-            ninjabind::options::Progress::Always => true,
-            ninjabind::options::Progress::Auto => std::io::stderr().is_terminal(),
+        let terminal = std::io::stderr().is_terminal();
+        let (show, delay) = match mode {
+            ninjabind::options::Progress::Never => (false, 0),
+            ninjabind::options::Progress::Always => (true, 0),
+            ninjabind::options::Progress::Auto => (terminal, 200),
         };
         if show {
             let (bar, done) = (bar.clone(), done.clone());
             std::thread::spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(200));
+                std::thread::sleep(std::time::Duration::from_millis(delay));
                 let finished = done.lock().unwrap_or_else(|e| e.into_inner());
                 if !*finished {
                     if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} ninjabind: {msg} ({elapsed})")
                     {
                         bar.set_style(style);
                     }
-                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.set_draw_target(if terminal {
+                        indicatif::ProgressDrawTarget::stderr()
+                    } else {
+                        // a log (CI): plain lines, once a second, no cursor movement
+                        indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(PlainStderr), 1)
+                    });
                     bar.set_message(message);
                     bar.enable_steady_tick(std::time::Duration::from_millis(100));
                 }
@@ -135,6 +154,45 @@ impl Progress {
         let mut finished = self.done.lock().unwrap_or_else(|e| e.into_inner());
         *finished = true;
         self.bar.finish_and_clear();
+    }
+}
+
+/// stderr that is not a terminal, for `--progress always`: each redraw a line of its own.
+#[derive(Debug)]
+struct PlainStderr;
+
+impl indicatif::TermLike for PlainStderr {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        use std::io::Write;
+        if s.is_empty() {
+            return Ok(());
+        }
+        writeln!(std::io::stderr(), "{s}")
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.write_line(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        use std::io::Write;
+        std::io::stderr().flush()
     }
 }
 
@@ -203,6 +261,19 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
             Ok(0)
         }
+        Command::Completions { shell } => {
+            // without the hidden `edge` commands, which build edges run and people do not type
+            let full = <Cli as clap::CommandFactory>::command();
+            let mut cmd = clap::Command::new("ninjabind")
+                .args(full.get_arguments().cloned())
+                .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+            clap_complete::generate(*shell, &mut cmd, "ninjabind", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
         Command::Edge(e) => match e {
             EdgeCommand::Cargo(a) => edges::cargo::run(a),
             EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
@@ -218,15 +289,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);
+    let color = ninjabind::report::color::stderr_colored(cli.color);
     for d in &diags.items {
-        eprintln!("{d}\n");
+        eprintln!("{}\n", d.render(color));
     }
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             match e.downcast_ref::<Diagnostic>() {
-                Some(d) => eprintln!("{d}"),
-                None => eprintln!("error: {e:#}"),
+                Some(d) => eprintln!("{}", d.render(color)),
+                None => eprintln!("{}", Diagnostic::error(format!("{e:#}")).render(color)),
             }
             ExitCode::from(1)
         }

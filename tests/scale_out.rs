@@ -164,7 +164,8 @@ fn explain_shows_the_launcher_the_rustc_wrapper_and_the_pools() {
     assert_eq!(j["scale_out"]["launcher"], serde_json::json!(["env", "-u", "X"]));
     assert_eq!(j["scale_out"]["rustc_wrapper"], "env");
     assert_eq!(j["scale_out"]["pools"], serde_json::json!({"link": 1, "local": 3, "cargo": 1}));
-    let pool_of = |rule: &str| j["edges"].as_array().unwrap().iter().find(|e| e["rule"] == rule).unwrap()["pool"].clone();
+    let pool_of =
+        |rule: &str| j["edges"].as_array().unwrap().iter().find(|e| e["rule"] == rule).unwrap()["pool"].clone();
     assert_eq!(pool_of("cc"), serde_json::Value::Null);
     assert_eq!(pool_of("symdiff"), "local");
     assert_eq!(pool_of("cargo"), "cargo");

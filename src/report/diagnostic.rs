@@ -71,31 +71,46 @@ impl Diagnostic {
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.level {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Note => "note",
+impl Diagnostic {
+    /// The text rustc would print, with rustc's colours when `color` (bold red `error`, blue gutter, …).
+    pub fn render(&self, color: bool) -> String {
+        let paint =
+            |codes: &str, text: &str| if color { format!("\x1b[{codes}m{text}\x1b[0m") } else { text.to_string() };
+        let (level, tone) = match self.level {
+            Level::Error => ("error", "1;31"),
+            Level::Warning => ("warning", "1;33"),
+            Level::Note => ("note", "1;32"),
         };
-        write!(f, "{level}: {}", self.message)?;
+        let blue = "1;34";
+        let mut o = format!("{}{}", paint(tone, level), paint("1", &format!(": {}", self.message)));
         if let Some(span) = &self.span {
             let gutter = span.line.to_string().len();
             let pad = " ".repeat(gutter);
-            write!(f, "\n{pad}--> {}:{}:{}", span.file, span.line, span.column)?;
+            o.push_str(&format!("\n{pad}{} {}:{}:{}", paint(blue, "-->"), span.file, span.line, span.column));
             if let Some(text) = &span.text {
                 let caret_pad: String =
                     text.chars().take(span.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                write!(f, "\n{pad} |\n{} | {text}\n{pad} | {caret_pad}{}", span.line, "^".repeat(span.len))?;
+                let bar = paint(blue, &format!("{pad} |"));
+                let number = paint(blue, &format!("{} |", span.line));
+                o.push_str(&format!(
+                    "\n{bar}\n{number} {text}\n{bar} {caret_pad}{}",
+                    paint(tone, &"^".repeat(span.len))
+                ));
             }
         }
         for note in &self.notes {
-            write!(f, "\n  = note: {note}")?;
+            o.push_str(&format!("\n  {} {note}", paint("1", "= note:")));
         }
         for help in &self.help {
-            write!(f, "\nhelp: {help}")?;
+            o.push_str(&format!("\n{} {help}", paint("1;36", "help:")));
         }
-        Ok(())
+        o
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 

@@ -1,5 +1,6 @@
 //! What the user reads: diagnostics and the `explain` rendering of a plan.
 
+pub mod color;
 pub mod diagnostic;
 pub mod explain;
 pub mod list;
