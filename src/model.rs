@@ -65,6 +65,8 @@ pub enum ArchiveSource {
 pub struct NativeLibrary {
     pub abi_version: Option<String>,
     pub functions: Vec<String>,
+    /// Where each of `functions` is declared in the manifest: (line, column) of its `name`.
+    pub declared_at: Vec<(usize, usize)>,
     pub archive: Option<ArchiveSource>,
     /// Link-only inputs of the target entry (`libs`, `libDirs`, `pkgConfig`).
     pub link: Fragment,

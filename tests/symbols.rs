@@ -20,7 +20,20 @@ fn a_declared_function_without_a_symbol_fails_at_symdiff_and_the_link_never_runs
     let t = text(&out);
     assert!(!out.status.success(), "{t}");
     assert!(t.contains("FAILED: build/sym/greeter.syms"), "{t}");
-    assert!(t.contains("error: package `greeter` declares functions that build/lib/libgreeter.a does not define: js_greeter_answer"), "{t}");
+    // the shape compilers print, pointing at the functions[] entry, for editors' problem matchers
+    assert!(
+        t.contains("\nnode_modules/greeter/package.json:9:19: error: `js_greeter_answer` is declared in functions[] but build/lib/libgreeter.a does not define it\n"),
+        "{t}"
+    );
+    let gcc_matcher = |l: &str| {
+        let mut parts = l.splitn(4, ':');
+        let (file, line, col, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
+        file.is_some_and(|f| !f.is_empty())
+            && line.is_some_and(|n| n.parse::<u32>().is_ok())
+            && col.is_some_and(|n| n.parse::<u32>().is_ok())
+            && rest.is_some_and(|r| r.starts_with(" error: "))
+    };
+    assert_eq!(t.lines().filter(|l| gcc_matcher(l)).count(), 1, "{t}");
     assert!(!t.contains("LINK"), "{t}");
 }
 
@@ -39,18 +52,31 @@ fn two_bindings_exporting_one_symbol_fail_at_symcheck_naming_both() {
         std::fs::read_to_string(&lib).unwrap() + "\n#[no_mangle]\npub extern \"C\" fn js_x_same() -> i64 { 2 }\n",
     )
     .unwrap();
+    // nanoid declares it (line 7, its `name` value at column 31), greeter does not
+    let m = p.join("bindings/perry-ext-nanoid/package.json");
+    let declared = std::fs::read_to_string(&m).unwrap().replace(
+        "\"functions\": [{",
+        "\"functions\": [{ \"name\": \"js_x_same\", \"params\": [], \"returns\": \"i64\" }, {",
+    );
+    std::fs::write(&m, declared).unwrap();
     ok(ninjabind(&p, &["gen"]));
     let out = ninja(&p, &[]);
     let t = text(&out);
     assert!(!out.status.success(), "{t}");
-    assert!(t.contains("warning: package `greeter` exports js_* symbols it does not declare: js_x_same"), "{t}");
+    assert!(
+        t.contains("\nnode_modules/greeter/package.json: warning: package `greeter` exports js_* symbols it does not declare: js_x_same\n"),
+        "{t}"
+    );
     assert!(t.contains("FAILED: build/sym/all.stamp"), "{t}");
-    assert!(t.contains("`js_x_same` is exported by both `greeter` and `perry-ext-nanoid`"), "{t}");
+    assert!(
+        t.contains("\nbindings/perry-ext-nanoid/package.json:7:31: error: `js_x_same` is exported by both `greeter` and `perry-ext-nanoid`, so the link would pick one at random\nnode_modules/greeter/package.json: note: `greeter` exports `js_x_same` too\n"),
+        "{t}"
+    );
     assert!(!t.contains("LINK"), "{t}");
     // --strict-symbols turns the undeclared export into an error at symdiff
     ok(ninjabind(&p, &["gen", "--strict-symbols"]));
     let t = text(&ninja(&p, &[]));
-    assert!(t.contains("error: package `greeter` exports js_* symbols it does not declare: js_x_same"), "{t}");
+    assert!(t.contains("node_modules/greeter/package.json: error: package `greeter` exports js_* symbols it does not declare: js_x_same"), "{t}");
 }
 
 #[test]

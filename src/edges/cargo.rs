@@ -28,7 +28,12 @@ pub struct CargoArgs {
     pub cargo: Option<String>,
 }
 
+/// Failures after cargo's own (a missing list, a failed copy, the probe) are printed at the crate's Cargo.toml.
 pub fn run(a: &CargoArgs) -> Result<i32> {
+    super::fail_at(a.manifest_path.as_str(), build(a))
+}
+
+fn build(a: &CargoArgs) -> Result<i32> {
     let cwd = crate::layout::current_dir()?;
     let release = a.target_dir.join(&a.target).join("release");
     let built = release.join(format!("lib{}.a", a.lib));

@@ -171,9 +171,8 @@ fn ninja_depfile<'p>(a: &GateArgs, discovered: impl Iterator<Item = &'p Utf8Path
         } else {
             untracked = true;
             if warn {
-                eprintln!(
-                    "warning: ninja cannot track `{p}` (a quote or shell punctuation in its name): the gate checks its content on every build"
-                );
+                let why = "ninja cannot track it (a quote or shell punctuation in its name): the gate checks its content on every build";
+                eprintln!("{}", super::located(p.as_str(), None, "warning", why));
             }
         }
     }
@@ -215,7 +214,12 @@ fn set_mtime(path: &Utf8Path, t: SystemTime) -> Result<()> {
         .with_context(|| format!("cannot set the mtime of {path}"))
 }
 
+/// A gate failure is printed at the edge's first output.
 pub fn run(a: &GateArgs) -> Result<i32> {
+    super::fail_at(a.outputs.first().map_or("build.ninja", |o| o.as_str()), gate(a))
+}
+
+fn gate(a: &GateArgs) -> Result<i32> {
     let old = crate::files::read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
     if let Some(rec) = old.as_ref().filter(|r| r.key == a.key) {
         if let Some(entries) = still_fresh(rec, a) {
@@ -292,10 +296,8 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     }
     if !changed.is_empty() {
         for p in &changed {
-            eprintln!(
-                "warning: `{p}` changed while `{}` was being built: the next build builds it again",
-                a.outputs[0]
-            );
+            let why = format!("changed while `{}` was being built: the next build builds it again", a.outputs[0]);
+            eprintln!("{}", super::located(p.as_str(), None, "warning", &why));
         }
         // older than the edit, so ninja sees the edge dirty next time; with no record, the gate runs the command
         let stamp = UNIX_EPOCH + Duration::from_nanos(started.saturating_sub(1) as u64);

@@ -10,6 +10,23 @@ pub mod symdiff;
 use anyhow::Result;
 use camino::Utf8Path;
 
+/// `path:line:col: level: message` (or `path: level: message` without a position): the shape compilers print, which
+/// editors' problem matchers (VS Code's `$gcc`, Emacs and Vim compilation mode) jump to.
+pub fn located(file: &str, at: Option<&str>, level: &str, message: &str) -> String {
+    match at {
+        Some(at) => format!("{file}:{at}: {level}: {message}"),
+        None => format!("{file}: {level}: {message}"),
+    }
+}
+
+/// An edge's failure printed at the file it concerns, exit 1 (ninja shows it under `FAILED:`).
+pub fn fail_at(file: &str, result: Result<i32>) -> Result<i32> {
+    result.or_else(|e| {
+        eprintln!("{}", located(file, None, "error", &format!("{e:#}")));
+        Ok(1)
+    })
+}
+
 /// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote.
 pub fn copy_if_changed(src: &Utf8Path, dst: &Utf8Path) -> Result<bool> {
     let bytes = std::fs::read(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;

@@ -1,5 +1,6 @@
 //! The symbol diff (SPEC §6.3): `nm -gP` over an archive, declared `functions[]` against defined globals; symcheck across bindings.
 
+use super::located;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,8 +63,12 @@ pub struct SymdiffArgs {
     pub archive: Vec<Utf8PathBuf>,
     #[arg(long, default_value = "")]
     pub target: String,
+    /// A declared function, `NAME` or `NAME@LINE:COL` (where the manifest declares it).
     #[arg(long)]
     pub declared: Vec<String>,
+    /// The package's manifest, named in errors (relative to the ninja file's folder).
+    #[arg(long)]
+    pub manifest: Option<Utf8PathBuf>,
     #[arg(long)]
     pub strict_symbols: bool,
     #[arg(long)]
@@ -73,6 +78,9 @@ pub struct SymdiffArgs {
 }
 
 pub fn run(a: &SymdiffArgs) -> Result<i32> {
+    let declared: Vec<(&str, Option<&str>)> =
+        a.declared.iter().map(|d| d.split_once('@').map_or((d.as_str(), None), |(n, at)| (n, Some(at)))).collect();
+    let names: Vec<String> = declared.iter().map(|(n, _)| n.to_string()).collect();
     let mut symbols = BTreeSet::new();
     if !a.archive.is_empty() {
         symbols.extend(run_nm(&a.archive_nm, &a.archive, &a.target)?);
@@ -80,33 +88,37 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
     if !a.files.is_empty() {
         symbols.extend(run_nm(&a.nm, &a.files, &a.target)?);
     }
-    let r = diff(&a.declared, &symbols);
+    let r = diff(&names, &symbols);
     let shown: Vec<String> = a.archive.iter().chain(&a.files).map(|f| f.to_string()).collect();
+    let manifest = a.manifest.as_ref().map_or_else(|| format!("package `{}`", a.package), |m| m.to_string());
+    let at = |name: &str| declared.iter().find(|(n, _)| *n == name).and_then(|(_, at)| *at);
     let mut failed = false;
-    if !r.missing.is_empty() {
-        eprintln!(
-            "error: package `{}` declares functions that {} does not define: {}\n  = help: export each with #[no_mangle] pub extern \"C\" fn, or remove it from perry.nativeLibrary.functions",
-            a.package,
-            shown.join(", "),
-            r.missing.join(", ")
-        );
+    for name in &r.missing {
+        let message = format!("`{name}` is declared in functions[] but {} does not define it", shown.join(", "));
+        eprintln!("{}", located(&manifest, at(name), "error", &message));
         failed = true;
+    }
+    if failed {
+        eprintln!("  = help: export each with #[no_mangle] pub extern \"C\" fn, or remove it from perry.nativeLibrary.functions");
     }
     if !r.undeclared.is_empty() {
         let level = if a.strict_symbols { "error" } else { "warning" };
-        eprintln!(
-            "{level}: package `{}` exports js_* symbols it does not declare: {}",
-            a.package,
-            r.undeclared.join(", ")
-        );
+        let message =
+            format!("package `{}` exports js_* symbols it does not declare: {}", a.package, r.undeclared.join(", "));
+        eprintln!("{}", located(&manifest, None, level, &message));
         failed |= a.strict_symbols;
     }
     if failed {
         return Ok(1);
     }
-    let mut text = format!("# package {}\n", a.package);
+    // `# package`, `# manifest`, then each exported js_* symbol with where it is declared, for symcheck's errors
+    let mut text = format!("# package {}\n# manifest {manifest}\n", a.package);
     for s in &r.exported_js {
         text.push_str(s);
+        if let Some(at) = at(s) {
+            text.push(' ');
+            text.push_str(at);
+        }
         text.push('\n');
     }
     crate::emit::write::write_if_changed(&a.out, text.as_bytes())?;
@@ -120,35 +132,56 @@ pub struct SymcheckArgs {
     pub syms: Vec<Utf8PathBuf>,
 }
 
-/// Fails when two bindings export one `js_*` symbol, naming both.
+/// One `.syms` file: its package, its manifest, and each exported symbol with where the manifest declares it.
+struct Syms {
+    package: String,
+    manifest: String,
+    symbols: Vec<(String, Option<String>)>,
+}
+
+fn read_syms(f: &Utf8Path) -> Result<Syms> {
+    let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {f}"))?;
+    let mut s = Syms { package: f.to_string(), manifest: f.to_string(), symbols: vec![] };
+    for line in text.lines() {
+        if let Some(p) = line.strip_prefix("# package ") {
+            s.package = p.to_string();
+        } else if let Some(m) = line.strip_prefix("# manifest ") {
+            s.manifest = m.to_string();
+        } else if !line.is_empty() && !line.starts_with('#') {
+            let (sym, at) = line.split_once(' ').map_or((line, None), |(s, at)| (s, Some(at.to_string())));
+            s.symbols.push((sym.to_string(), at));
+        }
+    }
+    Ok(s)
+}
+
+/// Fails when two bindings export one `js_*` symbol, naming both, each at its declaration.
 pub fn symcheck(a: &SymcheckArgs) -> Result<i32> {
-    let mut owner: BTreeMap<String, String> = BTreeMap::new();
-    let mut clashes = Vec::new();
-    for f in &a.syms {
-        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {f}"))?;
-        let pkg = package_of(&text, f);
-        for sym in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
-            if let Some(prev) = owner.insert(sym.to_string(), pkg.clone()) {
-                if prev != pkg {
-                    clashes.push(format!("`{sym}` is exported by both `{prev}` and `{pkg}`"));
+    let files: Vec<Syms> = a.syms.iter().map(|f| read_syms(f)).collect::<Result<_>>()?;
+    let mut owner: BTreeMap<&str, (&Syms, Option<&str>)> = BTreeMap::new();
+    let mut clashes = 0;
+    for f in &files {
+        for (sym, at) in &f.symbols {
+            if let Some((prev, prev_at)) = owner.insert(sym, (f, at.as_deref())) {
+                if prev.package != f.package {
+                    let message = format!(
+                        "`{sym}` is exported by both `{}` and `{}`, so the link would pick one at random",
+                        prev.package, f.package
+                    );
+                    eprintln!("{}", located(&f.manifest, at.as_deref(), "error", &message));
+                    let also = format!("`{}` exports `{sym}` too", prev.package);
+                    eprintln!("{}", located(&prev.manifest, prev_at, "note", &also));
+                    clashes += 1;
                 }
             }
         }
     }
-    if !clashes.is_empty() {
-        eprintln!(
-            "error: two bindings export the same symbol, so the link would pick one at random:\n  {}",
-            clashes.join("\n  ")
-        );
+    if clashes > 0 {
         return Ok(1);
     }
-    let stamp: String = owner.iter().map(|(s, p)| format!("{s} {p}\n")).collect();
+    let stamp: String = owner.iter().map(|(s, (f, _))| format!("{s} {}\n", f.package)).collect();
     crate::emit::write::write_if_changed(&a.out, stamp.as_bytes())?;
     Ok(0)
-}
-
-fn package_of(text: &str, f: &Utf8Path) -> String {
-    text.lines().next().and_then(|l| l.strip_prefix("# package ")).map_or_else(|| f.to_string(), str::to_string)
 }
 
 #[cfg(test)]

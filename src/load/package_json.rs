@@ -73,9 +73,9 @@ pub fn parse_native_library(
     } else {
         check_abi(ctx, host, doc, map.get("abiVersion"), &path.key("abiVersion"), &pkg.name)?
     };
-    let functions = match map.get("functions") {
-        Some(f) => parse_functions(doc, f, &path.key("functions"))?,
-        None => vec![],
+    let (functions, declared_at) = match map.get("functions") {
+        Some(f) => parse_functions(doc, f, &path.key("functions"))?.into_iter().unzip(),
+        None => (vec![], vec![]),
     };
     let native = match map.get("native") {
         Some(n) => Some(parse_native(ctx, doc, n, &path.key("native"), &pkg.root)?),
@@ -201,7 +201,7 @@ pub fn parse_native_library(
                 .into_err())
         }
     };
-    Ok((Some(NativeLibrary { abi_version, functions, archive, link }), native))
+    Ok((Some(NativeLibrary { abi_version, functions, declared_at, archive, link }), native))
 }
 
 fn check_abi(
@@ -294,7 +294,8 @@ pub fn check_descriptor(d: &str, is_return: bool) -> Result<(), String> {
     Err(format!("unknown type descriptor `{d}`"))
 }
 
-fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>> {
+/// Each declared function's name with the (line, column) of its `name` in the manifest.
+fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<(String, (usize, usize))>> {
     let items = v
         .as_array()
         .ok_or_else(|| doc.error(path, format!("`{path}` must be an array, found {}", type_name(v))).into_err())?;
@@ -336,7 +337,8 @@ fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>
         if let Some(r) = map.get("returns") {
             check(r, p.key("returns"), true)?;
         }
-        names.push(name.to_string());
+        let at = doc.span(&p.key("name"));
+        names.push((name.to_string(), (at.line, at.column)));
     }
     Ok(names)
 }

@@ -41,9 +41,11 @@ pub fn plan(
         if s.strict_symbols {
             argv.push("--strict-symbols".into());
         }
-        argv.extend(["--out".into(), out.to_string()]);
-        for f in &lib.functions {
-            argv.extend(["--declared".into(), f.clone()]);
+        // errors point into the manifest, `path:line:col: error: …`, for editors to jump to
+        argv.extend(["--out".into(), out.to_string(), "--manifest".into(), l.rel(&sp.package.manifest).to_string()]);
+        for (i, f) in lib.functions.iter().enumerate() {
+            let at = lib.declared_at.get(i).map(|(line, col)| format!("@{line}:{col}")).unwrap_or_default();
+            argv.extend(["--declared".into(), format!("{f}{at}")]);
         }
         argv.extend(objs.iter().map(|i| i.to_string()));
         let mut e = Edge::new(RuleKind::Symdiff, vec![out.clone()]);

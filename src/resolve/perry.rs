@@ -145,8 +145,13 @@ fn add_well_known(
         } else {
             let mut p = js_package(&dir.join("Cargo.toml"), &wk.crate_name);
             p.version = None;
-            p.library =
-                Some(NativeLibrary { abi_version: None, functions: vec![], archive: None, link: Default::default() });
+            p.library = Some(NativeLibrary {
+                abi_version: None,
+                functions: vec![],
+                declared_at: vec![],
+                archive: None,
+                link: Default::default(),
+            });
             p
         };
     p.name = wk.crate_name.clone();
