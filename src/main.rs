@@ -75,6 +75,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         kind: ninjabind::init::Kind,
     },
+    /// Report what the last `ninja` run did: edges run, skipped by the content gate, cut off early, time by kind, slowest.
+    Stats {
+        /// The folder holding build.ninja.
+        #[arg(short = 'C', long = "directory", default_value = ".", value_name = "DIR")]
+        dir: camino::Utf8PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) on stdout.
     ///
     /// bash: `source <(ninjabind completions bash)`; zsh: `ninjabind completions zsh > ~/.zfunc/_ninjabind`.
@@ -259,6 +267,14 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
         Command::Init { name, dir, kind } => {
             let d = ninjabind::init::init(name, dir.as_deref(), *kind)?;
             println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
+            Ok(0)
+        }
+        Command::Stats { dir, format } => {
+            let s = ninjabind::report::stats::read(dir)?;
+            match format {
+                Format::Human => print!("{}", ninjabind::report::stats::human(&s)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&ninjabind::report::stats::json(&s))?),
+            }
             Ok(0)
         }
         Command::Completions { shell } => {

@@ -216,10 +216,20 @@ fn set_mtime(path: &Utf8Path, t: SystemTime) -> Result<()> {
 
 /// A gate failure is printed at the edge's first output.
 pub fn run(a: &GateArgs) -> Result<i32> {
-    super::fail_at(a.outputs.first().map_or("build.ninja", |o| o.as_str()), gate(a))
+    use super::runlog::{Decision, Timer};
+    let timer = Timer::start();
+    let first = a.outputs.first().map_or("build.ninja", |o| o.as_str());
+    let result = gate(a);
+    let decision = match &result {
+        Ok((0, d)) => *d,
+        _ => Decision::Failed,
+    };
+    timer.finish(decision, first);
+    super::fail_at(first, result.map(|(code, _)| code))
 }
 
-fn gate(a: &GateArgs) -> Result<i32> {
+fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
+    use super::runlog::Decision;
     let old = crate::files::read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
     if let Some(rec) = old.as_ref().filter(|r| r.key == a.key) {
         if let Some(entries) = still_fresh(rec, a) {
@@ -230,7 +240,7 @@ fn gate(a: &GateArgs) -> Result<i32> {
             if fresh != *rec {
                 write_atomic(&a.record, &fresh.render())?;
             }
-            return Ok(0);
+            return Ok((0, Decision::Skipped));
         }
     }
     // no record may claim outputs while the command rewrites them
@@ -262,7 +272,7 @@ fn gate(a: &GateArgs) -> Result<i32> {
         .with_context(|| format!("cannot run {}", a.command[0]))?;
     if !status.success() {
         let _ = std::fs::remove_file(&a.record);
-        return Ok(status.code().unwrap_or(1));
+        return Ok((status.code().unwrap_or(1), Decision::Failed));
     }
     // inputs saved while the command ran: the outputs may hold either version, so no record may vouch for them
     let mut changed: Vec<Utf8PathBuf> =
@@ -306,19 +316,21 @@ fn gate(a: &GateArgs) -> Result<i32> {
                 set_mtime(o, stamp)?;
             }
         }
-        return Ok(0);
+        return Ok((0, Decision::Raced));
     }
+    let mut identical = 0;
     for (o, prev) in a.outputs.iter().zip(before) {
         let h = hash_file(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
         if let Some((_, old_mtime)) = prev.filter(|(old_hash, _)| *old_hash == h) {
             // byte-identical: put the old mtime back so restat prunes everything downstream
             set_mtime(o, old_mtime)?;
+            identical += 1;
         }
         let st = stat(o).with_context(|| format!("cannot stat {o}"))?;
         entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });
     }
     write_atomic(&a.record, &Record { key: a.key.clone(), entries }.render())?;
-    Ok(0)
+    Ok((0, if identical == a.outputs.len() { Decision::CutOff } else { Decision::Ran }))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod cargo;
 pub mod depfile;
 pub mod gate;
 pub mod native_libs;
+pub mod runlog;
 pub mod scan;
 pub mod symdiff;
 

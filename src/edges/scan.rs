@@ -124,8 +124,11 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
         crate::emit::write::write_if_changed(&a.out, b"the scan list is missing: regenerate\n")?;
         return Ok(0);
     };
+    let timer = super::runlog::Timer::start();
     let spec = ScanSpec::parse(&text);
     let summary = rescan(&spec, &crate::layout::current_dir()?)?;
-    crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
+    let changed = crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
+    let decision = if changed { super::runlog::Decision::Ran } else { super::runlog::Decision::CutOff };
+    timer.finish(decision, a.out.as_str());
     Ok(0)
 }

@@ -97,5 +97,10 @@ pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Writt
         write::write_if_changed(&out.join("link.rsp"), rsp.as_bytes())?;
     }
     let ninja_changed = write::write_if_changed(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
+    // the edges' run log only grows: past its limit the next gen moves it aside (one old copy kept)
+    let log = out.join(crate::edges::runlog::FILE);
+    if std::fs::metadata(&log).is_ok_and(|m| m.len() > crate::edges::runlog::LIMIT) {
+        let _ = std::fs::rename(&log, out.join(format!("{}.old", crate::edges::runlog::FILE)));
+    }
     Ok(Written { ninja_changed })
 }

@@ -4,3 +4,4 @@ pub mod color;
 pub mod diagnostic;
 pub mod explain;
 pub mod list;
+pub mod stats;
