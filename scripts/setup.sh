@@ -4,7 +4,7 @@ set -euo pipefail
 
 # distcc, icecc, ccache, redis-server: the scale-out tests start real daemons on loopback (tests/distributed.rs)
 packages=(ninja-build pkg-config gcc g++ clang llvm libsqlite3-dev zlib1g-dev libpq-dev
-  distcc icecc ccache redis-server man-db groff-base)
+  distcc icecc ccache redis-server man-db groff-base graphviz)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

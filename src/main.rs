@@ -29,6 +29,13 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+enum GraphFormat {
+    #[default]
+    Dot,
+    Svg,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write build.ninja (and compile_commands.json, ninjabind-graph.json) for the project.
@@ -74,6 +81,15 @@ enum Command {
         dir: Option<camino::Utf8PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         kind: ninjabind::init::Kind,
+    },
+    /// Draw the build: packages, features (skipped ones dashed), sources (gated-out ones grey), archives, symbol checks, the program.
+    ///
+    /// `--format svg` renders through Graphviz's `dot` when it is installed, else prints the dot text with a warning.
+    Graph {
+        #[command(flatten)]
+        args: GenArgs,
+        #[arg(long, value_enum, default_value_t)]
+        format: GraphFormat,
     },
     /// Report what the last `ninja` run did: edges run, skipped by the content gate, cut off early, time by kind, slowest.
     Stats {
@@ -267,6 +283,25 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
         Command::Init { name, dir, kind } => {
             let d = ninjabind::init::init(name, dir.as_deref(), *kind)?;
             println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
+            Ok(0)
+        }
+        Command::Graph { args, format } => {
+            let g = ninjabind::build_plan(args, diags)?;
+            let dot = ninjabind::report::dot::render(&g);
+            if *format == GraphFormat::Svg {
+                match ninjabind::report::dot::svg(&dot) {
+                    Ok(svg) => {
+                        use std::io::Write;
+                        std::io::stdout().write_all(&svg)?;
+                        return Ok(0);
+                    }
+                    Err(why) => diags.push(
+                        Diagnostic::warning(format!("{why}: printed the dot text instead"))
+                            .with_help("install Graphviz (`apt-get install graphviz`) for SVG"),
+                    ),
+                }
+            }
+            print!("{dot}");
             Ok(0)
         }
         Command::Stats { dir, format } => {

@@ -6,7 +6,7 @@ use crate::Generated;
 use serde_json::{json, Value};
 use std::fmt::Write;
 
-fn layer_name(l: Layer) -> &'static str {
+pub fn layer_name(l: Layer) -> &'static str {
     match l {
         Layer::A => "a",
         Layer::B => "b",

@@ -2,6 +2,7 @@
 
 pub mod color;
 pub mod diagnostic;
+pub mod dot;
 pub mod explain;
 pub mod list;
 pub mod stats;
