@@ -48,7 +48,12 @@ impl Layout {
         if n.is_absolute() && !n.starts_with(&self.anchor) && !n.starts_with(&self.ninja_dir) {
             return n;
         }
-        relative(&self.ninja_dir, &n)
+        let r = relative(&self.ninja_dir, &n);
+        // `-DEVIL.c` would read as an option to cc and to the gate: `./-DEVIL.c` names the same file
+        if r.as_str().starts_with('-') {
+            return Utf8PathBuf::from(format!("./{r}"));
+        }
+        r
     }
 
     /// A path under the outputs root, relative to the ninja file's folder.

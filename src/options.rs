@@ -96,14 +96,14 @@ pub struct GenArgs {
     #[arg(long, value_name = "CMD")]
     pub rustc_wrapper: Option<String>,
     /// Depth of the cargo pool (default 1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub cargo_jobs: Option<usize>,
     /// Depth of the link pool.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub link_jobs: Option<usize>,
     /// Depth of the `local` pool for edges that never leave the machine (symbol checks, scan; the link
     /// without --link-jobs), so `ninja -j 64` with a distributing launcher stays bounded (default: cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub local_jobs: Option<usize>,
     /// The `nm` used by symbol checks (env NM).
     #[arg(long, value_name = "PATH")]
@@ -209,6 +209,23 @@ fn check_program(what: &str, words: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// `--output` names the program inside `<build>/bin/`: a file name, never a path out of the build folder.
+fn check_output(name: String) -> Result<String> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\', '|', '\t'])
+        || name.chars().any(char::is_control);
+    if bad {
+        return Err(Diagnostic::error(format!("--output must be a file name, not {name:?}"))
+            .with_note(
+                "the program is written to <build folder>/bin/<name>; no path separator, no `|`, no control character",
+            )
+            .into_err());
+    }
+    Ok(name)
+}
+
 /// `ninjabind.toml`: keys named like the long options, paths relative to the file.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -216,19 +233,56 @@ struct ProjectFile {
     bindings_root: Option<Utf8PathBuf>,
     well_known: Option<Utf8PathBuf>,
     stdlib: Option<Vec<Utf8PathBuf>>,
-    features: Option<toml::Value>,
+    features: Option<toml::Spanned<toml::Value>>,
     ffi_version: Option<String>,
     host_object: Option<Vec<Utf8PathBuf>>,
     launcher: Option<Words>,
     rustc_wrapper: Option<String>,
     output: Option<String>,
-    opt_level: Option<u8>,
+    opt_level: Option<toml::Spanned<u8>>,
     lto: Option<String>,
     target: Option<String>,
-    cargo_jobs: Option<usize>,
-    link_jobs: Option<usize>,
-    local_jobs: Option<usize>,
+    cargo_jobs: Option<toml::Spanned<usize>>,
+    link_jobs: Option<toml::Spanned<usize>>,
+    local_jobs: Option<toml::Spanned<usize>>,
     nm: Option<String>,
+}
+
+impl ProjectFile {
+    /// Values of the right type that no build can use are errors at their place, never clamped or dropped.
+    fn check(&self, display: &Utf8Path, text: &str) -> Result<()> {
+        let at = |span: std::ops::Range<usize>, message: String| {
+            Diagnostic::error(format!("{display}: {message}"))
+                .with_span(Span::at_offset(display, text, span.start, span.len().max(1)))
+                .into_err()
+        };
+        if let Some(o) = &self.opt_level {
+            if *o.get_ref() > 3 {
+                return Err(at(o.span(), format!("`opt-level` is 0 to 3, not {}", o.get_ref())));
+            }
+        }
+        for (name, v) in
+            [("cargo-jobs", &self.cargo_jobs), ("link-jobs", &self.link_jobs), ("local-jobs", &self.local_jobs)]
+        {
+            if let Some(v) = v.as_ref().filter(|v| *v.get_ref() == 0) {
+                return Err(at(v.span(), format!("`{name}` is a pool depth: at least 1")));
+            }
+        }
+        if let Some(f) = &self.features {
+            let ok = match f.get_ref() {
+                toml::Value::String(_) => true,
+                toml::Value::Array(a) => a.iter().all(toml::Value::is_str),
+                _ => false,
+            };
+            if !ok {
+                return Err(at(
+                    f.span(),
+                    format!("`features` must be a string (\"a,b\") or an array of strings, found {}", f.get_ref()),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl GenArgs {
@@ -251,7 +305,7 @@ impl GenArgs {
         let opt_level = match (self.opt_level, self.release) {
             (Some(n), _) => n,
             (None, true) => 3,
-            (None, false) => pf.opt_level.unwrap_or(0).min(3),
+            (None, false) => pf.opt_level.as_ref().map_or(0, |o| *o.get_ref()),
         };
         let lto = match (self.lto, pf.lto.as_deref()) {
             (Some(l), _) => l,
@@ -261,7 +315,8 @@ impl GenArgs {
             (None, None) if opt_level >= 2 => Lto::Thin,
             (None, None) => Lto::Off,
         };
-        let toml_features = match &pf.features {
+        // checked at load: a string or an array of strings
+        let toml_features = match pf.features.as_ref().map(toml::Spanned::get_ref) {
             Some(toml::Value::String(s)) => Some(s.clone()),
             Some(toml::Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
             _ => None,
@@ -313,16 +368,15 @@ impl GenArgs {
                 .or_else(|| pf.bindings_root.as_deref().map(file_path)),
             stdlib,
             host_objects,
-            output: self.output.clone().or(pf.output.clone()),
+            output: self.output.clone().or(pf.output.clone()).map(check_output).transpose()?,
             launcher,
             rustc_wrapper,
-            cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs).unwrap_or(1).max(1),
-            link_jobs: self.link_jobs.or(pf.link_jobs),
+            cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs.map(|v| v.into_inner())).unwrap_or(1),
+            link_jobs: self.link_jobs.or(pf.link_jobs.map(|v| v.into_inner())),
             local_jobs: self
                 .local_jobs
-                .or(pf.local_jobs)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
-                .max(1),
+                .or(pf.local_jobs.map(|v| v.into_inner()))
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),
             strict_manifests: self.strict_manifests,
             strict_symbols: self.strict_symbols,
@@ -389,13 +443,16 @@ pub fn read_env() -> BTreeMap<String, String> {
 
 fn read_project_file(layout: &Layout) -> Result<(ProjectFile, Option<Utf8PathBuf>)> {
     let path = layout.project.join("ninjabind.toml");
-    if !path.is_file() {
+    if std::fs::symlink_metadata(&path).is_err() {
         return Ok((ProjectFile::default(), None));
     }
     let display = layout.display(&path);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {display}"))?;
+    let text = crate::files::read_regular_text(&path, 1 << 20).with_context(|| format!("cannot read {display}"))?;
     match toml::from_str::<ProjectFile>(&text) {
-        Ok(pf) => Ok((pf, Some(path))),
+        Ok(pf) => {
+            pf.check(&display, &text)?;
+            Ok((pf, Some(path)))
+        }
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
             Err(Diagnostic::error(format!("{display}: {}", e.message()))

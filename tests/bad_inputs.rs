@@ -126,3 +126,56 @@ fn concurrent_gens_leave_a_valid_build_ninja() {
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
 }
+
+#[test]
+fn a_source_named_like_an_option_is_passed_as_a_path() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("ev");
+    write_tree(
+        &p,
+        &[
+            ("vex.json", r#"{ "name": "ev", "native": { "sources": ["src/main.c", "-DEVIL.c"] } }"#),
+            (
+                "src/main.c",
+                "#include <stdio.h>\nint evil(void);\nint main(void) { printf(\"%d\\n\", evil()); return 0; }\n",
+            ),
+            ("-DEVIL.c", "int evil(void) { return 7; }\n"),
+        ],
+    );
+    ok(ninjabind(&p, &["gen"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains("--in ./-DEVIL.c ") && nf.contains(" -c ./-DEVIL.c "), "{nf}");
+    parse_ninja(&p.join("build.ninja"));
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/ev")), "7\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}
+
+#[test]
+fn a_huge_sparse_source_is_gated_from_its_head_and_tail_only() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("big");
+    write_tree(
+        &p,
+        &[
+            ("vex.json", r#"{ "name": "big", "native": { "sources": ["src/main.c", "src/big.c", "src/big_neg.c"] } }"#),
+            ("src/main.c", "int main(void) { return 0; }\n"),
+        ],
+    );
+    // 1 GiB each, almost all a hole: a wrapping positive guard, and a negative one at the top
+    for (name, head, tail) in [
+        ("big.c", "#ifdef HAVE_BIG\n", "\nint big;\n#endif\n"),
+        ("big_neg.c", "#ifndef HAVE_NEG\n#error\n#endif\n", "\n"),
+    ] {
+        let path = p.join("src").join(name);
+        std::fs::write(&path, head).unwrap();
+        let f = std::fs::File::options().append(true).open(&path).unwrap();
+        f.set_len(1 << 30).unwrap();
+        drop(f);
+        let mut f = std::fs::File::options().append(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut f, tail.as_bytes()).unwrap();
+    }
+    let out = ok(ninjabind(&p, &["explain"]));
+    assert!(out.contains("source src/big.c: not compiled, needs HAVE_BIG"), "{out}");
+    assert!(out.contains("source src/big_neg.c: not compiled, needs HAVE_NEG"), "{out}");
+}

@@ -40,6 +40,10 @@ fn every_tested_shell_block_of_the_guide_passes() {
             .env("PATH", &path)
             .output()
             .unwrap();
-        assert!(o.status.success(), "docs/GUIDE.md:{line} (in examples/{example}) failed:\n{script}\n---\n{}", text(&o));
+        assert!(
+            o.status.success(),
+            "docs/GUIDE.md:{line} (in examples/{example}) failed:\n{script}\n---\n{}",
+            text(&o)
+        );
     }
 }

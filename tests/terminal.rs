@@ -29,7 +29,8 @@ fn bash_completes_a_subcommand_from_the_generated_script() {
         );
         ok(clean_command("bash").args(["--norc", "-c", &program]).output().unwrap()).trim().to_string()
     };
-    assert_eq!(complete("ninjabind g"), "gen");
+    assert_eq!(complete("ninjabind ge"), "gen");
+    assert_eq!(complete("ninjabind g"), "gen graph");
     assert_eq!(complete("ninjabind ex"), "explain");
     let edge = complete("ninjabind e");
     assert_eq!(edge, "explain", "the hidden `edge` subcommand is not offered");

@@ -4,7 +4,7 @@
 use crate::model::Import;
 use crate::resolve::imports::{scan, source_files};
 use crate::resolve::node::{is_builtin, is_relative, nearest_package, package_name};
-use crate::select::gate::required_macros;
+use crate::select::gate::required_macros_in;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeSet;
@@ -100,8 +100,8 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
     let mut gates = Vec::new();
     for s in &spec.sources {
         let abs = crate::layout::normalize(&base.join(s));
-        let text = std::fs::read(&abs).with_context(|| format!("cannot read {abs}"))?;
-        gates.push((abs, required_macros(&String::from_utf8_lossy(&text))));
+        let required = required_macros_in(&abs).with_context(|| format!("cannot read {abs}"))?;
+        gates.push((abs, required));
     }
     Ok(summary(base, &imports, spec.perry, &gates))
 }

@@ -47,13 +47,33 @@ pub fn check_printable(doc: &JsonDoc, s: &str, path: &JPath) -> Result<()> {
     Ok(())
 }
 
+/// An archive name (`perry_ext_x` for `libperry_ext_x.a`) or a crate folder name: letters, digits and `_ - . +`,
+/// not starting with `.` or `-` — what a file name and a ninja target carry, and never a path.
+pub fn is_file_stem(s: &str) -> bool {
+    !s.is_empty() && !s.starts_with(['.', '-']) && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.+".contains(c))
+}
+
+/// A path build.ninja will name: besides [`check_printable`], no tab (`.ninja_log` is tab-separated, so ninja would
+/// rebuild it forever) and no `|` (ninja has no escape for it in a path).
+pub fn check_path(doc: &JsonDoc, s: &str, path: &JPath) -> Result<()> {
+    check_printable(doc, s, path)?;
+    if let Some(c) = s.chars().find(|c| *c == '\t' || *c == '|') {
+        let what = if c == '\t' { "a tab" } else { "`|`" };
+        return Err(doc
+            .error(path, format!("`{path}` holds {what}, which ninja cannot carry in a file name"))
+            .with_help("rename the file")
+            .into_err());
+    }
+    Ok(())
+}
+
 /// A list of paths relative to `base` (absolute ones kept), normalised without touching the disk.
 pub fn path_list(doc: &JsonDoc, v: &Value, path: &JPath, base: &Utf8Path) -> Result<Vec<(String, Utf8PathBuf)>> {
     let list = string_list(doc, v, path)?;
     list.into_iter()
         .enumerate()
         .map(|(i, s)| {
-            check_printable(doc, &s, &path.index(i))?;
+            check_path(doc, &s, &path.index(i))?;
             if s.is_empty() {
                 return Err(doc.error(&path.index(i), format!("`{}` is an empty path", path.index(i))).into_err());
             }
@@ -73,6 +93,20 @@ pub fn name_and_version(doc: &JsonDoc, root: &Utf8Path) -> Result<(String, Optio
     };
     if name.is_empty() {
         return Err(doc.error(&top.key("name"), "`name` must not be empty").into_err());
+    }
+    // npm's and Vex's names: `name` or `@scope/name`, never a path, never a control character
+    let bare = name.strip_prefix('@').and_then(|n| n.split_once('/')).map_or(name.as_str(), |(_, n)| n);
+    if name.chars().any(|c| c.is_control() || c == '\\' || c == '|')
+        || bare.contains('/')
+        || bare.starts_with('.')
+        || bare.is_empty()
+    {
+        return Err(doc
+            .error(&top.key("name"), format!("`name` is not a package name: {name:?}"))
+            .with_note(
+                "a name is `name` or `@scope/name`: no path separator, no leading dot, no control character, no `|`",
+            )
+            .into_err());
     }
     let version = map.get("version").map(|v| string(doc, v, &top.key("version")).map(str::to_string)).transpose()?;
     Ok((name, version))

@@ -40,6 +40,10 @@ pub fn load(
         library: None,
         dependencies: vec![],
     };
+    if let Some(perry) = map.get("perry") {
+        // a `perry` that is not an object would drop the native block without a word
+        object(&doc, perry, &top.key("perry"))?;
+    }
     if let Some(nl) = map.get("perry").and_then(|p| p.get("nativeLibrary")) {
         let path = top.key("perry").key("nativeLibrary");
         let (library, native) = parse_native_library(ctx, host, &doc, nl, &path, &pkg)?;
@@ -104,6 +108,9 @@ pub fn parse_native_library(
     let crate_dir = get_str("crate")?;
     let mut lib = get_str("lib")?.map(|l| lib_name(ctx, doc, &epath.key("lib"), &l, &pkg.name)).transpose()?;
     let prebuilt = get_str("prebuilt")?;
+    if let Some(p) = &prebuilt {
+        super::fields::check_path(doc, p, &epath.key("prebuilt"))?;
+    }
     let features = get_list("cargo_features")?;
     let mut frameworks = get_list("frameworks")?;
     if !frameworks.is_empty() && !crate::toolchain::is_apple(host.target) {
@@ -128,7 +135,7 @@ pub fn parse_native_library(
     let cargo_beside = pkg.root.join("Cargo.toml").is_file();
     let crate_dir = match (crate_dir, &prebuilt) {
         (Some(c), _) => {
-            check_printable(doc, &c, &epath.key("crate"))?;
+            super::fields::check_path(doc, &c, &epath.key("crate"))?;
             let dir = crate::layout::normalize(&pkg.root.join(&c));
             // a missing crate is the manifest's mistake, said here rather than by ninja later
             if prebuilt.is_none() && !dir.join("Cargo.toml").is_file() {
@@ -445,10 +452,7 @@ fn lib_name(ctx: &mut LoadCtx, doc: &JsonDoc, at: &JPath, written: &str, pkg: &s
             break;
         }
     }
-    let valid = !name.is_empty()
-        && !name.starts_with(['.', '-'])
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.+".contains(c));
-    if !valid {
+    if !super::fields::is_file_stem(name) {
         return Err(doc
             .error(at, format!("`lib` of `{pkg}` is not a library name: `{}`", written.escape_debug()))
             .with_help(

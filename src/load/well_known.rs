@@ -51,7 +51,8 @@ impl Table {
             Some(p) => {
                 let shown = display.unwrap_or(p);
                 (
-                    std::fs::read_to_string(p).with_context(|| format!("cannot read the well-known table {shown}"))?,
+                    crate::files::read_regular_text(p, 16 << 20)
+                        .with_context(|| format!("cannot read the well-known table {shown}"))?,
                     shown.to_string(),
                 )
             }
@@ -65,7 +66,25 @@ impl Table {
         })?;
         let table = Table { entries: file.bindings, path: path.map(Utf8Path::to_owned) };
         for key in table.entries.keys() {
-            table.resolve_key(key).map_err(|e| Diagnostic::error(format!("{shown}: {e}")).into_err())?;
+            let at = |message: String| {
+                let offset = [format!("[bindings.{key}]"), format!("[bindings.\"{key}\"]")]
+                    .iter()
+                    .find_map(|h| text.find(h.as_str()))
+                    .unwrap_or(0);
+                Diagnostic::error(format!("{shown}: {message}"))
+                    .with_span(Span::at_offset(Utf8Path::new(&shown), &text, offset, 1))
+                    .into_err()
+            };
+            let wk = table.resolve_key(key).map_err(at)?;
+            // both become file names in the build (bindings/<crate>/, build/lib/lib<lib>.a): never a path
+            for (field, value) in [("crate", &wk.crate_name), ("lib", &wk.lib)] {
+                if !crate::load::fields::is_file_stem(value) {
+                    return Err(at(format!(
+                        "`{field}` of `{key}` is not a name: `{}` (letters, digits and `_ - . +`, not starting with `.` or `-`)",
+                        value.escape_debug()
+                    )));
+                }
+            }
         }
         Ok(table)
     }

@@ -57,9 +57,11 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
     let layout = &s.layout;
     let vex_manifest = layout.project.join("vex.json");
     let perry_manifest = layout.project.join("package.json");
-    let front_end = if vex_manifest.is_file() {
+    // present in any form: a FIFO or a folder named vex.json is then an error at reading it, not "no manifest"
+    let present = |p: &Utf8PathBuf| std::fs::metadata(p).is_ok();
+    let front_end = if present(&vex_manifest) {
         FrontEnd::Vex
-    } else if perry_manifest.is_file() {
+    } else if present(&perry_manifest) {
         FrontEnd::Perry
     } else {
         return Err(Diagnostic::error(format!("no vex.json or package.json in {}", layout.display(&layout.project)))

@@ -5,9 +5,53 @@ use std::collections::BTreeSet;
 /// Only the first 64 KiB are read for the header area.
 const HEADER_CAP: usize = 64 * 1024;
 
-/// The `HAVE_*` macros the source's top-level guard requires (empty: not gated).
-pub fn required_macros(text: &str) -> Vec<String> {
-    let directives = directives(text);
+/// Sources up to this size are read whole; larger ones only in their header area and their tail.
+const WHOLE_CAP: u64 = 1 << 20;
+
+/// The `HAVE_*` macros the top-level guard of the source at `path` requires, reading only a regular file, and of a
+/// large one only its first 64 KiB and as much of its end as it takes to find its last directive (a 1 GB source
+/// costs two small reads, a FIFO or a device is an error, never a hang).
+pub fn required_macros_in(path: &camino::Utf8Path) -> std::io::Result<Vec<String>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = crate::files::open_regular(path)?;
+    let size = f.metadata()?.len();
+    if size <= WHOLE_CAP {
+        let mut bytes = Vec::with_capacity(size as usize);
+        f.take(WHOLE_CAP + 1).read_to_end(&mut bytes)?;
+        return Ok(required_macros(&String::from_utf8_lossy(&bytes)));
+    }
+    let mut head = vec![0u8; HEADER_CAP];
+    let n = f.read(&mut head)?;
+    head.truncate(n);
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let Some((macros, negative, _)) = first_guard(&head) else { return Ok(Vec::new()) };
+    if negative {
+        return Ok(macros);
+    }
+    // a wrapping guard counts when the file's last directive is an `#endif` (a large file's nesting is not read)
+    let mut end = size;
+    let mut carry: Vec<u8> = Vec::new();
+    while end > 0 {
+        let start = end.saturating_sub(HEADER_CAP as u64);
+        let mut chunk = vec![0u8; (end - start) as usize];
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut chunk)?;
+        chunk.extend_from_slice(&carry);
+        // whole lines only: the part before the first newline may continue in the previous chunk
+        let cut = if start == 0 { 0 } else { chunk.iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| i + 1) };
+        let text = String::from_utf8_lossy(&chunk[cut..]).into_owned();
+        if let Some(last) = directives(&text).last() {
+            return Ok(if last.text.starts_with("endif") { macros } else { Vec::new() });
+        }
+        carry = chunk[..cut].to_vec();
+        end = start;
+    }
+    Ok(Vec::new())
+}
+
+/// The first conditional of the header area that names `HAVE_*` macros: (macros, negative, its directive index).
+fn first_guard(text: &str) -> Option<(Vec<String>, bool, usize)> {
+    let directives = directives(&text[..floor_char_boundary(text, HEADER_CAP)]);
     let header_end = header_area_end(text);
     for (n, d) in directives.iter().enumerate() {
         if d.offset >= header_end {
@@ -21,12 +65,19 @@ pub fn required_macros(text: &str) -> Vec<String> {
             continue; // include guards and other macros never gate
         }
         let negative = kind == "ifndef" || (kind == "if" && cond.contains('!'));
-        if negative || matching_endif_is_last(&directives, n) {
-            return macros;
-        }
-        return Vec::new();
+        return Some((macros, negative, n));
     }
-    Vec::new()
+    None
+}
+
+/// The `HAVE_*` macros the source's top-level guard requires (empty: not gated).
+pub fn required_macros(text: &str) -> Vec<String> {
+    let Some((macros, negative, n)) = first_guard(text) else { return Vec::new() };
+    if negative || matching_endif_is_last(&directives(text), n) {
+        macros
+    } else {
+        Vec::new()
+    }
 }
 
 /// Whether `macro_name` is defined by `flags` (`-DX`, `-DX=v`, `-D X`), unless a later `-U` undefines it.

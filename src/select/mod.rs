@@ -178,14 +178,14 @@ fn merge(
     }
     let defined = gate::defined_macros(&c.cflags);
     for s in sources {
-        let text = std::fs::read(&s.abs).map_err(|e| {
-            let mut d = Diagnostic::error(format!("source `{}` of package `{}` not found", s.written, p.name))
+        let required = gate::required_macros_in(&s.abs).map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
+            let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written, p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
                 .with_note(format!("paths are relative to the manifest's folder, {}", p.root));
             d.span = s.span.as_deref().cloned();
             d.into_err()
         })?;
-        let required = gate::required_macros(&String::from_utf8_lossy(&text));
         let missing: Vec<String> = required.iter().filter(|m| !defined.contains(*m)).cloned().collect();
         c.sources.push(Source { path: s, compiled: missing.is_empty(), required, missing_macros: missing });
     }
