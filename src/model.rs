@@ -33,6 +33,8 @@ pub struct Fragment {
     pub search_paths: Vec<Utf8PathBuf>,
     pub cflags: Vec<String>,
     pub pkg_config: Vec<String>,
+    /// Where each of `pkg_config` is written in the manifest, when known.
+    pub pkg_config_spans: Vec<crate::report::diagnostic::Span>,
     pub pkg_config_optional: bool,
     pub frameworks: Vec<String>,
 }
@@ -82,6 +84,8 @@ pub enum DependencySpec {
 pub struct Dependency {
     pub name: String,
     pub spec: DependencySpec,
+    /// Where the manifest declares it.
+    pub span: Option<Box<crate::report::diagnostic::Span>>,
 }
 
 /// Which front end a manifest belongs to.

@@ -179,3 +179,23 @@ fn a_huge_sparse_source_is_gated_from_its_head_and_tail_only() {
     assert!(out.contains("source src/big.c: not compiled, needs HAVE_BIG"), "{out}");
     assert!(out.contains("source src/big_neg.c: not compiled, needs HAVE_NEG"), "{out}");
 }
+
+#[test]
+fn diagnostics_cut_a_long_line_and_count_columns_in_characters() {
+    let (_t, p) = example("hello-c");
+    let m = p.join("vex.json");
+    // a 10 MB one-line manifest with a type error at its end: the quoted line is a window, not 10 MB twice
+    let long = format!(r#"{{ "name": "x", "pad": "{}", "native": {{ "sources": 5 }} }}"#, "a".repeat(10_000_000));
+    std::fs::write(&m, long).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.len() < 2_000, "{} bytes of diagnostic", err.len());
+    assert!(err.contains("--> vex.json:1:10000050") && err.contains("…"), "{}", &err[..err.len().min(800)]);
+    // a syntax error after non-ASCII text: serde's byte column shown as the character column
+    std::fs::write(&m, "{ \"name\": \"ünïcødé\", \"x\": [1,], \"native\": {} }").unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("--> vex.json:1:30\n"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let caret = lines.iter().position(|l| l.trim_end().ends_with('^')).unwrap();
+    let col = lines[caret].find('^').unwrap() - "  | ".len();
+    assert_eq!(lines[caret - 1]["1 | ".len()..].chars().nth(col), Some(']'), "{err}");
+}

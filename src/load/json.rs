@@ -121,7 +121,12 @@ fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (n, l) in text.split_inclusive('\n').enumerate() {
         if n + 1 == line {
-            return offset + l.char_indices().nth(column.saturating_sub(1)).map_or(l.len(), |(i, _)| i);
+            // serde_json counts columns in bytes
+            let mut at = column.saturating_sub(1).min(l.len());
+            while !l.is_char_boundary(at) {
+                at -= 1;
+            }
+            return offset + at;
         }
         offset += l.len();
     }

@@ -106,6 +106,7 @@ fn parse_fragment(
     f.libraries = strings("libraries")?;
     f.cflags = strings("cflags")?;
     f.pkg_config = strings("pkg_config")?;
+    f.pkg_config_spans = (0..f.pkg_config.len()).map(|i| doc.span(&path.key("pkg_config").index(i))).collect();
     f.frameworks = strings("frameworks")?;
     if let Some(o) = map.get("pkg_config_optional") {
         f.pkg_config_optional = boolean(doc, o, &path.key("pkg_config_optional"))?;

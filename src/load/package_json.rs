@@ -125,10 +125,13 @@ pub fn parse_native_library(
         ));
         frameworks.clear();
     }
+    let pkg_config = get_list("pkgConfig")?;
+    let pkg_config_spans = (0..pkg_config.len()).map(|i| doc.span(&epath.key("pkgConfig").index(i))).collect();
     let link = Fragment {
         libraries: get_list("libs")?,
         search_paths: get_list("libDirs")?.iter().map(|d| crate::layout::normalize(&pkg.root.join(d))).collect(),
-        pkg_config: get_list("pkgConfig")?,
+        pkg_config,
+        pkg_config_spans,
         frameworks,
         ..Fragment::default()
     };
@@ -422,10 +425,14 @@ fn infer_lib(
         return Ok(l);
     }
     let cargo = crate_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&cargo)
+    let text = crate::files::read_regular_text(&cargo, 16 << 20)
         .map_err(|e| doc.error(epath, format!("crate of `{pkg}` not found: cannot read {cargo}: {e}")).into_err())?;
-    let toml: toml::Value =
-        toml::from_str(&text).map_err(|e| Diagnostic::error(format!("{cargo}: {}", e.message())).into_err())?;
+    let toml: toml::Value = toml::from_str(&text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        Diagnostic::error(format!("{cargo} is not valid TOML: {}", e.message().trim()))
+            .with_span(crate::report::diagnostic::Span::at_offset(&cargo, &text, offset, 1))
+            .into_err()
+    })?;
     let name = toml
         .get("lib")
         .and_then(|l| l.get("name"))
@@ -434,7 +441,10 @@ fn infer_lib(
         .or_else(|| {
             toml.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(|n| n.replace('-', "_"))
         })
-        .ok_or_else(|| Diagnostic::error(format!("{cargo} names no package")).into_err())?;
+        .ok_or_else(|| {
+            doc.error(epath, format!("{cargo} names no `[package] name` and no `[lib] name` to take `lib` from"))
+                .into_err()
+        })?;
     ctx.diags.push(
         doc.warning(epath, format!("package `{pkg}` names no `lib`; using `{name}` from its Cargo.toml"))
             .with_help(format!("add `\"lib\": \"{name}\"` to the target entry")),

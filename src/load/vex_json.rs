@@ -39,7 +39,7 @@ pub fn load(
                         .into_err())
                 }
             };
-            dependencies.push(Dependency { name: dep.clone(), spec });
+            dependencies.push(Dependency { name: dep.clone(), spec, span: Some(Box::new(doc.span(&p))) });
         }
     }
     let native = match map.get("native") {

@@ -59,11 +59,13 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             flags.extend(tc.lto_flags.iter().cloned());
             if let Some((prev_flags, prev_pkg, obj)) = compiled.get(src.path.abs.as_str()) {
                 if *prev_flags != flags {
-                    return Err(Diagnostic::error(format!(
+                    let mut d = Diagnostic::error(format!(
                         "{} is compiled by packages `{prev_pkg}` and `{}` with different flags",
                         l.project_rel(&src.path.abs),
                         pkg.name
-                    ))
+                    ));
+                    d.span = src.path.span.as_deref().cloned();
+                    return Err(d
                     .with_help(
                         "give both packages the same cflags and include_dirs for it, or let one package own the source",
                     )

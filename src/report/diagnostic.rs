@@ -87,9 +87,10 @@ impl Diagnostic {
             let gutter = span.line.to_string().len();
             let pad = " ".repeat(gutter);
             o.push_str(&format!("\n{pad}{} {}:{}:{}", paint(blue, "-->"), span.file, span.line, span.column));
-            if let Some(text) = &span.text {
+            if let Some(full) = &span.text {
+                let (text, column) = window(full, span.column, span.len);
                 let caret_pad: String =
-                    text.chars().take(span.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                    text.chars().take(column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 let bar = paint(blue, &format!("{pad} |"));
                 let number = paint(blue, &format!("{} |", span.line));
                 o.push_str(&format!(
@@ -106,6 +107,31 @@ impl Diagnostic {
         }
         o
     }
+}
+
+/// At most ~160 characters of a long line, around the caret: `…` marks what is cut. Returns the text and the caret's
+/// column in it. (A 10 MB one-line manifest otherwise printed the whole line.)
+fn window(line: &str, column: usize, len: usize) -> (std::borrow::Cow<'_, str>, usize) {
+    const BEFORE: usize = 60;
+    const AFTER: usize = 100;
+    if line.len() <= BEFORE + AFTER {
+        return (line.into(), column);
+    }
+    let total = line.chars().count();
+    if total <= BEFORE + AFTER {
+        return (line.into(), column);
+    }
+    let start = column.saturating_sub(1).saturating_sub(BEFORE);
+    let end = (column - 1 + len + AFTER).min(total);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(line.chars().skip(start).take(end - start));
+    if end < total {
+        out.push('…');
+    }
+    (out.into(), column - start + usize::from(start > 0))
 }
 
 impl fmt::Display for Diagnostic {
@@ -133,6 +159,24 @@ impl Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_caret() {
+        let line = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let d = Diagnostic::error("here").with_span(Span {
+            file: "f.json".into(),
+            line: 1,
+            column: 10_001,
+            len: 1,
+            text: Some(line),
+        });
+        let shown = d.to_string();
+        assert!(shown.len() < 600, "{}", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        let (code, caret) = (lines[3].trim_start_matches("1 | "), lines[4].trim_start_matches("  | "));
+        assert!(code.starts_with('…') && code.ends_with('…'), "{code}");
+        assert_eq!(code.chars().nth(caret.chars().count() - 1), Some('X'), "{code}\n{caret}");
+    }
 
     #[test]
     fn renders_caret_under_the_column() {

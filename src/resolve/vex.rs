@@ -22,6 +22,12 @@ pub fn add_dependencies(
     visit(ctx, layout, root, scope, &mut stack, host)
 }
 
+/// `d` pointing at where the manifest declares `dep`.
+fn at(mut d: Diagnostic, dep: &crate::model::Dependency) -> Diagnostic {
+    d.span = dep.span.as_deref().cloned();
+    d
+}
+
 fn visit(
     ctx: &mut LoadCtx,
     layout: &Layout,
@@ -35,18 +41,21 @@ fn visit(
             DependencySpec::Path(dir) => {
                 let m = dir.join("vex.json");
                 if !m.is_file() {
-                    return Err(Diagnostic::error(format!(
-                        "dependency `{}` of `{}` not found: no vex.json in {}",
-                        dep.name,
-                        pkg.name,
-                        layout.display(dir)
-                    ))
+                    return Err(at(
+                        Diagnostic::error(format!(
+                            "dependency `{}` of `{}` not found: no vex.json in {}",
+                            dep.name,
+                            pkg.name,
+                            layout.display(dir)
+                        )),
+                        dep,
+                    )
                     .into_err());
                 }
                 m
             }
             DependencySpec::Version(req) => find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
-                Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name))
+                at(Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name)), dep)
                     .with_note(format!(
                         "searched vex_modules/{}/vex.json upward from {}",
                         dep.name,
@@ -59,7 +68,7 @@ fn visit(
         if let Some(pos) = stack.iter().position(|m| *m == manifest) {
             let mut cycle: Vec<String> = stack[pos..].iter().map(|m| name_of(scope, m)).collect();
             cycle.push(dep.name.clone());
-            return Err(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))).into_err());
+            return Err(at(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))), dep).into_err());
         }
         if scope.iter().any(|p| p.manifest == manifest) {
             continue;

@@ -136,7 +136,10 @@ fn merge(
                 continue;
             }
             let search = std::env::var("PKG_CONFIG_PATH").unwrap_or_else(|_| "(unset)".to_string());
-            return Err(Diagnostic::error(format!("pkg-config could not find `{name}`, required by {what}"))
+            let mut d = Diagnostic::error(format!("pkg-config could not find `{name}`, required by {what}"));
+            let index = part.fragment.pkg_config.iter().position(|n| n == name);
+            d.span = index.and_then(|i| part.fragment.pkg_config_spans.get(i)).cloned();
+            return Err(d
                 .with_note(msg.clone())
                 .with_note(format!("PKG_CONFIG_PATH={search}"))
                 .with_help(format!(
