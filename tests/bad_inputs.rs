@@ -199,3 +199,53 @@ fn diagnostics_cut_a_long_line_and_count_columns_in_characters() {
     let col = lines[caret].find('^').unwrap() - "  | ".len();
     assert_eq!(lines[caret - 1]["1 | ".len()..].chars().nth(col), Some(']'), "{err}");
 }
+
+#[test]
+fn gen_writes_all_its_files_or_none_and_clears_what_a_killed_gen_left() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let read = |f: &str| std::fs::read_to_string(p.join(f)).unwrap();
+    let (ninja0, db0) = (read("build.ninja"), read("build/compile_commands.json"));
+    // the graph cannot be written (a folder in its place): the compile database and build.ninja stay as they were
+    std::fs::remove_file(p.join("build/ninjabind-graph.json")).unwrap();
+    std::fs::create_dir_all(p.join("build/ninjabind-graph.json/blocker")).unwrap();
+    let m = p.join("vex.json");
+    std::fs::write(&m, std::fs::read_to_string(&m).unwrap().replace("hello from sqlite", "changed")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("ninjabind-graph.json"), "{err}");
+    assert_eq!(read("build.ninja"), ninja0);
+    assert_eq!(read("build/compile_commands.json"), db0, "a new compile database beside the old build.ninja");
+    let leftovers: Vec<String> = std::fs::read_dir(p.join("build"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // temp files of a gen that was killed (its pid long gone) are removed by the next
+    std::fs::remove_dir_all(p.join("build/ninjabind-graph.json")).unwrap();
+    std::fs::write(p.join("build/.compile_commands.json.999999999.tmp"), "half").unwrap();
+    std::fs::write(p.join(".build.ninja.999999998.tmp"), "half").unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    assert!(!p.join("build/.compile_commands.json.999999999.tmp").exists());
+    assert!(!p.join(".build.ninja.999999998.tmp").exists());
+    assert!(read("build/compile_commands.json").contains("changed"));
+}
+
+#[test]
+fn racing_gens_with_different_options_leave_files_that_agree() {
+    let (_t, p) = example("hello-c");
+    for round in 0..8 {
+        let kids: Vec<_> = ["1", "2"]
+            .iter()
+            .map(|o| clean_command(EXE).current_dir(&p).args(["gen", "--fresh", "--opt-level", o]).spawn().unwrap())
+            .collect();
+        for mut k in kids {
+            assert!(k.wait().unwrap().success());
+        }
+        let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+        let db = std::fs::read_to_string(p.join("build/compile_commands.json")).unwrap();
+        let level = if nf.contains(" -O1 ") { "-O1" } else { "-O2" };
+        assert!(nf.contains(&format!("# options: -C . --opt-level={}", &level[2..])), "round {round}: {nf}");
+        assert!(db.contains(&format!("\"{level}\"")), "round {round}: build.ninja has {level}, the database does not:\n{db}");
+    }
+}

@@ -85,18 +85,28 @@ pub struct Written {
     pub ninja_changed: bool,
 }
 
-/// Writes every output, build.ninja last so it is the newest.
+/// The files gen writes into the build folder (build.ninja goes to the ninja file's folder).
+const OUT_FILES: [&str; 6] =
+    ["compile_commands.json", "ninjabind-graph.json", "build.ninja.d", "scan.list", "scan.stamp", "link.rsp"];
+
+/// Writes every output as one unit under the build folder's lock: all staged, then all renamed, build.ninja last
+/// (so it is the newest and never describes files that were not written); temp files a killed gen left are removed.
 pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Written> {
     let out = &layout.out;
-    write::write_if_changed(&out.join("compile_commands.json"), compdb::render(plan, &layout.ninja_dir).as_bytes())?;
-    write::write_if_changed(&out.join("ninjabind-graph.json"), graph_json.as_bytes())?;
-    write::write_if_changed(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
-    write::write_if_changed(&out.join("scan.list"), plan.scan_list.as_bytes())?;
-    write::write_if_changed(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
+    let _lock = write::lock(&out.join(".ninjabind-gen.lock"))?;
+    write::remove_stale_temps(out, &OUT_FILES[..]);
+    write::remove_stale_temps(&layout.ninja_dir, &["build.ninja"]);
+    let mut batch = write::Batch::default();
+    batch.stage(&out.join("compile_commands.json"), compdb::render(plan, &layout.ninja_dir).as_bytes())?;
+    batch.stage(&out.join("ninjabind-graph.json"), graph_json.as_bytes())?;
+    batch.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
+    batch.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
+    batch.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
     if let Some(rsp) = &plan.link_rsp {
-        write::write_if_changed(&out.join("link.rsp"), rsp.as_bytes())?;
+        batch.stage(&out.join("link.rsp"), rsp.as_bytes())?;
     }
-    let ninja_changed = write::write_if_changed(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
+    let ninja_changed = batch.stage(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
+    batch.commit()?;
     // the edges' run log only grows: past its limit the next gen moves it aside (one old copy kept)
     let log = out.join(crate::edges::runlog::FILE);
     if std::fs::metadata(&log).is_ok_and(|m| m.len() > crate::edges::runlog::LIMIT) {

@@ -1,8 +1,114 @@
 //! Writing a generated file atomically (temp file + rename) and only when its bytes changed.
 
 use anyhow::{Context, Result};
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use std::io::Write;
+
+/// The temp file `path` is staged in: `.<name>.<pid>.tmp` beside it.
+fn temp_for(path: &Utf8Path) -> Utf8PathBuf {
+    let dir = path.parent().filter(|d| !d.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
+    dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or("out"), std::process::id()))
+}
+
+/// Files written as one unit: every one is staged in a temp file first, and only when all are staged are they
+/// renamed into place, in order (build.ninja last). A failure before that leaves every old file as it was; dropping
+/// an uncommitted batch removes its temp files.
+#[derive(Default)]
+pub struct Batch {
+    staged: Vec<(Utf8PathBuf, Utf8PathBuf)>,
+}
+
+impl Batch {
+    /// Stages `bytes` for `path` unless the file already holds them; returns whether it will be written.
+    pub fn stage(&mut self, path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
+        if crate::files::read_regular(path, bytes.len() as u64).is_ok_and(|old| old == bytes) {
+            return Ok(false);
+        }
+        // a folder in the way would only fail the rename, after other files were already renamed
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+            let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory");
+            return Err(e).with_context(|| format!("cannot write {path}"));
+        }
+        let tmp = temp_for(path);
+        let dir = tmp.parent().unwrap_or(Utf8Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {dir}"))?;
+        let result = (|| -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot write {path}"));
+        }
+        self.staged.push((tmp, path.to_owned()));
+        Ok(true)
+    }
+
+    /// Renames every staged file into place, in staging order.
+    pub fn commit(mut self) -> Result<()> {
+        for (tmp, path) in std::mem::take(&mut self.staged) {
+            if let Err(e) = std::fs::rename(&tmp, &path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).with_context(|| format!("cannot write {path}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Removes temp files a killed writer left for `names` in `dir` (`.<name>.<pid>.tmp` whose process is gone; a live
+/// one — an edge writing scan.stamp while gen runs — keeps its file).
+pub fn remove_stale_temps(dir: &Utf8Path, names: &[&str]) {
+    let Ok(entries) = dir.read_dir_utf8() else { return };
+    for e in entries.flatten() {
+        let f = e.file_name();
+        let stale = names.iter().any(|n| {
+            f.strip_prefix('.')
+                .and_then(|r| r.strip_prefix(n))
+                .and_then(|r| r.strip_prefix('.'))
+                .and_then(|r| r.strip_suffix(".tmp"))
+                .and_then(|pid| pid.parse::<i32>().ok())
+                .is_some_and(|pid| !alive(pid))
+        });
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists
+    pid > 0 && (unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+}
+
+/// An exclusive lock on `path` (created if missing), held until the returned file is dropped: one gen writes a
+/// build folder at a time.
+pub fn lock(path: &Utf8Path) -> Result<std::fs::File> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create folder {d}"))?;
+    }
+    let f = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open the lock {path}"))?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a file descriptor this function owns
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(std::io::Error::last_os_error()).with_context(|| format!("cannot lock {path}"));
+    }
+    Ok(f)
+}
 
 /// Returns whether the file was (re)written.
 pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
@@ -10,9 +116,9 @@ pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
     if crate::files::read_regular(path, bytes.len() as u64).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
-    let dir = path.parent().filter(|d| !d.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
+    let tmp = temp_for(path);
+    let dir = tmp.parent().unwrap_or(Utf8Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {dir}"))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or("out"), std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
