@@ -3,6 +3,7 @@
 pub mod edges;
 pub mod emit;
 pub mod files;
+pub mod fuzzing;
 pub mod init;
 pub mod layout;
 pub mod load;

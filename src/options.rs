@@ -441,6 +441,26 @@ pub fn read_env() -> BTreeMap<String, String> {
     ENV_READ.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect()
 }
 
+/// Parses and checks a ninjabind.toml's text (the fuzz target's entry; `gen` reads the file through the same steps).
+pub fn check_project_file(text: &str) -> Result<()> {
+    parse_project_file(text, Utf8Path::new("ninjabind.toml")).map(|_| ())
+}
+
+fn parse_project_file(text: &str, display: &Utf8Path) -> Result<ProjectFile> {
+    match toml::from_str::<ProjectFile>(text) {
+        Ok(pf) => {
+            pf.check(display, text)?;
+            Ok(pf)
+        }
+        Err(e) => {
+            let offset = e.span().map_or(0, |s| s.start);
+            Err(Diagnostic::error(format!("{display}: {}", e.message()))
+                .with_span(Span::at_offset(display, text, offset, 1))
+                .into_err())
+        }
+    }
+}
+
 fn read_project_file(layout: &Layout) -> Result<(ProjectFile, Option<Utf8PathBuf>)> {
     let path = layout.project.join("ninjabind.toml");
     if std::fs::symlink_metadata(&path).is_err() {
@@ -448,18 +468,7 @@ fn read_project_file(layout: &Layout) -> Result<(ProjectFile, Option<Utf8PathBuf
     }
     let display = layout.display(&path);
     let text = crate::files::read_regular_text(&path, 1 << 20).with_context(|| format!("cannot read {display}"))?;
-    match toml::from_str::<ProjectFile>(&text) {
-        Ok(pf) => {
-            pf.check(&display, &text)?;
-            Ok((pf, Some(path)))
-        }
-        Err(e) => {
-            let offset = e.span().map_or(0, |s| s.start);
-            Err(Diagnostic::error(format!("{display}: {}", e.message()))
-                .with_span(Span::at_offset(&display, &text, offset, 1))
-                .into_err())
-        }
-    }
+    Ok((parse_project_file(&text, &display)?, Some(path)))
 }
 
 /// `gen` alone, for parsing recorded options back.

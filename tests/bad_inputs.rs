@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::path::Path;
 
 #[test]
 fn a_50_mb_manifest_is_refused_before_parsing() {
@@ -248,4 +249,58 @@ fn racing_gens_with_different_options_leave_files_that_agree() {
         assert!(nf.contains(&format!("# options: -C . --opt-level={}", &level[2..])), "round {round}: {nf}");
         assert!(db.contains(&format!("\"{level}\"")), "round {round}: build.ninja has {level}, the database does not:\n{db}");
     }
+}
+
+/// Makes `dir` unwritable for this process: immutable for root (who ignores permissions), mode 0555 otherwise.
+fn make_read_only(dir: &Path) -> bool {
+    let immutable = std::process::Command::new("chattr").arg("+i").arg(dir).status().is_ok_and(|s| s.success());
+    if !immutable {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    immutable
+}
+
+#[test]
+fn a_read_only_binding_without_cargo_lock_is_an_error_at_gen() {
+    let (_t, p) = example("hello-perry");
+    let crate_dir = p.join("node_modules/greeter");
+    std::fs::remove_file(crate_dir.join("Cargo.lock")).unwrap();
+    let immutable = make_read_only(&crate_dir);
+    let o = ninjabind(&p, &["gen"]);
+    if immutable {
+        let _ = std::process::Command::new("chattr").arg("-i").arg(&crate_dir).status();
+    }
+    let err = fails(o);
+    assert!(
+        err.contains("binding `greeter` has no Cargo.lock and its crate folder node_modules/greeter is read-only"),
+        "{err}"
+    );
+    assert!(err.contains("cargo generate-lockfile --manifest-path node_modules/greeter/Cargo.toml"), "{err}");
+    assert!(!p.join("build.ninja").exists());
+    // writable again: gen and the build go through, cargo writing the lock
+    if !immutable {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&crate_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    assert!(crate_dir.join("Cargo.lock").is_file());
+}
+
+#[test]
+fn the_import_scan_follows_links_and_names_what_it_cannot_scan() {
+    let (t, p) = example("hello-perry");
+    let outside = t.path().join("outside");
+    write_tree(&outside, &[("linked.ts", "import leftPad from \"left-pad\";\n"), ("dir/more.ts", "import \"left-pad\";\n")]);
+    std::os::unix::fs::symlink(outside.join("linked.ts"), p.join("src/linked.ts")).unwrap();
+    std::os::unix::fs::symlink(outside.join("dir"), p.join("src/ext")).unwrap();
+    std::os::unix::fs::symlink(".", p.join("src/loop")).unwrap();
+    let bad = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"bad\xff.ts");
+    std::fs::write(p.join("src").join(bad), "import \"left-pad\";\n").unwrap();
+    let out = ok(ninjabind(&p, &["explain"]));
+    assert!(out.contains("src/linked.ts:1:21  \"left-pad\""), "a linked file is scanned: {out}");
+    assert!(out.contains("warning: not scanned for imports: src/ext (a link to a folder outside the project)"), "{out}");
+    assert!(out.contains("warning: not scanned for imports: src/bad\u{fffd}.ts (its name is not UTF-8)"), "{out}");
+    assert_eq!(out.matches("src/main.ts:3:24").count(), 1, "the loop read once: {out}");
 }

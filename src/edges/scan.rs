@@ -91,7 +91,7 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
     let root = crate::layout::normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::layout::normalize(&base.join(s))).collect();
-    let (files, _) = source_files(&root, &exts, &skip);
+    let files = source_files(&root, &exts, &skip).files;
     let mut imports = Vec::new();
     for f in &files {
         let text = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;

@@ -15,6 +15,9 @@ pub fn defined_globals(nm_output: &str, macho: bool) -> BTreeSet<String> {
             continue;
         }
         let name = if macho { name.strip_prefix('_').unwrap_or(name) } else { name };
+        if name.is_empty() {
+            continue; // a Mach-O symbol named `_` (found by fuzzing): nothing a declaration could name
+        }
         out.insert(name.to_string());
     }
     out
@@ -201,6 +204,12 @@ mod tests {
         let s = defined_globals("__js_a T 0 1\n_js_b T 0 1\n", true);
         assert_eq!(s.into_iter().collect::<Vec<_>>(), ["_js_a", "js_b"]);
         assert!(defined_globals("_js_b T 0 1\n", false).contains("_js_b"));
+    }
+
+    #[test]
+    fn a_macho_symbol_of_one_underscore_is_no_symbol() {
+        assert!(defined_globals("_ T 0 1\n", true).is_empty());
+        assert_eq!(defined_globals("_ T 0 1\n", false).into_iter().collect::<Vec<_>>(), ["_"]);
     }
 
     #[test]

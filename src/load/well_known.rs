@@ -58,10 +58,15 @@ impl Table {
             }
             None => (BUNDLED.to_string(), "(bundled well-known table)".to_string()),
         };
-        let file: File = toml::from_str(&text).map_err(|e| {
+        Table::parse(&text, &shown, path)
+    }
+
+    /// The table in `text`; `shown` names it in errors, `path` is where it came from.
+    pub fn parse(text: &str, shown: &str, path: Option<&Utf8Path>) -> Result<Table> {
+        let file: File = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             Diagnostic::error(format!("{shown}: {}", e.message().trim()))
-                .with_span(Span::at_offset(Utf8Path::new(&shown), &text, offset, 1))
+                .with_span(Span::at_offset(Utf8Path::new(shown), text, offset, 1))
                 .into_err()
         })?;
         let table = Table { entries: file.bindings, path: path.map(Utf8Path::to_owned) };
@@ -72,7 +77,7 @@ impl Table {
                     .find_map(|h| text.find(h.as_str()))
                     .unwrap_or(0);
                 Diagnostic::error(format!("{shown}: {message}"))
-                    .with_span(Span::at_offset(Utf8Path::new(&shown), &text, offset, 1))
+                    .with_span(Span::at_offset(Utf8Path::new(shown), text, offset, 1))
                     .into_err()
             };
             let wk = table.resolve_key(key).map_err(at)?;

@@ -30,6 +30,14 @@ fn lock_file(crate_dir: &Utf8Path) -> Option<Utf8PathBuf> {
     })
 }
 
+/// Whether this process may create files in `dir` (a read-only mount, an immutable folder and missing permissions
+/// all say no; `access` asks the kernel, which knows all three).
+fn writable(dir: &Utf8Path) -> bool {
+    let Ok(c) = std::ffi::CString::new(dir.as_str()) else { return false };
+    // SAFETY: a NUL-terminated path and a mode constant
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Result<Vec<Archive>> {
     let l = &s.layout;
     let mut archives = Vec::new();
@@ -41,6 +49,18 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                 archives.push(Archive { package: pkg.name.clone(), id: pkg.id(), path: l.rel(path), nsl: None });
             }
             ArchiveSource::Cargo { manifest_dir, lib, features } => {
+                if lock_file(manifest_dir).is_none() && !writable(manifest_dir) {
+                    return Err(crate::report::diagnostic::Diagnostic::error(format!(
+                        "binding `{}` has no Cargo.lock and its crate folder {} is read-only: cargo must write the lock there",
+                        pkg.name,
+                        l.display(manifest_dir)
+                    ))
+                    .with_help(format!(
+                        "publish the binding with its Cargo.lock, or run `cargo generate-lockfile --manifest-path {}` where the folder is writable",
+                        l.display(&manifest_dir.join("Cargo.toml"))
+                    ))
+                    .into_err());
+                }
                 let out = l.out_path(format!("lib/lib{lib}.a"));
                 let nsl = l.out_path(format!("lib/lib{lib}.nsl"));
                 let target_dir = l.out_path("cargo");

@@ -285,45 +285,73 @@ fn regex_allowed(prev: Option<&Token>) -> bool {
     }
 }
 
+/// What the scan walked: the files to scan, the folders it read (for ninja to watch), and what it had to skip.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<Utf8PathBuf>,
+    pub dirs: Vec<Utf8PathBuf>,
+    /// Entries left out, with the reason, for a warning.
+    pub skipped: Vec<(Utf8PathBuf, &'static str)>,
+}
+
 /// Source files to scan under `root`: skips node_modules, vex_modules, dot-folders and `skip` (the build folder).
-pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> (Vec<Utf8PathBuf>, Vec<Utf8PathBuf>) {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    walk(root, exts, skip, &mut files, &mut dirs);
-    files.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-    dirs.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-    (files, dirs)
+/// Symlinks are followed (a linked folder once, so a loop ends); a name that is not UTF-8 is reported, not dropped.
+pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> Walked {
+    let mut w = Walked::default();
+    let mut seen = std::collections::HashSet::new();
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.as_std_path().to_owned());
+    walk(root, exts, skip, &inside, &mut w, &mut seen);
+    w.files.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    w.dirs.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    w
 }
 
 fn walk(
     dir: &Utf8Path,
     exts: &[&str],
     skip: &[Utf8PathBuf],
-    files: &mut Vec<Utf8PathBuf>,
-    dirs: &mut Vec<Utf8PathBuf>,
+    inside: &std::path::Path,
+    w: &mut Walked,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
 ) {
-    let Ok(rd) = dir.read_dir_utf8() else { return };
-    dirs.push(dir.to_owned());
-    let mut entries: Vec<_> = rd.flatten().collect();
-    entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
-    for e in entries {
-        let name = e.file_name();
-        let path = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
+    let Ok(canonical) = std::fs::canonicalize(dir) else { return };
+    if !canonical.starts_with(inside) {
+        // a link to a folder elsewhere (`/`, a home folder) would make the scan unbounded
+        w.skipped.push((dir.to_owned(), "a link to a folder outside the project"));
+        return;
+    }
+    // a folder reached twice (through a link, or a link loop) is read once
+    if !seen.insert(canonical) {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    w.dirs.push(dir.to_owned());
+    let mut names: Vec<String> = Vec::new();
+    for e in rd.flatten() {
+        match e.file_name().into_string() {
+            Ok(name) => names.push(name),
+            Err(raw) => w.skipped.push((dir.join(raw.to_string_lossy().as_ref()), "its name is not UTF-8")),
+        }
+    }
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        // through a symlink to what it names; a dangling link is nothing to scan
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.is_dir() {
             if name.starts_with('.')
                 || name == "node_modules"
                 || name == "vex_modules"
                 || name == "target"
-                || skip.iter().any(|s| s == path)
+                || skip.iter().any(|s| *s == path)
             {
                 continue;
             }
-            walk(path, exts, skip, files, dirs);
-        } else if ft.is_file() {
+            walk(&path, exts, skip, inside, w, seen);
+        } else if meta.is_file() {
             let is_decl = [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d));
             if !is_decl && exts.iter().any(|x| name.ends_with(x)) {
-                files.push(path.to_owned());
+                w.files.push(path);
             }
         }
     }

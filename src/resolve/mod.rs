@@ -79,8 +79,11 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
     vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
 
     let exts = if front_end == FrontEnd::Vex { VEX_EXTS } else { PERRY_EXTS };
-    let (scanned_files, scanned_dirs) =
-        imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
+    let walked = imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
+    for (path, why) in &walked.skipped {
+        ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
+    }
+    let (scanned_files, scanned_dirs) = (walked.files, walked.dirs);
     let mut found: Vec<Import> = Vec::new();
     for f in &scanned_files {
         let bytes = std::fs::read(f)

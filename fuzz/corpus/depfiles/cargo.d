@@ -1,0 +1,3 @@
+/abs/target/release/libx.a: src/lib.rs src/more.rs
+
+src/lib.rs:

@@ -1,0 +1,4 @@
+#ifndef HAVE_LIBPQ
+#error need pq
+#endif
+int x;
