@@ -304,3 +304,27 @@ fn the_import_scan_follows_links_and_names_what_it_cannot_scan() {
     assert!(out.contains("warning: not scanned for imports: src/bad\u{fffd}.ts (its name is not UTF-8)"), "{out}");
     assert_eq!(out.matches("src/main.ts:3:24").count(), 1, "the loop read once: {out}");
 }
+
+#[test]
+fn other_build_folders_in_the_project_are_neither_scanned_nor_watched() {
+    let (_t, p) = example("hello-perry");
+    // a meson and a cmake build folder beside ours, each holding sources a scan would pick up
+    write_tree(
+        &p,
+        &[
+            ("mb/build.ninja", "# meson\n"),
+            ("mb/meson-private/x.ts", "import \"no-such-package-xyz\";\n"),
+            ("mb/gen.ts", "import \"no-such-package-xyz\";\n"),
+            ("cb/CMakeCache.txt", "# cmake\n"),
+            ("cb/CMakeFiles/y.ts", "import \"no-such-package-xyz\";\n"),
+        ],
+    );
+    ok(ninjabind(&p, &["gen"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    let scan_line = nf.lines().find(|l| l.starts_with("build build/scan.stamp")).unwrap();
+    assert!(!scan_line.contains("mb") && !scan_line.contains("cb"), "{scan_line}");
+    ok(ninja(&p, &[]));
+    tick();
+    write_tree(&p, &[("cb/CMakeFiles/z.ts", "import \"no-such-package-xyz\";\n"), ("mb/more.ts", "x\n")]);
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}

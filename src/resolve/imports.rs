@@ -306,6 +306,14 @@ pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> Wal
     w
 }
 
+/// Another build's folder (meson's, cmake's, another ninjabind build folder): never scanned nor watched, so building
+/// one does not re-run the other's scan.
+fn is_build_folder(dir: &Utf8Path) -> bool {
+    ["build.ninja", "CMakeCache.txt", "meson-private", "ninjabind-graph.json", ".ninja_log"]
+        .iter()
+        .any(|marker| std::fs::symlink_metadata(dir.join(marker)).is_ok())
+}
+
 fn walk(
     dir: &Utf8Path,
     exts: &[&str],
@@ -344,6 +352,7 @@ fn walk(
                 || name == "vex_modules"
                 || name == "target"
                 || skip.iter().any(|s| *s == path)
+                || is_build_folder(&path)
             {
                 continue;
             }
