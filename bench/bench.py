@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
-"""ninjabind benchmarks (SPEC §9): synthetic projects, every figure a ratio taken in one run.
+"""ninjabind benchmarks (SPEC §9; issues 9 and 10): every figure is a ratio of two things measured in one run.
 
-Usage: bench/bench.py [--packages 1000] [--sources 20] [--small-packages 20] [--small-sources 10] [--bindings 3]
-Needs a release build (cargo build --release) and ninja on PATH.
+Usage:
+  bench/bench.py            full run: 1000 packages x 20 C sources (20,001 sources); tens of minutes on 2 cores
+  bench/bench.py --quick    the same figures at 100 x 20 (2,001 sources); about 5 minutes on 2 cores
+  bench/bench.py --smoke    tiny sizes, no anchors: checks the bench itself works (the test suite runs this)
+Options: --exe PATH (default target/release/ninjabind), --no-anchors, --json FILE (the figures as JSON).
+
+The generator writes one synthetic project in four forms: ninjabind manifests (vex.json), meson.build,
+CMakeLists.txt and a hand-minimal build.ninja (one cc rule per package with `deps = gcc`, `$in`/`$out`).
+meson and cmake are installed when missing (pip, apt) unless --no-anchors.
 """
 import argparse
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -14,7 +23,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-EXE = REPO / "target" / "release" / "ninjabind"
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in (
     "CC", "CFLAGS", "CXX", "CXXFLAGS", "LDFLAGS", "RUSTFLAGS", "VEX_NATIVE_FEATURES", "VEX_DB_FEATURES")}
 
@@ -24,15 +32,16 @@ def write(path: Path, text: str):
     path.write_text(text)
 
 
-def generate(root: Path, packages: int, sources: int, bindings: int):
-    """A Vex app depending on `packages` path packages of `sources` C files each, plus `bindings` Rust crates."""
+def generate(root: Path, packages: int, sources: int, bindings: int, anchors: bool):
+    """A Vex app depending on `packages` path packages of `sources` C files each (plus a gated `fast.c` and a
+    disabled `slow.c`), and `bindings` Rust crates; with `anchors`, the same build for meson, cmake and by hand."""
     deps = {f"p{i}": {"path": f"pkgs/p{i}"} for i in range(packages)}
     deps.update({f"b{k}": {"path": f"bindings/b{k}"} for k in range(bindings)})
-    import json
     write(root / "vex.json", json.dumps({"name": "app", "version": "0.1.0", "dependencies": deps,
                                          "native": {"sources": ["main.c"]}}, indent=1))
     calls = "".join(f"  extern long js_b{k}_f(void); s += js_b{k}_f();\n" for k in range(bindings))
-    write(root / "main.c", "#include <stdio.h>\nint main(void) {\n  long s = 0;\n" + calls + '  printf("%ld\\n", s);\n  return 0;\n}\n')
+    write(root / "main.c", "#include <stdio.h>\nint main(void) {\n  long s = 0;\n" + calls +
+          '  printf("%ld\\n", s);\n  return 0;\n}\n')
     for i in range(packages):
         p = root / "pkgs" / f"p{i}"
         srcs = [f"src/f{j}.c" for j in range(sources)]
@@ -54,91 +63,211 @@ def generate(root: Path, packages: int, sources: int, bindings: int):
                                 f'[lib]\ncrate-type = ["staticlib"]\n\n[workspace]\n')
         write(b / "src" / "lib.rs", f'#[no_mangle]\npub extern "C" fn js_b{k}_f() -> i64 {{ {k} }}\n')
         subprocess.run(["cargo", "generate-lockfile", "-q"], cwd=b, check=True)
+    if not anchors:
+        return
+    # meson: one static library per package, the program linking them all
+    ms = ["project('app', 'c')", "libs = []"]
+    for i in range(packages):
+        files = ", ".join(f"'pkgs/p{i}/src/f{j}.c'" for j in range(sources))
+        ms.append(f"libs += static_library('p{i}', [{files}, 'pkgs/p{i}/src/fast.c'], "
+                  f"c_args: ['-DPKG={i}', '-DHAVE_FAST'], include_directories: include_directories('pkgs/p{i}/include'))")
+    ms.append("executable('app', 'main.c', link_with: libs)")
+    write(root / "meson.build", "\n".join(ms) + "\n")
+    cm = ["cmake_minimum_required(VERSION 3.16)", "project(app C)"]
+    for i in range(packages):
+        files = " ".join(f"pkgs/p{i}/src/f{j}.c" for j in range(sources))
+        cm += [f"add_library(p{i} STATIC {files} pkgs/p{i}/src/fast.c)",
+               f"target_compile_definitions(p{i} PRIVATE PKG={i} HAVE_FAST)",
+               f"target_include_directories(p{i} PRIVATE pkgs/p{i}/include)"]
+    cm += ["add_executable(app main.c)", "target_link_libraries(app " + " ".join(f"p{i}" for i in range(packages)) + ")"]
+    write(root / "CMakeLists.txt", "\n".join(cm) + "\n")
+    # hand-minimal: what a person would write for this build
+    hm = ["builddir = hb", "rule link", "  command = cc @$out.rsp -o $out", "  rspfile = $out.rsp",
+          "  rspfile_content = $in"]
+    objs = []
+    for i in range(packages):
+        hm += [f"rule cc{i}", f"  command = cc -DPKG={i} -DHAVE_FAST -I../pkgs/p{i}/include -MD -MF $out.d -c $in -o $out",
+               "  deps = gcc", "  depfile = $out.d"]
+        for f in [f"f{j}" for j in range(sources)] + ["fast"]:
+            hm.append(f"build p{i}/{f}.o: cc{i} ../pkgs/p{i}/src/{f}.c")
+            objs.append(f"p{i}/{f}.o")
+    hm += ["rule cc", "  command = cc -MD -MF $out.d -c $in -o $out", "  deps = gcc", "  depfile = $out.d",
+           "build main.o: cc ../main.c", "build app: link main.o " + " ".join(objs)]
+    write(root / "hb" / "build.ninja", "\n".join(hm) + "\n")
 
 
-def run(cmd, cwd):
+def run(cmd, cwd, env=None):
     """Wall time and peak RSS (KiB) of one command."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env or CLEAN_ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
-        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{out.decode(errors='replace')}")
+        sys.exit(f"failed in {cwd}: {' '.join(map(str, cmd))}\n{out.decode(errors='replace')[-3000:]}")
     return elapsed, usage.ru_maxrss
 
 
 def touch_all(root: Path):
     now = time.time()
     for p in root.rglob("*"):
-        if p.is_file() and "build" not in p.relative_to(root).parts and "target" not in p.parts:
+        parts = p.relative_to(root).parts
+        if p.is_file() and not {"build", "target", "mb", "cb", "hb"} & set(parts):
             os.utime(p, (now, now))
+
+
+def edit_body(path: Path, n: int):
+    text = path.read_text()
+    path.write_text(text.replace("return PKG", f"return {n} + PKG", 1) if "return PKG" in text else text + f"/* {n} */\n")
+
+
+def ensure_anchors():
+    if shutil.which("meson") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "meson"], check=True)
+    if shutil.which("cmake") is None:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "cmake"], check=True)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--packages", type=int, default=1000)
-    ap.add_argument("--sources", type=int, default=20)
-    ap.add_argument("--small-packages", type=int, default=20)
-    ap.add_argument("--small-sources", type=int, default=10)
-    ap.add_argument("--bindings", type=int, default=3)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--no-anchors", action="store_true")
+    ap.add_argument("--exe", default=str(REPO / "target" / "release" / "ninjabind"))
+    ap.add_argument("--json")
     a = ap.parse_args()
-    if not EXE.exists():
+    exe = Path(a.exe).resolve()
+    if not exe.exists():
         sys.exit("build first: cargo build --release")
+    packages, sources = (1000, 20) if not (a.quick or a.smoke) else ((100, 20) if a.quick else (4, 3))
+    small = (20, 10) if not a.smoke else (3, 2)
+    bindings, many_bindings = (3, 30) if not a.smoke else (1, 2)
+    ts_sizes = [5000, 10000, 20000, 40000] if not (a.quick or a.smoke) else ([5000, 10000, 20000] if a.quick else [200, 400])
+    anchors = not (a.no_anchors or a.smoke)
+    if anchors:
+        ensure_anchors()
     tmp = Path(tempfile.mkdtemp(prefix="ninjabind-bench-"))
-    rows = []
+    figures = []
 
     def row(name, value, note=""):
-        rows.append((name, value, note))
-        print(f"{name:<58} {value:>12}  {note}", flush=True)
+        figures.append({"figure": name, "value": value, "note": note})
+        print(f"{name:<66} {value:>10}  {note}", flush=True)
 
-    # 1. gen at scale
+    total = packages * (sources + 1) + 1
+    print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {packages} packages x {sources} C sources "
+          f"({total} compiled sources); ratios from one run", flush=True)
+
+    # gen at scale, against the anchors
     big = tmp / "big"
-    generate(big, a.packages, a.sources, 0)
-    t_gen, rss = run([EXE, "gen"], big)
-    t_regen, _ = run([EXE, "gen"], big)
-    t_n, _ = run(["ninja", "-n"], big)
-    total = a.packages * (a.sources + 1) + 1
-    row(f"gen, {a.packages} packages / {total} sources (s)", f"{t_gen:.2f}", f"peak RSS {rss / 1024:.0f} MiB")
-    row("no-op gen / first gen", f"{t_regen / t_gen:.2f}", "nothing changed: nothing rewritten")
-    row("gen / ninja -n (ninja loading the same graph)", f"{t_gen / t_n:.2f}")
+    generate(big, packages, sources, 0, anchors)
+    t_gen, rss = run([exe, "gen"], big)
+    ours = (big / "build.ninja").stat().st_size
+    hand = (big / "hb" / "build.ninja").stat().st_size if anchors else None
+    if anchors:
+        t_meson, rss_meson = run(["meson", "setup", "mb"], big)
+        t_cmake, rss_cmake = run(["cmake", "-G", "Ninja", "-S", ".", "-B", "cb"], big)
+        row("cold gen: meson setup / ninjabind gen", f"{t_meson / t_gen:.1f}x", f"{t_gen:.2f} s vs {t_meson:.2f} s (cmake {t_cmake:.2f} s)")
+        row("gen peak RSS (MiB)", f"{rss / 1024:.0f}", f"meson {rss_meson / 1024:.0f}, cmake {rss_cmake / 1024:.0f}")
+        meson_bytes = (big / "mb" / "build.ninja").stat().st_size
+        cmake_bytes = sum(f.stat().st_size for f in [big / "cb" / "build.ninja", big / "cb" / "CMakeFiles" / "rules.ninja"])
+        row("build.ninja bytes / hand-minimal", f"{ours / hand:.2f}",
+            f"{ours / 1e6:.1f} MB vs {hand / 1e6:.1f} MB (meson {meson_bytes / hand:.2f}, cmake {cmake_bytes / hand:.2f})")
+    else:
+        row("gen (s)", f"{t_gen:.2f}", f"peak RSS {rss / 1024:.0f} MiB, build.ninja {ours / 1e6:.2f} MB")
+    # regeneration after one manifest edit, and the scan after one C body edit (neither needs a built tree)
+    m = big / "pkgs" / "p0" / "vex.json"
+    m.write_text(m.read_text().replace('"-DPKG=0"', '"-DPKG=0", "-DEDITED"'))
+    t_regen, _ = run(["ninja", "build.ninja"], big)
+    row("ninja regenerating after one manifest edit / cold gen", f"{t_regen / t_gen:.2f}", f"{t_regen:.2f} s")
+    edit_body(big / "pkgs" / "p0" / "src" / "f0.c", 1)
+    t_scan, _ = run(["ninja", "build/scan.stamp"], big)
+    row("scan edge after one C body edit / cold gen", f"{t_scan / t_gen:.2f}", f"{t_scan:.2f} s")
 
-    # 2. builds of a small project, gated and ungated, in one run
-    results = {}
-    for gated in (True, False):
-        name = "gated" if gated else "ungated"
-        p = tmp / name
-        generate(p, a.small_packages, a.small_sources, a.bindings)
-        run([EXE, "gen"] + ([] if gated else ["--no-gate"]), p)
-        clean, _ = run(["ninja"], p)
-        noop, _ = run(["ninja"], p)
-        time.sleep(0.05)
-        touch_all(p)
-        touched, _ = run(["ninja"], p)
-        results[name] = dict(clean=clean, noop=noop, touched=touched, path=p)
-    g, u = results["gated"], results["ungated"]
-    row("clean build, gated (s)", f"{g['clean']:.2f}", f"ungated {u['clean']:.2f}")
-    row("gate overhead on a clean build: gated / ungated", f"{g['clean'] / u['clean']:.2f}")
-    row("ninja no-op: gated / ungated", f"{g['noop'] / u['noop']:.2f}", f"{g['noop'] * 1000:.0f} ms vs {u['noop'] * 1000:.0f} ms")
-    row("touch everything, then ninja: gated / clean build", f"{g['touched'] / g['clean']:.2f}",
-        f"ungated: {u['touched'] / u['clean']:.2f}")
+    # builds: ours gated and ungated, the hand-minimal graph, meson's
+    t_build, _ = run(["ninja"], big)
+    t_noop, _ = run(["ninja"], big)
+    if anchors:
+        run(["ninja", "-C", "hb"], big)
+        t_noop_hand, _ = run(["ninja", "-C", "hb"], big)
+        row(f"ninja no-op: ours / hand-minimal ({total} sources)", f"{t_noop / t_noop_hand:.2f}",
+            f"{t_noop * 1000:.0f} ms vs {t_noop_hand * 1000:.0f} ms")
+        run(["ninja", "-C", "mb"], big)
+        edit_body(big / "pkgs" / "p1" / "src" / "f1.c", 2)
+        t_edit_ours, _ = run(["ninja"], big)
+        t_edit_meson, _ = run(["ninja", "-C", "mb"], big)
+        row(f"one C body edit, ninja wall: ours / meson's ({total} sources)", f"{t_edit_ours / t_edit_meson:.2f}",
+            f"{t_edit_ours * 1000:.0f} ms vs {t_edit_meson * 1000:.0f} ms")
+    ungated = tmp / "big-ungated"
+    shutil.copytree(big, ungated, ignore=shutil.ignore_patterns("build", "build.ninja", ".ninja_*", "mb", "cb", "hb"))
+    run([exe, "gen", "--no-gate"], ungated)
+    run(["ninja"], ungated)
+    t_noop_u, _ = run(["ninja"], ungated)
+    row(f"ninja no-op: gated / ungated ({total} sources)", f"{t_noop / t_noop_u:.2f}",
+        f"{t_noop * 1000:.0f} ms vs {t_noop_u * 1000:.0f} ms (clean build {t_build:.1f} s)")
 
-    # 3. CI: a fresh clone (new mtimes, new inodes) with the build folder restored from a cache
+    # the gate on a small project: clean builds gated and ungated, median of 3, interleaved
+    cleans = {"gated": [], "ungated": []}
+    last = {}
+    for _ in range(3):
+        for name in ("gated", "ungated"):
+            p = tmp / f"small-{name}"
+            shutil.rmtree(p, ignore_errors=True)
+            generate(p, small[0], small[1], bindings, False)
+            run([exe, "gen"] + ([] if name == "gated" else ["--no-gate"]), p)
+            t, _ = run(["ninja"], p)
+            cleans[name].append(t)
+            last[name] = p
+    g, u = statistics.median(cleans["gated"]), statistics.median(cleans["ungated"])
+    row("clean build: gated / ungated (median of 3, interleaved)", f"{g / u:.2f}", f"{g:.2f} s vs {u:.2f} s")
+    time.sleep(0.05)
+    touch_all(last["gated"])
+    t_touch, _ = run(["ninja"], last["gated"])
+    row("touch every file, then ninja / clean build", f"{t_touch / g:.2f}", f"{t_touch:.2f} s")
     clone = tmp / "clone"
-    generate(clone, a.small_packages, a.small_sources, a.bindings)
-    shutil.copytree(g["path"] / "build", clone / "build", symlinks=True, copy_function=shutil.copy2)
-    run([EXE, "gen"], clone)
-    restored, _ = run(["ninja"], clone)
-    row("restored-cache fresh clone / clean build", f"{restored / g['clean']:.2f}")
+    generate(clone, small[0], small[1], bindings, False)
+    shutil.copytree(last["gated"] / "build", clone / "build", symlinks=True, copy_function=shutil.copy2)
+    run([exe, "gen"], clone)
+    t_restored, _ = run(["ninja"], clone)
+    row("build folder restored on a fresh clone, then ninja / clean build", f"{t_restored / g:.2f}", f"{t_restored:.2f} s")
 
-    # 4. the Perry way: cargo build --release per binding, serially, on every build
+    # the Perry way: cargo build --release per binding, serially, on every build
+    perry = tmp / "perry"
+    generate(perry, 2, 2, many_bindings, False)
+    run([exe, "gen"], perry)
+    run(["ninja"], perry)
+    t_noop_p, _ = run(["ninja"], perry)
     start = time.perf_counter()
-    for k in range(a.bindings):
-        run(["cargo", "build", "--release", "--quiet"], g["path"] / "bindings" / f"b{k}")
-    perry = time.perf_counter() - start
-    noop, _ = run(["ninja"], g["path"])
-    row(f"Perry's per-build cargo checks ({a.bindings} bindings) / ninja no-op", f"{perry / noop:.1f}",
-        f"{perry * 1000:.0f} ms vs {noop * 1000:.0f} ms")
+    for k in range(many_bindings):
+        run(["cargo", "build", "--release", "--quiet"], perry / "bindings" / f"b{k}")
+    t_perry = time.perf_counter() - start
+    row(f"Perry's per-build cargo checks / our ninja no-op ({many_bindings} bindings)", f"{t_perry / t_noop_p:.0f}x",
+        f"{t_perry * 1000:.0f} ms vs {t_noop_p * 1000:.0f} ms")
+
+    # one .ts file with n imports: time and memory per input byte
+    times = []
+    for n in ts_sizes:
+        p = tmp / f"ts{n}"
+        write(p / "package.json", '{ "name": "ts", "version": "1.0.0" }')
+        write(p / "src" / "main.ts", "".join(f'import x{i} from "./m{i}";\n' for i in range(n)))
+        t, _ = run([exe, "gen"], p)
+        times.append(t)
+    growth = times[-1] / times[-2]
+    row(f".ts file with {ts_sizes[-1]} imports (s); time x{ts_sizes[-1] // ts_sizes[-2]} imports", f"{times[-1]:.2f}",
+        f"{growth:.1f}x the time of {ts_sizes[-2]} (linear: 2.0x)")
+    bundle = tmp / "bundle"
+    write(bundle / "package.json", '{ "name": "b", "version": "1.0.0" }')
+    size_mb = 20 if not a.smoke else 1
+    line = 'const v = "some string"; function f(a, b) { return a + b * 3; } // comment\n'
+    write(bundle / "src" / "bundle.ts", line * (size_mb * 1_000_000 // len(line)))
+    _, base_rss = run([exe, "gen"], tmp / f"ts{ts_sizes[0]}")
+    _, rss_b = run([exe, "gen"], bundle)
+    nbytes = (bundle / "src" / "bundle.ts").stat().st_size
+    row("memory to scan .ts: bytes per input byte", f"{(rss_b - base_rss) * 1024 / nbytes:.1f}",
+        f"{nbytes / 1e6:.0f} MB bundle: peak RSS {rss_b / 1024:.0f} MiB")
+    if a.json:
+        Path(a.json).write_text(json.dumps(figures, indent=1) + "\n")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

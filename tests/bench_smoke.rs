@@ -1,0 +1,35 @@
+//! bench/bench.py keeps working: its smoke run (tiny sizes, no anchors) prints every figure. Figures are measured
+//! by `bench/bench.py --quick` and the full run, never asserted here.
+
+mod common;
+use common::*;
+
+#[test]
+fn the_bench_runs_end_to_end_and_reports_every_figure() {
+    let t = tempfile::tempdir().unwrap();
+    let json = t.path().join("figures.json");
+    let o = clean_command("python3")
+        .arg(repo().join("bench/bench.py"))
+        .args(["--smoke", "--exe", EXE, "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let out = ok(o);
+    let figures: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let names: Vec<&str> = figures.iter().map(|f| f["figure"].as_str().unwrap()).collect();
+    for want in [
+        "gen (s)",
+        "ninja regenerating after one manifest edit / cold gen",
+        "scan edge after one C body edit / cold gen",
+        "clean build: gated / ungated (median of 3, interleaved)",
+        "touch every file, then ninja / clean build",
+        "build folder restored on a fresh clone, then ninja / clean build",
+        "memory to scan .ts: bytes per input byte",
+    ] {
+        assert!(names.contains(&want), "`{want}` missing:\n{out}");
+    }
+    for f in &figures {
+        let v = f["value"].as_str().unwrap().trim_end_matches('x');
+        assert!(v.parse::<f64>().is_ok_and(|x| x.is_finite() && x >= 0.0), "{f}");
+    }
+}
