@@ -15,14 +15,14 @@ pub fn manifests(data: &[u8]) {
     let version = semver::Version::new(0, 5, 0);
     let host = crate::load::package_json::Host { ffi_version: &version, target: "x86_64-unknown-linux-gnu" };
     let mut diags = crate::report::diagnostic::Diagnostics::default();
-    for (name, origin) in
-        [("vex.json", crate::model::Origin::Root), ("package.json", crate::model::Origin::Installed)]
+    for (name, origin) in [("vex.json", crate::model::Origin::Root), ("package.json", crate::model::Origin::Installed)]
     {
         let path = dir.join(name);
         if std::fs::write(&path, data).is_err() {
             return;
         }
-        let mut ctx = crate::load::LoadCtx { strict_manifests: data.first().is_some_and(|b| b & 1 == 1), diags: &mut diags };
+        let mut ctx =
+            crate::load::LoadCtx { strict_manifests: data.first().is_some_and(|b| b & 1 == 1), diags: &mut diags };
         let _ = if name == "vex.json" {
             crate::load::vex_json::load(&mut ctx, &host, &path, Utf8Path::new(name), origin)
         } else {
@@ -73,7 +73,9 @@ pub fn depfiles(data: &[u8]) {
     let deps = crate::edges::depfile::parse(&text);
     let representable: Vec<String> = deps
         .into_iter()
-        .filter(|d| crate::edges::depfile::representable(d) && !d.ends_with('\\') && !d.ends_with(':') && !d.contains(": "))
+        .filter(|d| {
+            crate::edges::depfile::representable(d) && !d.ends_with('\\') && !d.ends_with(':') && !d.contains(": ")
+        })
         .collect();
     let again = crate::edges::depfile::parse(&crate::edges::depfile::render("out.o", &representable));
     assert_eq!(again, representable);

@@ -229,10 +229,18 @@ fn corpus() -> Vec<Case> {
             ],
             "cycle",
         ),
-        case("a source shared with different flags", "hello-c", vec![
-            Json("vex.json", "/dependencies/a", json!({"path": "a"})),
-            Write("a/vex.json", br#"{ "name": "a", "native": { "sources": ["../src/query.c"], "cflags": ["-DOTHER"] } }"#),
-        ], "with different flags\n --> a/vex.json:1:"),
+        case(
+            "a source shared with different flags",
+            "hello-c",
+            vec![
+                Json("vex.json", "/dependencies/a", json!({"path": "a"})),
+                Write(
+                    "a/vex.json",
+                    br#"{ "name": "a", "native": { "sources": ["../src/query.c"], "cflags": ["-DOTHER"] } }"#,
+                ),
+            ],
+            "with different flags\n --> a/vex.json:1:",
+        ),
         case("manifest an array", "hello-c", vec![Write("vex.json", b"[]")], "must be an object"),
         case(
             "trailing comma",

@@ -247,7 +247,10 @@ fn racing_gens_with_different_options_leave_files_that_agree() {
         let db = std::fs::read_to_string(p.join("build/compile_commands.json")).unwrap();
         let level = if nf.contains(" -O1 ") { "-O1" } else { "-O2" };
         assert!(nf.contains(&format!("# options: -C . --opt-level={}", &level[2..])), "round {round}: {nf}");
-        assert!(db.contains(&format!("\"{level}\"")), "round {round}: build.ninja has {level}, the database does not:\n{db}");
+        assert!(
+            db.contains(&format!("\"{level}\"")),
+            "round {round}: build.ninja has {level}, the database does not:\n{db}"
+        );
     }
 }
 
@@ -292,7 +295,10 @@ fn a_read_only_binding_without_cargo_lock_is_an_error_at_gen() {
 fn the_import_scan_follows_links_and_names_what_it_cannot_scan() {
     let (t, p) = example("hello-perry");
     let outside = t.path().join("outside");
-    write_tree(&outside, &[("linked.ts", "import leftPad from \"left-pad\";\n"), ("dir/more.ts", "import \"left-pad\";\n")]);
+    write_tree(
+        &outside,
+        &[("linked.ts", "import leftPad from \"left-pad\";\n"), ("dir/more.ts", "import \"left-pad\";\n")],
+    );
     std::os::unix::fs::symlink(outside.join("linked.ts"), p.join("src/linked.ts")).unwrap();
     std::os::unix::fs::symlink(outside.join("dir"), p.join("src/ext")).unwrap();
     std::os::unix::fs::symlink(".", p.join("src/loop")).unwrap();
@@ -300,7 +306,10 @@ fn the_import_scan_follows_links_and_names_what_it_cannot_scan() {
     std::fs::write(p.join("src").join(bad), "import \"left-pad\";\n").unwrap();
     let out = ok(ninjabind(&p, &["explain"]));
     assert!(out.contains("src/linked.ts:1:21  \"left-pad\""), "a linked file is scanned: {out}");
-    assert!(out.contains("warning: not scanned for imports: src/ext (a link to a folder outside the project)"), "{out}");
+    assert!(
+        out.contains("warning: not scanned for imports: src/ext (a link to a folder outside the project)"),
+        "{out}"
+    );
     assert!(out.contains("warning: not scanned for imports: src/bad\u{fffd}.ts (its name is not UTF-8)"), "{out}");
     assert_eq!(out.matches("src/main.ts:3:24").count(), 1, "the loop read once: {out}");
 }

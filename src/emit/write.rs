@@ -87,7 +87,8 @@ pub fn remove_stale_temps(dir: &Utf8Path, names: &[&str]) {
 
 fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only asks whether the process exists
-    pid > 0 && (unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+    pid > 0
+        && (unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
 }
 
 /// An exclusive lock on `path` (created if missing), held until the returned file is dropped: one gen writes a

@@ -16,16 +16,85 @@ struct Token {
     offset: usize,
 }
 
+/// How far `import … from "x"` may reach for its `from` (tokens), and so how many tokens the scan keeps in memory.
+const FROM_REACH: usize = 4096;
+
+/// Tokens of the file, lexed on demand and kept only while the scan may still look at them: memory stays bounded
+/// whatever the file's size (a 50 MB bundle held every token at once, ~30 bytes per input byte).
+struct Window<'a> {
+    lexer: Lexer<'a>,
+    buf: std::collections::VecDeque<Token>,
+    /// The absolute index of `buf[0]`.
+    base: usize,
+}
+
+impl Window<'_> {
+    fn get(&mut self, i: usize) -> Option<&Token> {
+        if i < self.base {
+            return None;
+        }
+        while self.base + self.buf.len() <= i {
+            let t = self.lexer.next()?;
+            self.buf.push_back(t);
+        }
+        self.buf.get(i - self.base)
+    }
+    fn ident(&mut self, i: usize, s: &str) -> bool {
+        matches!(self.get(i), Some(Token { tok: Tok::Ident(x), .. }) if x == s)
+    }
+    fn punct(&mut self, i: usize, c: char) -> bool {
+        matches!(self.get(i), Some(Token { tok: Tok::Punct(x), .. }) if *x == c)
+    }
+    fn string(&mut self, i: usize) -> Option<(String, usize)> {
+        match self.get(i) {
+            Some(Token { tok: Tok::Str(s), offset }) => Some((s.clone(), *offset)),
+            _ => None,
+        }
+    }
+    fn after_dot(&mut self, i: usize) -> bool {
+        i > 0 && self.punct(i - 1, '.')
+    }
+    /// Forgets tokens before `i - 1` (the scan looks one token back at most).
+    fn advance_to(&mut self, i: usize) {
+        while self.base + 1 < i && !self.buf.is_empty() {
+            self.buf.pop_front();
+            self.base += 1;
+        }
+    }
+    /// For `import … from "x"` / `export … from "x"`: the string after `from`, stopping at a statement end.
+    fn find_from(&mut self, start: usize) -> Option<(String, usize)> {
+        let mut depth = 0i32;
+        for i in start..start + FROM_REACH {
+            let t = self.get(i)?.tok.clone();
+            match t {
+                Tok::Punct('{') => depth += 1,
+                Tok::Punct('}') => depth -= 1,
+                Tok::Punct(';') | Tok::Punct('(') | Tok::Punct('=') if depth == 0 => return None,
+                Tok::Ident(f) if f == "from" && depth == 0 => {
+                    if let Some(s) = self.string(i + 1) {
+                        return Some(s);
+                    }
+                }
+                Tok::Ident(k)
+                    if depth == 0
+                        && i > start
+                        && matches!(
+                            k.as_str(),
+                            "import" | "export" | "const" | "let" | "var" | "function" | "class"
+                        ) =>
+                {
+                    return None
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
 /// Imports found in `text` (a file at `file`), in source order; module augmentations last, as TypeScript lists them.
 pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
-    let toks = lex(text);
-    let ident = |i: usize, s: &str| matches!(toks.get(i), Some(Token { tok: Tok::Ident(x), .. }) if x == s);
-    let punct = |i: usize, c: char| matches!(toks.get(i), Some(Token { tok: Tok::Punct(x), .. }) if *x == c);
-    let string = |i: usize| match toks.get(i) {
-        Some(Token { tok: Tok::Str(s), offset }) => Some((s.clone(), *offset)),
-        _ => None,
-    };
-    let after_dot = |i: usize| i > 0 && punct(i - 1, '.');
+    let mut w = Window { lexer: Lexer::new(text), buf: Default::default(), base: 0 };
     // (specifier and its byte offset, type-only); lines and columns are computed at the end, in one pass
     let mut found: Vec<((String, usize), bool)> = Vec::new();
     // `declare module "x"` with its brace depth: in a module file every one is an augmentation (a type-level
@@ -34,45 +103,47 @@ pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
     let mut is_module = false;
     let mut depth = 0usize;
     let mut i = 0;
-    while i < toks.len() {
+    while w.get(i).is_some() {
+        w.advance_to(i);
         let before = found.len();
-        if punct(i, '{') {
+        if w.punct(i, '{') {
             depth += 1;
-        } else if punct(i, '}') {
+        } else if w.punct(i, '}') {
             depth = depth.saturating_sub(1);
-        } else if ident(i, "declare") && ident(i + 1, "module") && string(i + 2).is_some() && !after_dot(i) {
-            ambient.extend(string(i + 2).map(|s| (s, depth)));
+        } else if w.ident(i, "declare") && w.ident(i + 1, "module") && w.string(i + 2).is_some() && !w.after_dot(i) {
+            ambient.extend(w.string(i + 2).map(|s| (s, depth)));
             i += 3;
             continue;
-        } else if ident(i, "require") && punct(i + 1, '(') {
+        } else if w.ident(i, "require") && w.punct(i + 1, '(') {
             // `x.require("m")` counts, as in TypeScript's preProcessFile (Node's `module.require`); `x.import(…)` does not
-            if let Some(s) = string(i + 2) {
+            if let Some(s) = w.string(i + 2) {
                 found.push((s, false));
             }
-        } else if after_dot(i) {
-        } else if ident(i, "import") {
-            if punct(i + 1, '(') {
-                if let Some(s) = string(i + 2) {
+        } else if w.after_dot(i) {
+        } else if w.ident(i, "import") {
+            if w.punct(i + 1, '(') {
+                if let Some(s) = w.string(i + 2) {
                     found.push((s, false));
                 }
-            } else if let Some(s) = string(i + 1) {
+            } else if let Some(s) = w.string(i + 1) {
                 found.push((s, false));
-            } else if !punct(i + 1, '.') {
-                let type_only =
-                    ident(i + 1, "type") && !(ident(i + 2, "from") && string(i + 3).is_some()) && !punct(i + 2, '=');
-                if let Some(s) = find_from(&toks, i + 1) {
+            } else if !w.punct(i + 1, '.') {
+                let type_only = w.ident(i + 1, "type")
+                    && !(w.ident(i + 2, "from") && w.string(i + 3).is_some())
+                    && !w.punct(i + 2, '=');
+                if let Some(s) = w.find_from(i + 1) {
                     found.push((s, type_only));
                 }
             }
-        } else if ident(i, "export") {
+        } else if w.ident(i, "export") {
             is_module |= depth == 0;
             let mut j = i + 1;
-            let type_only = ident(j, "type");
+            let type_only = w.ident(j, "type");
             if type_only {
                 j += 1;
             }
-            if punct(j, '*') || punct(j, '{') {
-                if let Some(s) = find_from(&toks, j) {
+            if w.punct(j, '*') || w.punct(j, '{') {
+                if let Some(s) = w.find_from(j) {
                     found.push((s, type_only));
                 }
             }
@@ -93,32 +164,6 @@ pub fn scan(file: &Utf8Path, text: &str) -> Vec<Import> {
             type_only,
         })
         .collect()
-}
-
-/// For `import … from "x"` / `export … from "x"`: the string after `from`, stopping at a statement end.
-fn find_from(toks: &[Token], start: usize) -> Option<(String, usize)> {
-    let mut depth = 0i32;
-    for i in start..toks.len().min(start + 4096) {
-        match &toks[i].tok {
-            Tok::Punct('{') => depth += 1,
-            Tok::Punct('}') => depth -= 1,
-            Tok::Punct(';') | Tok::Punct('(') | Tok::Punct('=') if depth == 0 => return None,
-            Tok::Ident(f) if f == "from" && depth == 0 => {
-                if let Some(Token { tok: Tok::Str(s), offset }) = toks.get(i + 1) {
-                    return Some((s.clone(), *offset));
-                }
-            }
-            Tok::Ident(k)
-                if depth == 0
-                    && i > start
-                    && matches!(k.as_str(), "import" | "export" | "const" | "let" | "var" | "function" | "class") =>
-            {
-                return None
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// 1-based line and column (in characters) of each byte offset, in one pass over the text however many there are.
@@ -146,122 +191,158 @@ fn is_ident_start(c: char) -> bool {
     c.is_alphabetic() || c == '_' || c == '$'
 }
 
-/// Tokens with comments, template text and regex bodies dropped; strings kept (for specifiers).
-fn lex(text: &str) -> Vec<Token> {
-    let b: Vec<(usize, char)> = text.char_indices().collect();
-    let mut toks: Vec<Token> = Vec::new();
-    // brace depth at which each open template's `${` started
-    let mut templates: Vec<i32> = Vec::new();
-    let mut depth = 0i32;
-    let mut i = 0;
-    let at = |i: usize| b.get(i).map(|x| x.1);
-    while i < b.len() {
-        let (off, c) = b[i];
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '/' if at(i + 1) == Some('/') => {
-                while i < b.len() && b[i].1 != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if at(i + 1) == Some('*') => {
-                i += 2;
-                while i < b.len() && !(b[i].1 == '*' && at(i + 1) == Some('/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
-            '/' if regex_allowed(toks.last()) => {
-                i += 1;
-                let mut class = false;
-                while i < b.len() && b[i].1 != '\n' {
-                    match b[i].1 {
-                        '\\' => i += 1,
-                        '[' => class = true,
-                        ']' => class = false,
-                        '/' if !class => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                i += 1;
-                while i < b.len() && (b[i].1.is_alphanumeric()) {
-                    i += 1;
-                }
-                toks.push(Token { tok: Tok::Ident("<regex>".into()), offset: off });
-            }
-            '"' | '\'' => {
-                let mut s = String::new();
-                i += 1;
-                while i < b.len() && b[i].1 != c && b[i].1 != '\n' {
-                    if b[i].1 == '\\' {
-                        i += 1;
-                        if let Some(e) = at(i) {
-                            s.push(e);
-                        }
-                    } else {
-                        s.push(b[i].1);
-                    }
-                    i += 1;
-                }
-                i += 1;
-                toks.push(Token { tok: Tok::Str(s), offset: off });
-            }
-            '`' => {
-                i = skip_template(&b, i + 1, &mut templates, depth);
-                toks.push(Token { tok: Tok::Ident("<template>".into()), offset: off });
-            }
-            '}' if templates.last() == Some(&depth) => {
-                templates.pop();
-                i = skip_template(&b, i + 1, &mut templates, depth);
-            }
-            c if is_ident_start(c) => {
-                let start = i;
-                while i < b.len() && (is_ident_start(b[i].1) || b[i].1.is_ascii_digit()) {
-                    i += 1;
-                }
-                let word: String = b[start..i].iter().map(|x| x.1).collect();
-                toks.push(Token { tok: Tok::Ident(word), offset: off });
-            }
-            c if c.is_ascii_digit() => {
-                while i < b.len() && (b[i].1.is_alphanumeric() || b[i].1 == '.' || b[i].1 == '_') {
-                    i += 1;
-                }
-                toks.push(Token { tok: Tok::Ident("<number>".into()), offset: off });
-            }
-            c => {
-                if c == '{' {
-                    depth += 1;
-                } else if c == '}' {
-                    depth -= 1;
-                }
-                toks.push(Token { tok: Tok::Punct(c), offset: off });
-                i += 1;
-            }
-        }
-    }
-    toks
+/// Tokens with comments, template text and regex bodies dropped; strings kept (for specifiers). Works on bytes:
+/// every delimiter is ASCII, and a non-ASCII character is decoded only where an identifier or a space may be.
+struct Lexer<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    /// brace depth at which each open template's `${` started
+    templates: Vec<i32>,
+    depth: i32,
+    prev: Option<Tok>,
 }
 
-/// Skips template text from `i` to the closing backtick, or into a `${` (recording the depth to come back at).
-fn skip_template(b: &[(usize, char)], mut i: usize, templates: &mut Vec<i32>, depth: i32) -> usize {
-    while i < b.len() {
-        match b[i].1 {
-            '\\' => i += 2,
-            '`' => return i + 1,
-            '$' if b.get(i + 1).map(|x| x.1) == Some('{') => {
-                templates.push(depth);
-                return i + 2;
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Self {
+        Lexer { text, b: text.as_bytes(), i: 0, templates: Vec::new(), depth: 0, prev: None }
+    }
+
+    /// The character at byte `i` and its length.
+    fn char_at(&self, i: usize) -> Option<(char, usize)> {
+        let c = *self.b.get(i)?;
+        if c < 0x80 {
+            return Some((c as char, 1));
+        }
+        self.text.get(i..)?.chars().next().map(|c| (c, c.len_utf8()))
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    fn emit(&mut self, tok: Tok, offset: usize) -> Token {
+        self.prev = Some(tok.clone());
+        Token { tok, offset }
+    }
+
+    /// Skips template text from `i` to the closing backtick, or into a `${` (recording the depth to come back at).
+    fn skip_template(&mut self, mut i: usize) -> usize {
+        while i < self.b.len() {
+            match self.b[i] {
+                b'\\' => i += 2,
+                b'`' => return i + 1,
+                b'$' if self.at(i + 1) == Some(b'{') => {
+                    self.templates.push(self.depth);
+                    return i + 2;
+                }
+                _ => i += 1,
             }
-            _ => i += 1,
+        }
+        i
+    }
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        loop {
+            let off = self.i;
+            let (c, len) = self.char_at(off)?;
+            match c {
+                c if c.is_whitespace() => self.i += len,
+                '/' if self.at(off + 1) == Some(b'/') => {
+                    self.i = self.b[off..].iter().position(|&x| x == b'\n').map_or(self.b.len(), |p| off + p);
+                }
+                '/' if self.at(off + 1) == Some(b'*') => {
+                    self.i = self.text[off + 2..].find("*/").map_or(self.b.len(), |p| off + 2 + p + 2);
+                }
+                '/' if regex_allowed(self.prev.as_ref()) => {
+                    let mut i = off + 1;
+                    let mut class = false;
+                    while i < self.b.len() && self.b[i] != b'\n' {
+                        match self.b[i] {
+                            b'\\' => i += 1,
+                            b'[' => class = true,
+                            b']' => class = false,
+                            b'/' if !class => break,
+                            _ => {}
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                    while let Some((_, l)) = self.char_at(i).filter(|(f, _)| f.is_alphanumeric()) {
+                        i += l;
+                    }
+                    self.i = i;
+                    return Some(self.emit(Tok::Ident("<regex>".into()), off));
+                }
+                '"' | '\'' => {
+                    let q = c as u8;
+                    let mut s = String::new();
+                    let mut i = off + 1;
+                    let mut run = i;
+                    while i < self.b.len() && self.b[i] != q && self.b[i] != b'\n' {
+                        if self.b[i] == b'\\' {
+                            s.push_str(&self.text[run..i]);
+                            i += 1;
+                            if let Some((e, l)) = self.char_at(i) {
+                                s.push(e);
+                                i += l;
+                            }
+                            run = i;
+                        } else {
+                            i += 1;
+                        }
+                    }
+                    s.push_str(self.text.get(run..i.min(self.b.len())).unwrap_or(""));
+                    self.i = i + 1;
+                    return Some(self.emit(Tok::Str(s), off));
+                }
+                '`' => {
+                    self.i = self.skip_template(off + 1);
+                    return Some(self.emit(Tok::Ident("<template>".into()), off));
+                }
+                '}' if self.templates.last() == Some(&self.depth) => {
+                    self.templates.pop();
+                    self.i = self.skip_template(off + 1);
+                }
+                c if is_ident_start(c) => {
+                    let mut i = off;
+                    while let Some((_, l)) = self.char_at(i).filter(|(d, _)| is_ident_start(*d) || d.is_ascii_digit()) {
+                        i += l;
+                    }
+                    self.i = i;
+                    return Some(self.emit(Tok::Ident(self.text[off..i].to_string()), off));
+                }
+                c if c.is_ascii_digit() => {
+                    let mut i = off;
+                    while let Some((_, l)) =
+                        self.char_at(i).filter(|(d, _)| d.is_alphanumeric() || *d == '.' || *d == '_')
+                    {
+                        i += l;
+                    }
+                    self.i = i;
+                    return Some(self.emit(Tok::Ident("<number>".into()), off));
+                }
+                c => {
+                    if c == '{' {
+                        self.depth += 1;
+                    } else if c == '}' {
+                        self.depth -= 1;
+                    }
+                    self.i = off + len;
+                    return Some(self.emit(Tok::Punct(c), off));
+                }
+            }
         }
     }
-    i
 }
 
 /// A `/` starts a regex after an operator, an opening bracket, a keyword, or at the start.
-fn regex_allowed(prev: Option<&Token>) -> bool {
-    match prev.map(|t| &t.tok) {
+fn regex_allowed(prev: Option<&Tok>) -> bool {
+    match prev {
         None => true,
         Some(Tok::Punct(c)) => !matches!(c, ')' | ']' | '}'),
         Some(Tok::Ident(w)) => matches!(
