@@ -98,8 +98,11 @@ pub fn nm_output(data: &[u8]) {
     }
 }
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the smoke test and the fuzz crate.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("manifests", manifests),
     ("tomls", tomls),
     ("imports", imports),

@@ -432,7 +432,7 @@ fn walk(
                 || name == "node_modules"
                 || name == "vex_modules"
                 || name == "target"
-                || skip.iter().any(|s| *s == path)
+                || skip.contains(&path)
                 || is_build_folder(&path)
             {
                 continue;
