@@ -7,6 +7,10 @@ use ninjabind::report::color::ColorChoice;
 use ninjabind::report::diagnostic::{Diagnostic, Diagnostics};
 use std::process::ExitCode;
 
+/// glibc's malloc and free were 37% of a 20,000-source gen's samples (`perf record`); mimalloc's are a fraction.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "ninjabind",
