@@ -237,7 +237,7 @@ fn real_vex_stdlib_manifest_shapes_load_and_build() {
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     // one source shared by two packages with the same flags: compiled once, never outside build/
     let shared: Vec<&str> = nf.lines().filter(|l| l.starts_with("build ") && l.contains("vex_time.c.o: cc")).collect();
-    assert_eq!(shared, ["build build/obj/time/__/__/__/__/vex-runtime/c/vex_time/src/vex_time.c.o: cc ../vex-runtime/c/vex_time/src/vex_time.c"]);
+    assert_eq!(shared, ["build build/obj/time/__/__/__/__/vex-runtime/c/vex_time/src/vex_time.c.o: cc_0 ../vex-runtime/c/vex_time/src/vex_time.c"]);
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/proj")), "now=7\n");
     let err = fails(ninjabind(&p, &["gen", "--strict-manifests"]));
@@ -365,7 +365,8 @@ fn cxx_sources_use_the_cxx_rule_and_driver() {
     );
     ok(ninjabind(&p, &["gen"]));
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
-    assert!(nf.contains("build build/obj/mixed/lib.cpp.o: cxx lib.cpp"), "{nf}");
+    assert!(nf.contains("build build/obj/mixed/lib.cpp.o: cxx_1 lib.cpp"), "{nf}");
+    assert!(nf.contains("rule cxx_1\n  command = ") && nf.contains(" -- c++ "), "{nf}");
     assert!(nf.contains(" -- c++ @build/bin/mixed.rsp -o build/bin/mixed"), "{nf}");
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/mixed")), "42\n");

@@ -12,8 +12,21 @@ pub const FORMAT: u32 = 1;
 
 #[derive(clap::Args, Debug)]
 pub struct GateArgs {
+    /// The edge's kind (`cc`, `cargo`, …), part of its key.
     #[arg(long)]
-    pub key: String,
+    pub rule: String,
+    /// A hash of what the tool says of itself (`cc --version`): a new compiler rebuilds.
+    #[arg(long, default_value = "")]
+    pub tool_id: String,
+    /// Indices of command words left out of the key (a launcher, a rustc wrapper), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub unkeyed: Vec<usize>,
+    /// Environment variables the command reads, part of the key (their values as this process sees them).
+    #[arg(long = "env")]
+    pub env: Vec<String>,
+    /// The response file ninja wrote for the command: its content is part of the key.
+    #[arg(long)]
+    pub rsp: Option<Utf8PathBuf>,
     #[arg(long)]
     pub record: Utf8PathBuf,
     /// The depfile the command writes (read right after it, rewritten from the record on a skip).
@@ -96,6 +109,34 @@ impl Record {
         }
         Some(Record { key, entries })
     }
+}
+
+/// The content key of an edge: everything that shapes its outputs besides its inputs' content — its kind, the
+/// environment it reads, its command words (but a launcher's), its response file, its tool. gen computes it for
+/// explain; the gate computes it from what ninja actually runs, so build.ninja need not carry it.
+pub fn content_key(
+    rule: &str,
+    env: &[(String, String)],
+    argv: &[String],
+    unkeyed: &[usize],
+    rsp: Option<&str>,
+    tool_id: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("ninjabind-gate {FORMAT}\0{rule}\0"));
+    for (k, v) in env {
+        h.update(format!("env {k}={v}\0"));
+    }
+    for (i, a) in argv.iter().enumerate() {
+        if !unkeyed.contains(&i) {
+            h.update(format!("arg {a}\0"));
+        }
+    }
+    if let Some(r) = rsp {
+        h.update(format!("rsp {r}\0"));
+    }
+    h.update(format!("tool {tool_id}"));
+    hex(&h.finalize())
 }
 
 /// A file's size, mtime and inode; `None` for anything but a regular file (or a link to one), which is never trusted.
@@ -230,13 +271,22 @@ pub fn run(a: &GateArgs) -> Result<i32> {
 
 fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
     use super::runlog::Decision;
+    let env: Vec<(String, String)> = a.env.iter().map(|k| (k.clone(), std::env::var(k).unwrap_or_default())).collect();
+    let rsp = match &a.rsp {
+        Some(f) => Some(
+            crate::files::read_regular_text(f, 1 << 30)
+                .with_context(|| format!("cannot read the response file {f}"))?,
+        ),
+        None => None,
+    };
+    let key = content_key(&a.rule, &env, &a.command, &a.unkeyed, rsp.as_deref(), &a.tool_id);
     let old = crate::files::read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
-    if let Some(rec) = old.as_ref().filter(|r| r.key == a.key) {
+    if let Some(rec) = old.as_ref().filter(|r| r.key == key) {
         if let Some(entries) = still_fresh(rec, a) {
             if let Some(d) = &a.depfile {
                 write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
             }
-            let fresh = Record { key: a.key.clone(), entries };
+            let fresh = Record { key: key.clone(), entries };
             if fresh != *rec {
                 write_atomic(&a.record, &fresh.render())?;
             }
@@ -329,7 +379,7 @@ fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
         let st = stat(o).with_context(|| format!("cannot stat {o}"))?;
         entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });
     }
-    write_atomic(&a.record, &Record { key: a.key.clone(), entries }.render())?;
+    write_atomic(&a.record, &Record { key, entries }.render())?;
     Ok((0, if identical == a.outputs.len() { Decision::CutOff } else { Decision::Ran }))
 }
 

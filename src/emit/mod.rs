@@ -48,9 +48,17 @@ pub fn render_ninja(plan: &Plan) -> String {
     for (name, depth) in plan.pools() {
         w.pool(name, depth);
     }
-    let used: BTreeSet<RuleKind> = plan.edges.iter().map(|e| e.rule).filter(|r| *r != RuleKind::Phony).collect();
+    let used: BTreeSet<RuleKind> =
+        plan.edges.iter().filter(|e| e.template.is_none()).map(|e| e.rule).filter(|r| *r != RuleKind::Phony).collect();
     for kind in used {
         w.rule(kind.name(), &rule_vars(kind, plan.pool(kind)));
+    }
+    for t in &plan.templates {
+        let mut vars = rule_vars(t.kind, plan.pool(t.kind));
+        vars.retain(|(k, _)| *k != "command");
+        vars.insert(0, ("command", t.command.as_str()));
+        vars.insert(2, ("depfile", "$out.d"));
+        w.rule(&t.name, &vars);
     }
     for line in &plan.gated_out {
         w.comment(line);
@@ -59,6 +67,11 @@ pub fn render_ninja(plan: &Plan) -> String {
         w.newline();
     }
     for e in &plan.edges {
+        if let Some(t) = e.template {
+            // the shared rule carries the command and the depfile
+            w.build(&e.outputs, &[], &plan.templates[t].name, &e.inputs, &[], &e.order_only, &[]);
+            continue;
+        }
         let mut vars: Vec<(&str, String)> = Vec::new();
         if let Some(c) = &e.command {
             let mut words: Vec<String> = c.env.iter().map(|(k, v)| format!("{k}={}", escape::shell_word(v))).collect();

@@ -1,7 +1,7 @@
 //! Wraps every edge but regen, scan and phony in the hash gate, with a content key over everything that shapes its output.
 
 use super::{Command, Plan, RuleKind};
-use crate::edges::gate::{hex, FORMAT};
+use crate::edges::gate::{content_key, hex};
 use anyhow::Result;
 use camino::Utf8PathBuf;
 use sha2::{Digest, Sha256};
@@ -41,33 +41,31 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
                 _ => String::new(),
             })
             .clone();
-        let mut h = Sha256::new();
-        h.update(format!("ninjabind-gate {FORMAT}\0{}\0", e.rule.name()));
-        for (k, v) in &inner.env {
-            h.update(format!("env {k}={v}\0"));
-        }
-        for (i, a) in inner.argv.iter().enumerate() {
-            if !e.unkeyed.contains(&i) {
-                h.update(format!("arg {a}\0"));
-            }
-        }
-        for (k, v) in &e.vars {
-            if *k == "rspfile_content" {
-                h.update(format!("rsp {v}\0"));
-            }
-        }
-        h.update(format!("tool {id}"));
-        let key = hex(&h.finalize());
+        let tool_id = hex(&Sha256::digest(id.as_bytes()))[..16].to_string();
+        let rsp = e.vars.iter().find(|(k, _)| *k == "rspfile_content").map(|(_, v)| v.clone());
+        let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp.as_deref(), &tool_id);
         let record = Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]));
+        // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
         let mut argv = vec![
             exe.to_string(),
             "edge".into(),
             "gate".into(),
-            "--key".into(),
-            key.clone(),
-            "--record".into(),
-            record.to_string(),
+            "--rule".into(),
+            e.rule.name().into(),
+            "--tool-id".into(),
+            tool_id,
         ];
+        if !e.unkeyed.is_empty() {
+            let list: Vec<String> = e.unkeyed.iter().map(|i| i.to_string()).collect();
+            argv.extend(["--unkeyed".into(), list.join(",")]);
+        }
+        for (k, _) in &inner.env {
+            argv.extend(["--env".into(), k.clone()]);
+        }
+        if let Some((_, f)) = e.vars.iter().find(|(k, _)| *k == "rspfile") {
+            argv.extend(["--rsp".into(), f.clone()]);
+        }
+        argv.extend(["--record".into(), record.to_string()]);
         if let Some((_, d)) = e.vars.iter().find(|(k, _)| *k == "depfile") {
             argv.extend(["--depfile".into(), d.clone()]);
         }

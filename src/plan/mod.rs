@@ -6,6 +6,7 @@ pub mod gate;
 pub mod link;
 pub mod regen;
 pub mod symbols;
+pub mod template;
 
 use crate::options::Settings;
 use crate::report::diagnostic::Diagnostic;
@@ -23,7 +24,7 @@ pub struct Command {
     pub argv: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RuleKind {
     Cc,
     Cxx,
@@ -73,6 +74,8 @@ pub struct Edge {
     pub unkeyed: Vec<usize>,
     /// A folder the command writes files into that its depfile names (cargo's target folder): its products.
     pub products: Option<Utf8PathBuf>,
+    /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
+    pub template: Option<usize>,
 }
 
 impl Edge {
@@ -90,6 +93,7 @@ impl Edge {
             key: None,
             unkeyed: vec![],
             products: None,
+            template: None,
         }
     }
 }
@@ -124,6 +128,8 @@ pub struct Plan {
     pub scan_stamp: String,
     /// The program, when there is a link edge.
     pub program: Option<Utf8PathBuf>,
+    /// Rules shared by compile edges that differ only in their paths.
+    pub templates: Vec<template::Template>,
 }
 
 impl Plan {
@@ -169,6 +175,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     if s.gate {
         gate::wrap(&mut p, regen::exe_path()?.as_str(), &tc.cc[0], &tc.cxx[0], rustc)?;
     }
+    template::share_rules(&mut p);
     let mut all: Vec<Utf8PathBuf> = Vec::new();
     let mut per_package = objects.by_package.clone();
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {

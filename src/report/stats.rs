@@ -31,7 +31,10 @@ pub fn rules_by_output(ninja: &str) -> HashMap<String, String> {
             }
         }
         let Some(colon) = rest[end..].find(": ").map(|c| end + c + 2) else { continue };
-        let rule = rest[colon..].split(' ').next().unwrap_or("").to_string();
+        let rule = rest[colon..].split(' ').next().unwrap_or("");
+        // a shared compile rule (`cc_3`) is of its kind
+        let rule = rule.split_once('_').map_or(rule, |(kind, n)| if n.parse::<usize>().is_ok() { kind } else { rule });
+        let rule = rule.to_string();
         map.insert(output, rule);
     }
     map
@@ -151,7 +154,7 @@ mod tests {
 
     #[test]
     fn reads_the_first_output_and_rule_of_each_build_line() {
-        let n = "rule cc\nbuild build/obj/a$ b.c.o: cc a$ b.c\nbuild x.a | x.nsl: cargo | Cargo.toml\nbuild c$:d.o: cc c.c\n";
+        let n = "rule cc\nbuild build/obj/a$ b.c.o: cc_12 a$ b.c\nbuild x.a | x.nsl: cargo | Cargo.toml\nbuild c$:d.o: cc c.c\n";
         let m = rules_by_output(n);
         assert_eq!(m["build/obj/a b.c.o"], "cc");
         assert_eq!(m["x.a"], "cargo");
