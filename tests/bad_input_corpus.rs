@@ -19,6 +19,8 @@ enum Edit {
     /// Makes a symlink at the first path to the second.
     Link(&'static str, &'static str),
     Remove(&'static str),
+    /// A file of this size, almost all a hole.
+    Sparse(&'static str, u64),
 }
 use Edit::*;
 
@@ -94,6 +96,10 @@ fn apply(p: &Path, e: &Edit) {
             std::os::unix::fs::symlink(to, path).unwrap();
         }
         Remove(f) => std::fs::remove_file(p.join(f)).unwrap(),
+        Sparse(f, len) => {
+            let file = std::fs::File::create(p.join(f)).unwrap();
+            file.set_len(*len).unwrap();
+        }
     }
 }
 

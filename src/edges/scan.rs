@@ -94,7 +94,7 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
     let files = source_files(&root, &exts, &skip).files;
     let mut imports = Vec::new();
     for f in &files {
-        let text = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;
+        let text = crate::files::read_regular(f, 256 << 20).with_context(|| format!("cannot read {f}"))?;
         imports.extend(scan(f, &String::from_utf8_lossy(&text)));
     }
     let mut gates = Vec::new();

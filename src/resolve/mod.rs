@@ -86,8 +86,12 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
     let (scanned_files, scanned_dirs) = (walked.files, walked.dirs);
     let mut found: Vec<Import> = Vec::new();
     for f in &scanned_files {
-        let bytes = std::fs::read(f)
-            .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", layout.display(f))).into_err())?;
+        // the scan holds about one byte per input byte; past 256 MiB a file is no source anyone imports from
+        let bytes = crate::files::read_regular(f, 256 << 20).map_err(|e| {
+            Diagnostic::error(format!("cannot scan {} for imports: {e}", layout.display(f)))
+                .with_help("move generated bundles out of the project's source folders, or into a dot-folder")
+                .into_err()
+        })?;
         found.extend(imports::scan(f, &String::from_utf8_lossy(&bytes)));
     }
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
