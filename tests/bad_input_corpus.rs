@@ -576,6 +576,12 @@ fn corpus() -> Vec<Case> {
         ),
         // imports
         case(
+            "a 300 MB .ts file",
+            "hello-perry",
+            vec![Sparse("src/huge.ts", 300 << 20)],
+            "more than the 268435456 this tool reads",
+        ),
+        case(
             "import of nothing",
             "hello-perry",
             vec![Write("src/more.ts", b"import x from \"no-such-package-xyz\";\n")],

@@ -381,67 +381,87 @@ pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> Wal
     let mut w = Walked::default();
     let mut seen = std::collections::HashSet::new();
     let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.as_std_path().to_owned());
-    walk(root, exts, skip, &inside, &mut w, &mut seen);
+    let mut walker = Walker { exts, skip, inside: &inside, w: &mut w, seen: &mut seen };
+    walker.walk(root, inside.clone(), true);
     w.files.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     w.dirs.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     w
 }
 
-/// Another build's folder (meson's, cmake's, another ninjabind build folder): never scanned nor watched, so building
-/// one does not re-run the other's scan.
-fn is_build_folder(dir: &Utf8Path) -> bool {
-    ["build.ninja", "CMakeCache.txt", "meson-private", "ninjabind-graph.json", ".ninja_log"]
-        .iter()
-        .any(|marker| std::fs::symlink_metadata(dir.join(marker)).is_ok())
+/// Names whose presence makes a folder another build's (meson's, cmake's, another ninjabind build folder): it is
+/// never scanned nor watched, so building one does not re-run the other's scan.
+const BUILD_FOLDER_MARKERS: [&str; 5] =
+    ["build.ninja", "CMakeCache.txt", "meson-private", "ninjabind-graph.json", ".ninja_log"];
+
+/// Walks `dir`, whose canonical path is `canonical` (known without a syscall for a plain subfolder; asked of the
+/// kernel only through a symlink). Types come from the directory listing; only links are stat'ed.
+struct Walker<'a> {
+    exts: &'a [&'a str],
+    skip: &'a [Utf8PathBuf],
+    /// The project's canonical path: links out of it are not followed.
+    inside: &'a std::path::Path,
+    w: &'a mut Walked,
+    seen: &'a mut std::collections::HashSet<std::path::PathBuf>,
 }
 
-fn walk(
-    dir: &Utf8Path,
-    exts: &[&str],
-    skip: &[Utf8PathBuf],
-    inside: &std::path::Path,
-    w: &mut Walked,
-    seen: &mut std::collections::HashSet<std::path::PathBuf>,
-) {
-    let Ok(canonical) = std::fs::canonicalize(dir) else { return };
-    if !canonical.starts_with(inside) {
-        // a link to a folder elsewhere (`/`, a home folder) would make the scan unbounded
-        w.skipped.push((dir.to_owned(), "a link to a folder outside the project"));
-        return;
-    }
-    // a folder reached twice (through a link, or a link loop) is read once
-    if !seen.insert(canonical) {
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    w.dirs.push(dir.to_owned());
-    let mut names: Vec<String> = Vec::new();
-    for e in rd.flatten() {
-        match e.file_name().into_string() {
-            Ok(name) => names.push(name),
-            Err(raw) => w.skipped.push((dir.join(raw.to_string_lossy().as_ref()), "its name is not UTF-8")),
+impl Walker<'_> {
+    fn walk(&mut self, dir: &Utf8Path, canonical: std::path::PathBuf, top: bool) {
+        let (exts, skip, inside) = (self.exts, self.skip, self.inside);
+        // a folder reached twice (through a link, or a link loop) is read once
+        if !self.seen.insert(canonical.clone()) {
+            return;
         }
-    }
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
-        // through a symlink to what it names; a dangling link is nothing to scan
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
-        if meta.is_dir() {
-            if name.starts_with('.')
-                || name == "node_modules"
-                || name == "vex_modules"
-                || name == "target"
-                || skip.contains(&path)
-                || is_build_folder(&path)
-            {
-                continue;
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<(String, std::fs::FileType)> = Vec::new();
+        for e in rd.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            match e.file_name().into_string() {
+                Ok(name) => entries.push((name, ft)),
+                Err(raw) => self.w.skipped.push((dir.join(raw.to_string_lossy().as_ref()), "its name is not UTF-8")),
             }
-            walk(&path, exts, skip, inside, w, seen);
-        } else if meta.is_file() {
-            let is_decl = [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d));
-            if !is_decl && exts.iter().any(|x| name.ends_with(x)) {
-                w.files.push(path);
+        }
+        if !top && entries.iter().any(|(n, _)| BUILD_FOLDER_MARKERS.contains(&n.as_str())) {
+            return;
+        }
+        self.w.dirs.push(dir.to_owned());
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, ft) in entries {
+            let path = dir.join(&name);
+            // through a symlink to what it names; a dangling link is nothing to scan
+            let (is_dir, is_file) = if ft.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(m) => (m.is_dir(), m.is_file()),
+                    Err(_) => continue,
+                }
+            } else {
+                (ft.is_dir(), ft.is_file())
+            };
+            if is_dir {
+                if name.starts_with('.')
+                    || name == "node_modules"
+                    || name == "vex_modules"
+                    || name == "target"
+                    || skip.contains(&path)
+                {
+                    continue;
+                }
+                let child = if ft.is_symlink() {
+                    let Ok(c) = std::fs::canonicalize(&path) else { continue };
+                    if !c.starts_with(inside) {
+                        // a link to a folder elsewhere (`/`, a home folder) would make the scan unbounded
+                        self.w.skipped.push((path.clone(), "a link to a folder outside the project"));
+                        continue;
+                    }
+                    c
+                } else {
+                    canonical.join(&name)
+                };
+                self.walk(&path, child, false);
+            } else if is_file {
+                let is_decl = [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d));
+                if !is_decl && exts.iter().any(|x| name.ends_with(x)) {
+                    self.w.files.push(path);
+                }
             }
         }
     }
