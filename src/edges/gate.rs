@@ -87,7 +87,8 @@ impl Record {
     }
 
     pub fn parse(text: &str) -> Option<Record> {
-        let mut lines = text.lines();
+        // split on `\n` only: `lines()` would also eat a `\r` that ends a path (found by fuzzing)
+        let mut lines = text.strip_suffix('\n').unwrap_or(text).split('\n');
         if lines.next()? != format!("ninjabind-gate {FORMAT}") {
             return None;
         }
@@ -400,5 +401,15 @@ mod tests {
         };
         assert_eq!(Record::parse(&r.render()), Some(r));
         assert_eq!(Record::parse("ninjabind-gate 0\nkey x\n"), None);
+        let cr = Record {
+            key: "k".into(),
+            entries: vec![Entry {
+                kind: Kind::Dep,
+                stat: Stat { size: 1, mtime_ns: 2, inode: 3 },
+                hash: "ff".into(),
+                path: "a\r".into(),
+            }],
+        };
+        assert_eq!(Record::parse(&cr.render()), Some(cr), "a path ending in a carriage return");
     }
 }
