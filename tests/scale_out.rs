@@ -174,3 +174,43 @@ fn explain_shows_the_launcher_the_rustc_wrapper_and_the_pools() {
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("pool local\n  depth = 3\n") && nf.contains("pool link\n  depth = 1\n"), "{nf}");
 }
+
+#[test]
+fn a_link_of_many_objects_passes_its_inputs_through_a_list_file() {
+    // `/bin/sh -c` gets a command as one argument of at most 128 KiB: 21,000 objects' `--in` words broke the link
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("many");
+    let n = 260;
+    let mut sources = vec!["\"src/main.c\"".to_string()];
+    for i in 0..n {
+        let name = format!("src/a_source_file_with_a_rather_long_name_{i:04}.c");
+        write_tree(&p, &[(&name, &format!("int f{i}(void) {{ return {i}; }}\n"))]);
+        sources.push(format!("\"{name}\""));
+    }
+    write_tree(
+        &p,
+        &[
+            ("vex.json", &format!(r#"{{ "name": "many", "native": {{ "sources": [{}] }} }}"#, sources.join(", "))),
+            (
+                "src/main.c",
+                "#include <stdio.h>\nint f7(void);\nint main(void) { printf(\"%d\\n\", f7()); return 0; }\n",
+            ),
+        ],
+    );
+    ok(ninjabind(&p, &["gen"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    let link = nf.lines().skip_while(|l| !l.starts_with("build build/bin/many:")).nth(1).unwrap();
+    assert!(link.contains("--in-list build/bin/many.inputs") && !link.contains("--in "), "{link}");
+    let list = std::fs::read_to_string(p.join("build/bin/many.inputs")).unwrap();
+    assert_eq!(list.lines().count(), n + 1, "{list}");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/many")), "7\n");
+    // the list's objects are the link's inputs: a changed object relinks, an untouched tree does nothing
+    tick();
+    std::fs::write(p.join("src/a_source_file_with_a_rather_long_name_0007.c"), "int f7(void) { return 70; }\n")
+        .unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("LINK build/bin/many"), "{out}");
+    assert_eq!(run_program(&p.join("build/bin/many")), "70\n");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}

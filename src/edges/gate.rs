@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The record format's version: part of every key, so a format change rebuilds, a new ninjabind does not.
 pub const FORMAT: u32 = 1;
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct GateArgs {
     /// The edge's kind (`cc`, `cargo`, …), part of its key.
     #[arg(long)]
@@ -34,6 +34,10 @@ pub struct GateArgs {
     pub depfile: Option<Utf8PathBuf>,
     #[arg(long = "in")]
     pub inputs: Vec<Utf8PathBuf>,
+    /// A file gen wrote listing more inputs, one per line: a link of 20,000 objects would not fit in the one
+    /// argument `/bin/sh -c` gets (128 KiB on Linux).
+    #[arg(long)]
+    pub in_list: Option<Utf8PathBuf>,
     #[arg(long = "out")]
     pub outputs: Vec<Utf8PathBuf>,
     /// A folder the command writes files into that its depfile then names (cargo's target folder, where build
@@ -261,13 +265,24 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     use super::runlog::{Decision, Timer};
     let timer = Timer::start();
     let first = a.outputs.first().map_or("build.ninja", |o| o.as_str());
-    let result = gate(a);
+    let result = with_listed_inputs(a).and_then(|a| gate(&a));
     let decision = match &result {
         Ok((0, d)) => *d,
         _ => Decision::Failed,
     };
     timer.finish(decision, first);
     super::fail_at(first, result.map(|(code, _)| code))
+}
+
+/// `a` with the inputs of its `--in-list` file appended to its `--in`s.
+fn with_listed_inputs(a: &GateArgs) -> Result<GateArgs> {
+    let mut a = a.clone();
+    if let Some(list) = &a.in_list {
+        let text = crate::files::read_regular_text(list, 1 << 30)
+            .with_context(|| format!("cannot read the input list {list}; `ninjabind gen` writes it"))?;
+        a.inputs.extend(text.lines().filter(|l| !l.is_empty()).map(Utf8PathBuf::from));
+    }
+    Ok(a)
 }
 
 fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {

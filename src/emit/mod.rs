@@ -118,6 +118,9 @@ pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Writt
     if let Some(rsp) = &plan.link_rsp {
         batch.stage(&out.join("link.rsp"), rsp.as_bytes())?;
     }
+    for (path, text) in &plan.side_files {
+        batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
+    }
     let ninja_changed = batch.stage(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
     batch.commit()?;
     // the edges' run log only grows: past its limit the next gen moves it aside (one old copy kept)

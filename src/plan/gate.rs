@@ -16,8 +16,12 @@ fn identity(argv0: &str, flag: &str) -> String {
         .unwrap_or_else(|_| format!("{argv0}: unavailable"))
 }
 
+/// Inputs whose `--in` words would take more than this many bytes go into an input list file instead.
+const IN_LIST_ABOVE: usize = 16 * 1024;
+
 pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result<()> {
     let mut identities: BTreeMap<RuleKind, String> = BTreeMap::new();
+    let mut side_files: Vec<(Utf8PathBuf, String)> = Vec::new();
     for e in &mut p.edges {
         if !matches!(
             e.rule,
@@ -72,8 +76,19 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
         if let Some(d) = &e.products {
             argv.extend(["--products".into(), d.to_string()]);
         }
-        for i in e.inputs.iter().chain(&e.implicit_inputs) {
-            argv.extend(["--in".into(), i.to_string()]);
+        let inputs: Vec<&Utf8PathBuf> = e.inputs.iter().chain(&e.implicit_inputs).collect();
+        if inputs.iter().map(|i| i.as_str().len() + 6).sum::<usize>() > IN_LIST_ABOVE {
+            // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long input list
+            // goes into a file gen writes beside the record
+            let list = Utf8PathBuf::from(format!("{}.inputs", e.outputs[0]));
+            let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
+            argv.extend(["--in-list".into(), list.to_string()]);
+            side_files.push((list.clone(), text));
+            e.implicit_inputs.push(list);
+        } else {
+            for i in inputs {
+                argv.extend(["--in".into(), i.to_string()]);
+            }
         }
         for o in e.outputs.iter().chain(&e.implicit_outputs) {
             argv.extend(["--out".into(), o.to_string()]);
@@ -83,5 +98,6 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
         e.command = Some(Command { env: inner.env, argv });
         e.key = Some(key);
     }
+    p.side_files.extend(side_files);
     Ok(())
 }

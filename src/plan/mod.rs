@@ -130,6 +130,8 @@ pub struct Plan {
     pub program: Option<Utf8PathBuf>,
     /// Rules shared by compile edges that differ only in their paths.
     pub templates: Vec<template::Template>,
+    /// Files gen writes for edges to read (a gate's input list), relative to the ninja file's folder.
+    pub side_files: Vec<(Utf8PathBuf, String)>,
 }
 
 impl Plan {
