@@ -166,7 +166,8 @@ def main():
     ours = (big / "build.ninja").stat().st_size
     hand = (big / "hb" / "build.ninja").stat().st_size if anchors else None
     if anchors:
-        t_meson, rss_meson = run(["meson", "setup", "mb"], big)
+        # CC set: meson would otherwise wrap every compile in a ccache or sccache it finds on PATH
+        t_meson, rss_meson = run(["meson", "setup", "mb"], big, env={**CLEAN_ENV, "CC": "cc"})
         t_cmake, rss_cmake = run(["cmake", "-G", "Ninja", "-S", ".", "-B", "cb"], big)
         row("cold gen: meson setup / ninjabind gen", f"{t_meson / t_gen:.1f}x", f"{t_gen:.2f} s vs {t_meson:.2f} s (cmake {t_cmake:.2f} s)")
         row("gen peak RSS (MiB)", f"{rss / 1024:.0f}", f"meson {rss_meson / 1024:.0f}, cmake {rss_cmake / 1024:.0f}")
