@@ -62,6 +62,11 @@ impl Layout {
         normalize(&p)
     }
 
+    /// A path as build.ninja writes it (relative to the ninja file's folder), relative to the project root instead.
+    pub fn project_rel_from_ninja(&self, p: &Utf8Path) -> Utf8PathBuf {
+        self.project_rel(&normalize(&self.ninja_dir.join(p)))
+    }
+
     /// `p` relative to the project root, for explain and the graph JSON.
     pub fn project_rel(&self, p: &Utf8Path) -> Utf8PathBuf {
         relative(&self.project, p)

@@ -91,3 +91,20 @@ fn stats_before_any_build_is_a_clear_error() {
     let err = fails(ninjabind(&p, &["stats"]));
     assert!(err.contains(".ninjabind_log: run `ninja` first"), "{err}");
 }
+
+#[test]
+fn stats_reads_an_out_of_tree_build_and_gen_moves_a_long_log_aside() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen", "-B", "../out"]));
+    let out = p.parent().unwrap().join("out");
+    ok(ninja(&out, &[]));
+    let o = ninjabind(&p, &["stats", "-C", "../out", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["by_kind"]["cc"]["ran"], 2, "{v:#}");
+    // the log only grows: past 4 MiB the next gen moves it aside, keeping one old copy
+    let log = out.join(".ninjabind_log");
+    std::fs::write(&log, "x".repeat(5 << 20)).unwrap();
+    ok(ninjabind(&p, &["gen", "-B", "../out"]));
+    assert!(!log.exists() && out.join(".ninjabind_log.old").is_file());
+}

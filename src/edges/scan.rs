@@ -175,13 +175,13 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
     let spec = ScanSpec::parse(&text);
     // what the last scan read, beside the list; unreadable or missing: read everything
     let cache_path = a.list.with_extension("cache");
-    let cache: ScanCache = crate::files::read_regular(&cache_path, 256 << 20)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let cached = crate::files::read_regular(&cache_path, 256 << 20).unwrap_or_default();
+    let cache: ScanCache = serde_json::from_slice(&cached).unwrap_or_default();
     let (summary, next) = rescan_cached(&spec, &crate::layout::current_dir()?, &cache)?;
     let changed = crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
-    if let Ok(bytes) = serde_json::to_vec(&next) {
+    // compared with the bytes just read: an unchanged cache is not read again nor rewritten
+    let bytes = serde_json::to_vec(&next).unwrap_or_default();
+    if !bytes.is_empty() && bytes != cached {
         let _ = crate::emit::write::write_if_changed(&cache_path, &bytes);
     }
     let decision = if changed { super::runlog::Decision::Ran } else { super::runlog::Decision::CutOff };

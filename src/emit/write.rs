@@ -111,24 +111,10 @@ pub fn lock(path: &Utf8Path) -> Result<std::fs::File> {
     Ok(f)
 }
 
-/// Returns whether the file was (re)written.
+/// Returns whether the file was (re)written: a batch of one.
 pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
-    // a FIFO or a device in the way is replaced, never read
-    if crate::files::read_regular(path, bytes.len() as u64).is_ok_and(|old| old == bytes) {
-        return Ok(false);
-    }
-    let tmp = temp_for(path);
-    let dir = tmp.parent().unwrap_or(Utf8Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {dir}"))?;
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {path}"));
-    }
-    Ok(true)
+    let mut batch = Batch::default();
+    let written = batch.stage(path, bytes)?;
+    batch.commit()?;
+    Ok(written)
 }

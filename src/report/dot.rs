@@ -24,7 +24,7 @@ fn q(s: &str) -> String {
 /// reason as tooltip), gated-out sources grey (the missing macro as tooltip); archives, symbol checks and the program.
 pub fn render(g: &Generated) -> String {
     let l = &g.settings.layout;
-    let from_ninja = |p: &camino::Utf8Path| l.project_rel(&crate::layout::normalize(&l.ninja_dir.join(p)));
+    let from_ninja = |p: &camino::Utf8Path| l.project_rel_from_ninja(p);
     let mut o = String::new();
     let _ = writeln!(o, "digraph ninjabind {{");
     let _ = writeln!(o, "  rankdir=LR;");

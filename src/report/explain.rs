@@ -33,7 +33,7 @@ fn layer_meaning(l: Layer) -> &'static str {
 /// The graph document (SPEC §1): imports, packages, edges; paths relative to the project root.
 pub fn graph_value(g: &Generated) -> Value {
     let l = &g.settings.layout;
-    let from_ninja = |p: &camino::Utf8Path| l.project_rel(&crate::layout::normalize(&l.ninja_dir.join(p)));
+    let from_ninja = |p: &camino::Utf8Path| l.project_rel_from_ninja(p);
     let imports: Vec<_> = g
         .resolved
         .imports
