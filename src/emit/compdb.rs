@@ -1,14 +1,36 @@
 //! compile_commands.json for clangd and IDEs: plain compiler commands (no gate, no launcher), absolute `directory`.
 
-use crate::plan::Plan;
+use crate::plan::{CompileEntry, Plan};
 use camino::Utf8Path;
-use serde_json::json;
+use serde::Serialize;
+
+/// One entry, borrowed from the plan (a `serde_json::Value` per entry copied every argument once more).
+#[derive(Serialize)]
+struct Entry<'a> {
+    directory: &'a Utf8Path,
+    file: &'a Utf8Path,
+    output: &'a Utf8Path,
+    arguments: Arguments<'a>,
+}
+
+/// The package's shared flags, then the source's own words: written as one array, never copied into one.
+struct Arguments<'a> {
+    flags: &'a [String],
+    tail: [String; 7],
+}
+
+impl Serialize for Arguments<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.flags.iter().chain(&self.tail))
+    }
+}
 
 pub fn render(plan: &Plan, ninja_dir: &Utf8Path) -> String {
-    let entries: Vec<_> = plan
+    let entries: Vec<Entry> = plan
         .compdb
         .iter()
-        .map(|e| json!({ "directory": ninja_dir, "file": e.file, "output": e.output, "arguments": e.argv }))
+        .map(|e| Entry { directory: ninja_dir, file: &e.file, output: &e.output, arguments: Arguments { flags: &e.flags, tail: CompileEntry::tail(e.file.as_str(), e.output.as_str()) },
+        })
         .collect();
     let mut s = serde_json::to_string_pretty(&entries).expect("JSON of strings");
     s.push('\n');

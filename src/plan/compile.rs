@@ -8,6 +8,7 @@ use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 pub fn is_cxx(path: &Utf8Path) -> bool {
     matches!(path.extension(), Some("cc" | "cpp" | "cxx" | "C" | "c++"))
@@ -36,11 +37,20 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
     let l = &s.layout;
     let mut objects = Objects::default();
     // source → (compile flags, package, object) for sharing one object between packages
-    let mut compiled: HashMap<String, (Vec<String>, String, Utf8PathBuf)> = HashMap::new();
+    let mut compiled: HashMap<String, (Rc<[String]>, String, Utf8PathBuf)> = HashMap::new();
     for sp in &sel.packages {
         let pkg = &sp.package;
         let c = &sp.config;
         let id = pkg.id();
+        // the package's flags for C and for C++, made once and shared by its sources and their compdb entries
+        let flags_for = |base: &[String]| -> Rc<[String]> {
+            let mut flags: Vec<String> = base.to_vec();
+            flags.extend(c.include_dirs.iter().map(|d| format!("-I{}", l.rel(d))));
+            flags.extend(c.cflags.iter().cloned());
+            flags.extend(tc.lto_flags.iter().cloned());
+            flags.into()
+        };
+        let (mut cc_flags, mut cxx_flags): (Option<Rc<[String]>>, Option<Rc<[String]>>) = (None, None);
         for src in &c.sources {
             if !src.compiled {
                 p.gated_out.push(format!(
@@ -53,10 +63,10 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             }
             let cxx = is_cxx(&src.path.abs);
             objects.any_cxx |= cxx;
-            let mut flags: Vec<String> = if cxx { tc.cxx.clone() } else { tc.cc.clone() };
-            flags.extend(c.include_dirs.iter().map(|d| format!("-I{}", l.rel(d))));
-            flags.extend(c.cflags.iter().cloned());
-            flags.extend(tc.lto_flags.iter().cloned());
+            let flags = match cxx {
+                true => cxx_flags.get_or_insert_with(|| flags_for(&tc.cxx)).clone(),
+                false => cc_flags.get_or_insert_with(|| flags_for(&tc.cc)).clone(),
+            };
             if let Some((prev_flags, prev_pkg, obj)) = compiled.get(src.path.abs.as_str()) {
                 if *prev_flags != flags {
                     let mut d = Diagnostic::error(format!(
@@ -77,18 +87,11 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             let obj = l.out_path(object_path(&id, &pkg.root, &src.path.abs));
             let src_rel = l.rel(&src.path.abs);
             let depfile = Utf8PathBuf::from(format!("{obj}.d"));
-            let mut argv = flags.clone();
-            argv.extend([
-                "-MD".into(),
-                "-MF".into(),
-                depfile.to_string(),
-                "-c".into(),
-                src_rel.to_string(),
-                "-o".into(),
-                obj.to_string(),
-            ]);
-            p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), argv: argv.clone() });
-            argv.splice(0..0, s.launcher.iter().cloned());
+            let mut argv: Vec<String> = Vec::with_capacity(s.launcher.len() + flags.len() + 7);
+            argv.extend(s.launcher.iter().cloned());
+            argv.extend(flags.iter().cloned());
+            argv.extend(CompileEntry::tail(src_rel.as_str(), obj.as_str()));
+            p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), flags: flags.clone() });
             let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
             e.unkeyed = (0..s.launcher.len()).collect();
             e.inputs = vec![src_rel];

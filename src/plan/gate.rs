@@ -1,8 +1,7 @@
 //! Wraps every edge but regen, scan and phony in the hash gate, with a content key over everything that shapes its output.
 
-use super::{Command, Plan, RuleKind};
+use super::{Command, Edge, RuleKind};
 use crate::edges::gate::{content_key, hex};
-use anyhow::Result;
 use camino::Utf8PathBuf;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -19,10 +18,24 @@ fn identity(argv0: &str, flag: &str) -> String {
 /// Inputs whose `--in` words would take more than this many bytes go into an input list file instead.
 const IN_LIST_ABOVE: usize = 16 * 1024;
 
-pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result<()> {
-    let mut identities: BTreeMap<RuleKind, String> = BTreeMap::new();
-    let mut side_files: Vec<(Utf8PathBuf, String)> = Vec::new();
-    for e in &mut p.edges {
+/// Wraps edges one at a time (plan calls it with the template pass in one loop, so each compile's whole command is
+/// held only while its edge is made into a `build` line).
+pub struct Wrapper<'a> {
+    exe: &'a str,
+    cc: &'a str,
+    cxx: &'a str,
+    rustc: &'a str,
+    identities: BTreeMap<RuleKind, String>,
+    /// Input lists too long for a command line: written by gen beside the record.
+    pub side_files: Vec<(Utf8PathBuf, String)>,
+}
+
+impl<'a> Wrapper<'a> {
+    pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str) -> Wrapper<'a> {
+        Wrapper { exe, cc, cxx, rustc, identities: BTreeMap::new(), side_files: Vec::new() }
+    }
+
+    pub fn wrap(&mut self, e: &mut Edge) {
         if !matches!(
             e.rule,
             RuleKind::Cc
@@ -33,25 +46,23 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
                 | RuleKind::NativeLibs
                 | RuleKind::Link
         ) {
-            continue;
+            return;
         }
-        let Some(inner) = e.command.take() else { continue };
-        let id = identities
-            .entry(e.rule)
-            .or_insert_with(|| match e.rule {
-                RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
-                RuleKind::Cxx => identity(cxx, "--version"),
-                RuleKind::Cargo => identity(rustc, "-vV"),
-                _ => String::new(),
-            })
-            .clone();
+        let Some(inner) = e.command.take() else { return };
+        let (cc, cxx, rustc) = (self.cc, self.cxx, self.rustc);
+        let id = self.identities.entry(e.rule).or_insert_with(|| match e.rule {
+            RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
+            RuleKind::Cxx => identity(cxx, "--version"),
+            RuleKind::Cargo => identity(rustc, "-vV"),
+            _ => String::new(),
+        });
         let tool_id = hex(&Sha256::digest(id.as_bytes()))[..16].to_string();
         let rsp = e.vars.iter().find(|(k, _)| *k == "rspfile_content").map(|(_, v)| v.clone());
         let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp.as_deref(), &tool_id);
         let record = Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]));
         // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
         let mut argv = vec![
-            exe.to_string(),
+            self.exe.to_string(),
             "edge".into(),
             "gate".into(),
             "--rule".into(),
@@ -83,7 +94,7 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
             let list = Utf8PathBuf::from(format!("{}.inputs", e.outputs[0]));
             let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
             argv.extend(["--in-list".into(), list.to_string()]);
-            side_files.push((list.clone(), text));
+            self.side_files.push((list.clone(), text));
             e.implicit_inputs.push(list);
         } else {
             for i in inputs {
@@ -98,6 +109,4 @@ pub fn wrap(p: &mut Plan, exe: &str, cc: &str, cxx: &str, rustc: &str) -> Result
         e.command = Some(Command { env: inner.env, argv });
         e.key = Some(key);
     }
-    p.side_files.extend(side_files);
-    Ok(())
 }

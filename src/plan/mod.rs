@@ -98,12 +98,19 @@ impl Edge {
     }
 }
 
-/// One entry of compile_commands.json.
+/// One entry of compile_commands.json: the package's flags (shared by its sources) and the source's own paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileEntry {
     pub file: Utf8PathBuf,
     pub output: Utf8PathBuf,
-    pub argv: Vec<String>,
+    pub flags: std::rc::Rc<[String]>,
+}
+
+impl CompileEntry {
+    /// The compiler's words after the flags: depfile, source, object.
+    pub fn tail(file: &str, output: &str) -> [String; 7] {
+        ["-MD".into(), "-MF".into(), format!("{output}.d"), "-c".into(), file.into(), "-o".into(), output.into()]
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,10 +181,18 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
-    if s.gate {
-        gate::wrap(&mut p, regen::exe_path()?.as_str(), &tc.cc[0], &tc.cxx[0], rustc)?;
+    let exe = regen::exe_path()?;
+    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc[0], &tc.cxx[0], rustc);
+    let mut sharer = template::Sharer::default();
+    // one pass: each edge is gated and moved into its shared rule before the next is looked at
+    for e in &mut p.edges {
+        if s.gate {
+            wrapper.wrap(e);
+        }
+        sharer.share(e);
     }
-    template::share_rules(&mut p);
+    p.side_files.extend(wrapper.side_files);
+    p.templates = sharer.templates;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
     let mut per_package = objects.by_package.clone();
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {

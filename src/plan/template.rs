@@ -1,7 +1,7 @@
 //! Compile edges that differ only in their paths share one rule: its command names `$in` and `$out`, and each edge
 //! is one `build` line — what a person writing build.ninja by hand does (issue 10: the graph was 7x that size).
 
-use super::{Plan, RuleKind};
+use super::{Edge, RuleKind};
 use crate::emit::escape::{ninja_value, shell_word};
 
 /// A rule shared by edges: its name (`cc_3`), kind and command (ninja-escaped, with `$in`/`$out`).
@@ -32,31 +32,39 @@ fn word(w: &str, input: &str, output: &str) -> String {
 /// Moves every C and C++ compile with one input, one output, no implicit paths and no per-edge environment into a
 /// shared rule. ninja rewrites `./x` as `x` in a `build` line, so an edge whose path it would change keeps its own
 /// command (`./-DEVIL.c` must stay `./-DEVIL.c` on the compiler's command line).
-pub fn share_rules(p: &mut Plan) {
-    let mut index: std::collections::HashMap<(RuleKind, String), usize> = std::collections::HashMap::new();
-    for e in &mut p.edges {
+#[derive(Default)]
+pub struct Sharer {
+    index: std::collections::HashMap<(RuleKind, String), usize>,
+    pub templates: Vec<Template>,
+}
+
+impl Sharer {
+    pub fn share(&mut self, e: &mut Edge) {
         if !matches!(e.rule, RuleKind::Cc | RuleKind::Cxx)
             || e.inputs.len() != 1
             || e.outputs.len() != 1
             || !e.implicit_inputs.is_empty()
             || !e.implicit_outputs.is_empty()
         {
-            continue;
+            return;
         }
-        let Some(cmd) = &e.command else { continue };
+        let Some(cmd) = &e.command else { return };
         let (input, output) = (e.inputs[0].as_str(), e.outputs[0].as_str());
         let depfile_is_out_d = e.vars.iter().all(|(k, v)| *k == "depfile" && *v == format!("{output}.d"));
         if !cmd.env.is_empty() || input.starts_with("./") || output.starts_with("./") || !depfile_is_out_d {
-            continue;
+            return;
         }
         let command: Vec<String> = cmd.argv.iter().map(|w| word(w, input, output)).collect();
         let command = command.join(" ");
-        let next = p.templates.len();
-        let n = *index.entry((e.rule, command.clone())).or_insert_with(|| {
-            p.templates.push(Template { name: format!("{}_{next}", e.rule.name()), kind: e.rule, command });
+        let next = self.templates.len();
+        let templates = &mut self.templates;
+        let n = *self.index.entry((e.rule, command.clone())).or_insert_with(|| {
+            templates.push(Template { name: format!("{}_{next}", e.rule.name()), kind: e.rule, command });
             next
         });
         e.template = Some(n);
+        // the shared rule carries the command from here on (20,000 copies of it were most of a plan's memory)
+        e.command = None;
     }
 }
 
