@@ -248,6 +248,13 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
                     count(R::Symdiff),
                     g.plan.program.as_ref().map_or("no link edge".to_string(), |p| format!("program {p}"))
                 );
+                eprintln!(
+                    "scanned {} files for imports and HAVE_* guards: {} read, {} unchanged since {}",
+                    g.scan.read + g.scan.reused,
+                    g.scan.read,
+                    g.scan.reused,
+                    l.display(&l.out.join(ninjabind::load::scan_cache::FILE))
+                );
             }
             if g.plan.link_rsp.is_some() && !args.quiet {
                 let rsp = g.settings.layout.out_path("link.rsp");

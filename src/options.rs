@@ -117,7 +117,7 @@ pub struct GenArgs {
     /// Pass --offline to cargo.
     #[arg(long)]
     pub offline: bool,
-    /// Forget the options recorded in an existing build.ninja.
+    /// Forget the options recorded in an existing build.ninja, and read every source again (not build/scan.cache).
     #[arg(long)]
     pub fresh: bool,
     /// Emit edges without the content-hash gate (for benchmarks comparing the two).

@@ -1,6 +1,7 @@
 //! `ninjabind edge scan`: the import set and HAVE_* guards, summarised the same way by gen and by the edge,
 //! so the stamp (and with it build.ninja) changes only when they do.
 
+use crate::load::scan_cache::{ScanCache, ScanMemo};
 use crate::model::Import;
 use crate::resolve::imports::{scan, source_files};
 use crate::resolve::node::{is_builtin, is_relative, nearest_package, package_name};
@@ -86,70 +87,31 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
     lines.into_iter().map(|l| l + "\n").collect()
 }
 
-/// What the scan read from each file last time, by path, with the file's stat then: a file whose size, mtime and inode
-/// are unchanged is not read again (the trust ninja and the gate place in the same three; docs/CI.md).
-/// A file's size, mtime (ns) and inode when it was read.
-type Stamp = (u64, u128, u64);
-
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct ScanCache {
-    /// path → its stamp and its imports as (specifier, type-only)
-    imports: std::collections::BTreeMap<String, (Stamp, Vec<(String, bool)>)>,
-    /// path → its stamp and the HAVE_* macros its guard requires
-    gates: std::collections::BTreeMap<String, (Stamp, Vec<String>)>,
-}
-
-fn stat_key(p: &Utf8Path) -> Option<Stamp> {
-    crate::edges::gate::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
-}
-
-/// The scan edge's work in the folder ninja runs in: walk again, and read what changed since `cache`.
-pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, cache: &ScanCache) -> Result<(String, ScanCache)> {
+/// The scan edge's work in the folder ninja runs in: walk again, and read only what changed since `memo`'s cache.
+pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<String> {
     let root = crate::layout::normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::layout::normalize(&base.join(s))).collect();
     let files = source_files(&root, &exts, &skip).files;
-    let mut next = ScanCache::default();
     let mut imports = Vec::new();
     for f in &files {
-        let st = stat_key(f);
-        let found: Vec<(String, bool)> = match (st, cache.imports.get(f.as_str())) {
-            (Some(st), Some((was, found))) if st == *was => found.clone(),
-            _ => {
-                let text = crate::files::read_regular(f, 256 << 20).with_context(|| format!("cannot read {f}"))?;
-                scan(f, &String::from_utf8_lossy(&text)).into_iter().map(|i| (i.specifier, i.type_only)).collect()
-            }
-        };
-        imports.extend(found.iter().map(|(specifier, type_only)| Import {
-            file: f.clone(),
-            line: 0,
-            column: 0,
-            specifier: specifier.clone(),
-            type_only: *type_only,
-        }));
-        if let Some(st) = st {
-            next.imports.insert(f.to_string(), (st, found));
-        }
+        imports.extend(memo.imports(f, || -> Result<Vec<Import>> {
+            let text = crate::files::read_regular(f, 256 << 20).with_context(|| format!("cannot read {f}"))?;
+            Ok(scan(f, &String::from_utf8_lossy(&text)))
+        })?);
     }
     let mut gates = Vec::new();
     for s in &spec.sources {
         let abs = crate::layout::normalize(&base.join(s));
-        let st = stat_key(&abs);
-        let required = match (st, cache.gates.get(abs.as_str())) {
-            (Some(st), Some((was, macros))) if st == *was => macros.clone(),
-            _ => required_macros_in(&abs).with_context(|| format!("cannot read {abs}"))?,
-        };
-        if let Some(st) = st {
-            next.gates.insert(abs.to_string(), (st, required.clone()));
-        }
+        let required = memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
         gates.push((abs, required));
     }
-    Ok((summary(base, &imports, spec.perry, &gates), next))
+    Ok(summary(base, &imports, spec.perry, &gates))
 }
 
 /// The scan edge's work with nothing remembered: every file read.
 pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
-    rescan_cached(spec, base, &ScanCache::default()).map(|(summary, _)| summary)
+    rescan_cached(spec, base, &mut ScanMemo::default())
 }
 
 #[derive(clap::Args, Debug)]
@@ -174,15 +136,13 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
     let timer = super::runlog::Timer::start();
     let spec = ScanSpec::parse(&text);
     // what the last scan read, beside the list; unreadable or missing: read everything
-    let cache_path = a.list.with_extension("cache");
-    let cached = crate::files::read_regular(&cache_path, 256 << 20).unwrap_or_default();
-    let cache: ScanCache = serde_json::from_slice(&cached).unwrap_or_default();
-    let (summary, next) = rescan_cached(&spec, &crate::layout::current_dir()?, &cache)?;
+    let cache_path = a.list.with_file_name(crate::load::scan_cache::FILE);
+    let mut memo = ScanMemo::new(ScanCache::load(&cache_path));
+    let summary = rescan_cached(&spec, &crate::layout::current_dir()?, &mut memo)?;
     let changed = crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
-    // compared with the bytes just read: an unchanged cache is not read again nor rewritten
-    let bytes = serde_json::to_vec(&next).unwrap_or_default();
-    if !bytes.is_empty() && bytes != cached {
-        let _ = crate::emit::write::write_if_changed(&cache_path, &bytes);
+    // rewritten only when it changed: a file was read, or one is gone
+    if memo.changed() {
+        let _ = crate::emit::write::write_if_changed(&cache_path, &memo.next.to_bytes());
     }
     let decision = if changed { super::runlog::Decision::Ran } else { super::runlog::Decision::CutOff };
     timer.finish(decision, a.out.as_str());

@@ -29,7 +29,11 @@ pub fn render(plan: &Plan, ninja_dir: &Utf8Path) -> String {
     let entries: Vec<Entry> = plan
         .compdb
         .iter()
-        .map(|e| Entry { directory: ninja_dir, file: &e.file, output: &e.output, arguments: Arguments { flags: &e.flags, tail: CompileEntry::tail(e.file.as_str(), e.output.as_str()) },
+        .map(|e| Entry {
+            directory: ninja_dir,
+            file: &e.file,
+            output: &e.output,
+            arguments: Arguments { flags: &e.flags, tail: CompileEntry::tail(e.file.as_str(), e.output.as_str()) },
         })
         .collect();
     let mut s = serde_json::to_string_pretty(&entries).expect("JSON of strings");

@@ -6,6 +6,7 @@ pub mod ninja;
 pub mod write;
 
 use crate::layout::Layout;
+use crate::load::scan_cache::ScanMemo;
 use crate::plan::{Plan, RuleKind};
 use anyhow::Result;
 use ninja::NinjaWriter;
@@ -99,12 +100,19 @@ pub struct Written {
 }
 
 /// The files gen writes into the build folder (build.ninja goes to the ninja file's folder).
-const OUT_FILES: [&str; 6] =
-    ["compile_commands.json", "ninjabind-graph.json", "build.ninja.d", "scan.list", "scan.stamp", "link.rsp"];
+const OUT_FILES: [&str; 7] = [
+    "compile_commands.json",
+    "ninjabind-graph.json",
+    "build.ninja.d",
+    "scan.list",
+    "scan.stamp",
+    crate::load::scan_cache::FILE,
+    "link.rsp",
+];
 
 /// Writes every output as one unit under the build folder's lock: all staged, then all renamed, build.ninja last
 /// (so it is the newest and never describes files that were not written); temp files a killed gen left are removed.
-pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Written> {
+pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str, scan: &ScanMemo) -> Result<Written> {
     let out = &layout.out;
     let _lock = write::lock(&out.join(".ninjabind-gen.lock"))?;
     write::remove_stale_temps(out, &OUT_FILES[..]);
@@ -115,6 +123,9 @@ pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str) -> Result<Writt
     batch.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
     batch.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
     batch.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
+    if scan.changed() {
+        batch.stage(&out.join(crate::load::scan_cache::FILE), &scan.next.to_bytes())?;
+    }
     if let Some(rsp) = &plan.link_rsp {
         batch.stage(&out.join("link.rsp"), rsp.as_bytes())?;
     }

@@ -50,7 +50,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             flags.extend(tc.lto_flags.iter().cloned());
             flags.into()
         };
-        let (mut cc_flags, mut cxx_flags): (Option<Rc<[String]>>, Option<Rc<[String]>>) = (None, None);
+        let mut cc_flags: Option<Rc<[String]>> = None;
+        let mut cxx_flags: Option<Rc<[String]>> = None;
         for src in &c.sources {
             if !src.compiled {
                 p.gated_out.push(format!(

@@ -6,6 +6,7 @@ pub mod perry;
 pub mod vex;
 
 use crate::load::package_json::{self, Host};
+use crate::load::scan_cache::ScanMemo;
 use crate::load::well_known::Table;
 use crate::load::{vex_json, LoadCtx};
 use crate::model::{FrontEnd, Import, Origin, Package};
@@ -53,7 +54,7 @@ pub struct Resolved {
 pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 pub const VEX_EXTS: &[&str] = &[".vx"];
 
-pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved> {
+pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMemo) -> Result<Resolved> {
     let layout = &s.layout;
     let vex_manifest = layout.project.join("vex.json");
     let perry_manifest = layout.project.join("package.json");
@@ -86,13 +87,15 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str) -> Result<Resolved
     let (scanned_files, scanned_dirs) = (walked.files, walked.dirs);
     let mut found: Vec<Import> = Vec::new();
     for f in &scanned_files {
-        // the scan holds about one byte per input byte; past 256 MiB a file is no source anyone imports from
-        let bytes = crate::files::read_regular(f, 256 << 20).map_err(|e| {
-            Diagnostic::error(format!("cannot scan {} for imports: {e}", layout.display(f)))
-                .with_help("move generated bundles out of the project's source folders, or into a dot-folder")
-                .into_err()
-        })?;
-        found.extend(imports::scan(f, &String::from_utf8_lossy(&bytes)));
+        found.extend(memo.imports(f, || -> Result<Vec<Import>> {
+            // the scan holds about one byte per input byte; past 256 MiB a file is no source anyone imports from
+            let bytes = crate::files::read_regular(f, 256 << 20).map_err(|e| {
+                Diagnostic::error(format!("cannot scan {} for imports: {e}", layout.display(f)))
+                    .with_help("move generated bundles out of the project's source folders, or into a dot-folder")
+                    .into_err()
+            })?;
+            Ok(imports::scan(f, &String::from_utf8_lossy(&bytes)))
+        })?);
     }
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
     let resolved = match front_end {

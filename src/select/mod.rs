@@ -4,6 +4,7 @@ pub mod features;
 pub mod gate;
 pub mod pkg_config;
 
+use crate::load::scan_cache::ScanMemo;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::report::diagnostic::{Diagnostic, Diagnostics};
 use anyhow::Result;
@@ -59,7 +60,12 @@ struct Part<'a> {
     fragment: &'a Fragment,
 }
 
-pub fn select(packages: Vec<Package>, selection: &Selection, diags: &mut Diagnostics) -> Result<Selected> {
+pub fn select(
+    packages: Vec<Package>,
+    selection: &Selection,
+    memo: &mut ScanMemo,
+    diags: &mut Diagnostics,
+) -> Result<Selected> {
     selection.check(&packages.iter().collect::<Vec<_>>())?;
     let mut parts_of = Vec::new();
     for p in &packages {
@@ -89,7 +95,7 @@ pub fn select(packages: Vec<Package>, selection: &Selection, diags: &mut Diagnos
 
     let mut configs = Vec::with_capacity(packages.len());
     for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {
-        configs.push(merge(p, parts, active, skipped, &probes, diags)?);
+        configs.push(merge(p, parts, active, skipped, &probes, memo, diags)?);
     }
     let packages =
         packages.into_iter().zip(configs).map(|(package, config)| SelectedPackage { package, config }).collect();
@@ -102,6 +108,7 @@ fn merge(
     mut active: Vec<(String, String)>,
     mut skipped: Vec<Skipped>,
     probes: &Probes,
+    memo: &mut ScanMemo,
     diags: &mut Diagnostics,
 ) -> Result<NativeConfig> {
     let mut c = NativeConfig::default();
@@ -181,7 +188,7 @@ fn merge(
     }
     let defined = gate::defined_macros(&c.cflags);
     for s in sources {
-        let required = gate::required_macros_in(&s.abs).map_err(|e| {
+        let required = memo.gates(&s.abs, || gate::required_macros_in(&s.abs)).map_err(|e| {
             let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
             let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written, p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))

@@ -1,0 +1,157 @@
+//! `O/scan.cache`: what the last scan read from each source (its imports, its HAVE_* guard), by the file's size,
+//! mtime and inode — shared by gen and the scan edge, so either reads only the files that changed since.
+
+use crate::model::Import;
+use camino::{Utf8Path, Utf8PathBuf};
+use std::collections::BTreeMap;
+
+/// The file's name in the outputs root.
+pub const FILE: &str = "scan.cache";
+
+/// Bumped whenever what the cache holds changes meaning; a cache of another version is not read.
+const VERSION: u32 = 2;
+
+/// A file's size, mtime (ns) and inode when it was read: the trust ninja and the gate place in the same three
+/// (docs/CI.md).
+pub type Stamp = (u64, u128, u64);
+
+/// An import as the scanner found it: specifier, type-only, line, column.
+type Found = (String, bool, usize, usize);
+
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScanCache {
+    version: u32,
+    /// path → its stamp and its imports
+    imports: BTreeMap<String, (Stamp, Vec<Found>)>,
+    /// path → its stamp and the HAVE_* macros its guard requires
+    gates: BTreeMap<String, (Stamp, Vec<String>)>,
+}
+
+impl ScanCache {
+    /// The cache at `path`; a missing, unreadable, truncated, corrupt or foreign-version one is empty (everything is
+    /// read again), never an error.
+    pub fn load(path: &Utf8Path) -> ScanCache {
+        let bytes = crate::files::read_regular(path, 256 << 20).unwrap_or_default();
+        match serde_json::from_slice::<ScanCache>(&bytes) {
+            Ok(c) if c.version == VERSION => c,
+            _ => ScanCache::default(),
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
+    crate::edges::gate::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
+}
+
+/// One run's use of the cache: what the last run left, what this run saw (written back at its end), and how many
+/// files it read.
+#[derive(Debug, Default)]
+pub struct ScanMemo {
+    old: ScanCache,
+    pub next: ScanCache,
+    /// Files read this run (their stamp changed, or they were new).
+    pub read: usize,
+    /// Files whose answer came from the cache.
+    pub reused: usize,
+}
+
+impl ScanMemo {
+    pub fn new(old: ScanCache) -> ScanMemo {
+        ScanMemo { old, next: ScanCache { version: VERSION, ..ScanCache::default() }, read: 0, reused: 0 }
+    }
+
+    /// Whether `next` differs from what was loaded: a file was read, or one the last run saw is gone.
+    pub fn changed(&self) -> bool {
+        self.read > 0 || !self.old.imports.is_empty() || !self.old.gates.is_empty()
+    }
+
+    /// The imports of `file`: from the cache when its stamp is unchanged, else from `read`.
+    pub fn imports<E>(
+        &mut self,
+        file: &Utf8Path,
+        read: impl FnOnce() -> Result<Vec<Import>, E>,
+    ) -> Result<Vec<Import>, E> {
+        let st = stamp(file);
+        let found: Vec<Found> = match (st, self.old.imports.remove(file.as_str())) {
+            (Some(st), Some((was, found))) if st == was => {
+                self.reused += 1;
+                found
+            }
+            _ => {
+                self.read += 1;
+                read()?.into_iter().map(|i| (i.specifier, i.type_only, i.line, i.column)).collect()
+            }
+        };
+        let imports = found
+            .iter()
+            .map(|(specifier, type_only, line, column)| Import {
+                file: Utf8PathBuf::from(file),
+                line: *line,
+                column: *column,
+                specifier: specifier.clone(),
+                type_only: *type_only,
+            })
+            .collect();
+        if let Some(st) = st {
+            self.next.imports.insert(file.to_string(), (st, found));
+        }
+        Ok(imports)
+    }
+
+    /// The HAVE_* macros the guard of `source` requires: from the cache when its stamp is unchanged, else from `read`.
+    pub fn gates(
+        &mut self,
+        source: &Utf8Path,
+        read: impl FnOnce() -> std::io::Result<Vec<String>>,
+    ) -> std::io::Result<Vec<String>> {
+        let st = stamp(source);
+        // a source listed twice (two packages sharing it) was moved to `next` the first time
+        let cached = self.old.gates.remove(source.as_str()).or_else(|| self.next.gates.get(source.as_str()).cloned());
+        let macros = match (st, cached) {
+            (Some(st), Some((was, macros))) if st == was => {
+                self.reused += 1;
+                macros
+            }
+            _ => {
+                self.read += 1;
+                read()?
+            }
+        };
+        if let Some(st) = st {
+            self.next.gates.insert(source.to_string(), (st, macros.clone()));
+        }
+        Ok(macros)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_foreign_or_broken_cache_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Utf8PathBuf::try_from(dir.path().join("scan.cache")).unwrap();
+        for text in ["", "{", "not json", r#"{"version":1,"imports":{},"gates":{}}"#, "[1,2]"] {
+            std::fs::write(&p, text).unwrap();
+            assert_eq!(ScanCache::load(&p), ScanCache::default(), "{text}");
+        }
+        let mut memo = ScanMemo::new(ScanCache::default());
+        let src = Utf8PathBuf::try_from(dir.path().join("a.c")).unwrap();
+        std::fs::write(&src, "#ifdef HAVE_X\n#endif\n").unwrap();
+        memo.gates(&src, || Ok(vec!["HAVE_X".into()])).unwrap();
+        std::fs::write(&p, memo.next.to_bytes()).unwrap();
+        let back = ScanCache::load(&p);
+        assert_eq!(back, memo.next);
+        // the same file again: answered from the cache, the reader never called
+        let mut again = ScanMemo::new(back);
+        let macros = again.gates(&src, || panic!("read although unchanged")).unwrap();
+        assert_eq!((macros, again.read, again.reused), (vec!["HAVE_X".to_string()], 0, 1));
+    }
+}

@@ -1,0 +1,210 @@
+//! Incremental gen (issue 10): gen and the scan edge keep `build/scan.cache` and read only the files whose size, mtime
+//! or inode changed. Whatever the cache holds — nothing, something stale, something broken — a gen writes the same
+//! bytes as a cold gen (no build folder at all).
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// build.ninja, compile_commands.json and ninjabind-graph.json, as bytes.
+fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    ["build.ninja", "build/compile_commands.json", "build/ninjabind-graph.json", "build/scan.stamp"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))))
+        .collect()
+}
+
+/// What a cold gen with `args` writes in `dir`: the build folder and build.ninja are moved aside first and the cold
+/// one stays (its cache is the next step's starting point).
+fn cold(dir: &Path, args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let _ = std::fs::remove_dir_all(dir.join("build.warm"));
+    std::fs::rename(dir.join("build"), dir.join("build.warm")).unwrap();
+    std::fs::rename(dir.join("build.ninja"), dir.join("build.warm/build.ninja")).unwrap();
+    let mut a = vec!["gen"];
+    a.extend_from_slice(args);
+    ok(ninjabind(dir, &a));
+    std::fs::remove_dir_all(dir.join("build.warm")).unwrap();
+    outputs(dir)
+}
+
+#[track_caller]
+fn assert_same(warm: &[(String, Vec<u8>)], cold: &[(String, Vec<u8>)], step: &str) {
+    for ((name, w), (_, c)) in warm.iter().zip(cold) {
+        assert!(w == c, "after {step}: {name} of the warm gen differs from a cold gen's");
+    }
+}
+
+/// `ninjabind gen -v ARGS`: how many scanned files it read and how many came from the cache.
+#[track_caller]
+fn gen_counts(dir: &Path, args: &[&str]) -> (usize, usize) {
+    let mut a = vec!["gen", "-v"];
+    a.extend_from_slice(args);
+    let out = ok(ninjabind(dir, &a));
+    let line = out.lines().find(|l| l.starts_with("scanned ")).unwrap_or_else(|| panic!("no scan line:\n{out}"));
+    let num = |before: &str| -> usize {
+        let head = line.split(before).next().unwrap();
+        head.rsplit(' ').find(|w| !w.is_empty()).unwrap().parse().unwrap()
+    };
+    (num(" read"), num(" unchanged"))
+}
+
+#[test]
+fn every_example_gens_the_same_bytes_warm_and_cold() {
+    for name in ["hello-c", "hello-perry", "vex-db"] {
+        let (_t, dir) = example(name);
+        ok(ninjabind(&dir, &["gen"]));
+        let (read, reused) = gen_counts(&dir, &[]);
+        assert_eq!(read, 0, "{name}: nothing changed, yet the warm gen read {read} files");
+        assert!(reused > 0, "{name}: the warm gen took nothing from the cache");
+        let warm = outputs(&dir);
+        assert_same(&warm, &cold(&dir, &[]), name);
+    }
+}
+
+#[test]
+fn a_sequence_of_edits_regenerates_what_a_cold_gen_writes() {
+    let (_t, dir) = example("hello-perry");
+    ok(ninjabind(&dir, &["gen"]));
+
+    // a manifest edit, regenerated the way a user meets it: ninja's regeneration edge
+    tick();
+    let root = dir.join("package.json");
+    let manifest = std::fs::read_to_string(&root).unwrap();
+    std::fs::write(&root, manifest.replace("\"cflags\": []", "\"cflags\": [\"-DEDITED=1\"]")).unwrap();
+    ok(ninja(&dir, &["build.ninja"]));
+    let warm = outputs(&dir);
+    assert!(String::from_utf8_lossy(&warm[0].1).contains("-DEDITED=1"), "the edit did not reach build.ninja");
+    assert_same(&warm, &cold(&dir, &[]), "a manifest edit");
+
+    // an import added, in a new file the program imports
+    tick();
+    write_tree(&dir, &[("src/lib/extra.ts", "import { wave } from \"greeter\";\nexport const w = wave(1);\n")]);
+    let main = std::fs::read_to_string(dir.join("src/main.ts")).unwrap();
+    std::fs::write(dir.join("src/main.ts"), format!("import {{ w }} from \"./lib/extra\";\n{main}")).unwrap();
+    ok(ninja(&dir, &["build.ninja"]));
+    let warm = outputs(&dir);
+    assert!(String::from_utf8_lossy(&warm[2].1).contains("src/lib/extra.ts"), "the new import is not in the graph");
+    assert_same(&warm, &cold(&dir, &[]), "an import added");
+
+    // a package installed into node_modules and imported
+    tick();
+    write_tree(
+        &dir,
+        &[
+            (
+                "node_modules/pad2/package.json",
+                "{ \"name\": \"pad2\", \"version\": \"2.0.0\", \"main\": \"index.js\" }\n",
+            ),
+            ("node_modules/pad2/index.js", "module.exports = (s) => s;\n"),
+            ("src/lib/pad.ts", "import pad2 from \"pad2\";\nexport const p = pad2;\n"),
+        ],
+    );
+    ok(ninja(&dir, &["build.ninja"]));
+    let warm = outputs(&dir);
+    assert!(String::from_utf8_lossy(&warm[2].1).contains("\"pad2\""), "the installed package is not in the graph");
+    assert_same(&warm, &cold(&dir, &[]), "a package installed");
+
+    // only one file changed since the last gen: the cache answers for the rest
+    tick();
+    std::fs::write(dir.join("src/lib/pad.ts"), "import pad2 from \"pad2\";\nexport const p = pad2; // edited\n")
+        .unwrap();
+    let (read, reused) = gen_counts(&dir, &[]);
+    assert_eq!(read, 1, "one file changed, yet the gen read {read}");
+    assert!(reused >= 4, "the cache answered for only {reused} files");
+    assert_same(&outputs(&dir), &cold(&dir, &[]), "one .ts edit");
+}
+
+#[test]
+fn a_feature_switched_and_a_guard_edited_regenerate_what_a_cold_gen_writes() {
+    let (_t, dir) = example("vex-db");
+    ok(ninjabind(&dir, &["gen"]));
+    // a feature switched on the command line: every later gen of this test is given the same options, so the cold
+    // gens (which have no recorded options) match
+    let args = ["--features", "db/postgres"];
+    let (read, _) = gen_counts(&dir, &args);
+    assert_eq!(read, 1, "switching a feature on reads only its newly merged source, not {read}");
+    let warm = outputs(&dir);
+    assert!(String::from_utf8_lossy(&warm[0].1).contains("vex_pg.c"), "the postgres source is not compiled");
+    assert_same(&warm, &cold(&dir, &args), "a feature switched");
+
+    // the shim's guard now needs a macro nothing defines: it drops out of the build, warm as cold
+    tick();
+    let shim = dir.join("vex-libs/std/db/native/src/vex_db_shim.c");
+    let text = std::fs::read_to_string(&shim).unwrap();
+    std::fs::write(&shim, format!("#ifndef HAVE_NOTHING\n#error off\n#endif\n{text}")).unwrap();
+    let (read, _) = gen_counts(&dir, &args);
+    assert_eq!(read, 1);
+    let warm = outputs(&dir);
+    assert!(String::from_utf8_lossy(&warm[0].1).contains("not compiled: its guard needs HAVE_NOTHING"));
+    assert_same(&warm, &cold(&dir, &args), "a guard edited");
+}
+
+/// A cache that cannot be trusted is read as empty: the gen reads every file, says nothing, and writes what a cold
+/// gen writes.
+#[test]
+fn a_corrupt_truncated_foreign_or_stale_cache_falls_back_to_a_cold_gen() {
+    let (_t, dir) = example("vex-db");
+    ok(ninjabind(&dir, &["gen"]));
+    let expected = cold(&dir, &[]);
+    let cache = dir.join("build/scan.cache");
+    let good = std::fs::read_to_string(&cache).unwrap();
+    let stale_stamps = {
+        // every entry's size moved by one, and its answer emptied: a cache that trusted these would gate nothing
+        let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+        for map in ["imports", "gates"] {
+            for (_, entry) in v[map].as_object_mut().unwrap().iter_mut() {
+                let size = entry[0][0].as_u64().unwrap();
+                entry[0][0] = (size + 1).into();
+                entry[1] = serde_json::json!([]);
+            }
+        }
+        v.to_string()
+    };
+    let foreign = good.replacen("\"version\":2", "\"version\":999", 1);
+    assert_ne!(foreign, good, "the cache no longer starts with its version");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("corrupt", b"\x00\xffnot json at all".to_vec()),
+        ("truncated", good.as_bytes()[..good.len() / 2].to_vec()),
+        ("foreign version", foreign.into_bytes()),
+        ("stale", stale_stamps.into_bytes()),
+        ("empty", Vec::new()),
+    ];
+    let total = gen_counts(&dir, &[]).1;
+    for (what, bytes) in cases {
+        std::fs::write(&cache, &bytes).unwrap();
+        let o = ninjabind(&dir, &["gen", "-v"]);
+        let out = ok(o);
+        assert!(!out.contains("error") && !out.contains("warning"), "{what}: the gen complained:\n{out}");
+        assert!(out.contains(&format!("{total} read, 0 unchanged")), "{what}: not every file was read:\n{out}");
+        assert_same(&outputs(&dir), &expected, what);
+        // and the cache is whole again
+        assert_eq!(gen_counts(&dir, &[]), (0, total), "{what}: the cache was not rewritten");
+    }
+    // `--fresh` reads everything whatever the cache holds
+    assert_eq!(gen_counts(&dir, &["--fresh"]), (total, 0));
+}
+
+/// The scan edge and gen share the cache: after a gen, the scan edge of the next `ninja` reads nothing it has not
+/// seen change.
+#[test]
+fn the_scan_edge_reads_only_what_changed_since_gen() {
+    let (_t, dir) = example("hello-perry");
+    ok(ninjabind(&dir, &["gen"]));
+    let cache = dir.join("build/scan.cache");
+    let before = std::fs::read(&cache).unwrap();
+    tick();
+    // a new folder makes the scan edge run; nothing it reads changed, so neither stamp nor cache is rewritten
+    std::fs::create_dir(dir.join("src/empty")).unwrap();
+    let out = ok(ninja(&dir, &["build/scan.stamp"]));
+    assert!(out.contains("SCAN"), "the scan edge did not run:\n{out}");
+    assert_eq!(std::fs::read(&cache).unwrap(), before, "the scan edge rewrote a cache it had no news for");
+    // one edited file: read, and the cache says so
+    tick();
+    std::fs::write(dir.join("src/lib/options.ts"), "export type Options = { width: number; fill?: string };\n")
+        .unwrap();
+    ok(ninja(&dir, &["build/scan.stamp"]));
+    let after = std::fs::read(&cache).unwrap();
+    assert_ne!(after, before, "the edited file's new stamp is not in the cache");
+    // and gen takes it from there
+    assert_eq!(gen_counts(&dir, &[]).0, 0);
+}
