@@ -64,6 +64,10 @@ impl Layout {
 
     /// A path as build.ninja writes it (relative to the ninja file's folder), relative to the project root instead.
     pub fn project_rel_from_ninja(&self, p: &Utf8Path) -> Utf8PathBuf {
+        // build.ninja beside the project's root: a normal path that does not climb is already project-relative
+        if self.ninja_dir == self.project && p.is_relative() && is_normal(p.as_str()) {
+            return p.to_owned();
+        }
         self.project_rel(&normalize(&self.ninja_dir.join(p)))
     }
 
@@ -92,8 +96,27 @@ pub fn canonical(p: &Utf8Path) -> Result<Utf8PathBuf> {
     Utf8PathBuf::try_from(c).with_context(|| format!("{p} is not a UTF-8 path"))
 }
 
+/// Whether `normalize` would return `p` unchanged: no `.`, `..` or empty component (a gen at 20,000 sources spent a
+/// tenth of its time normalising paths that were already normal).
+fn is_normal(p: &str) -> bool {
+    let body = p.strip_prefix('/').unwrap_or(p);
+    !body.is_empty() && body.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+fn normalized(p: &Utf8Path) -> std::borrow::Cow<'_, Utf8Path> {
+    if is_normal(p.as_str()) {
+        std::borrow::Cow::Borrowed(p)
+    } else {
+        std::borrow::Cow::Owned(normalize_components(p))
+    }
+}
+
 /// Removes `.` and folds `name/..` without touching the disk.
 pub fn normalize(p: &Utf8Path) -> Utf8PathBuf {
+    normalized(p).into_owned()
+}
+
+fn normalize_components(p: &Utf8Path) -> Utf8PathBuf {
     let mut out: Vec<Utf8Component> = Vec::new();
     for c in p.components() {
         match c {
@@ -116,10 +139,19 @@ pub fn normalize(p: &Utf8Path) -> Utf8PathBuf {
 
 /// `to` relative to the folder `from` (both absolute), with `..` where needed.
 pub fn relative(from: &Utf8Path, to: &Utf8Path) -> Utf8PathBuf {
-    let from = normalize(from);
-    let to = normalize(to);
+    let from = normalized(from);
+    let to = normalized(to);
     if !to.is_absolute() {
-        return to;
+        return to.into_owned();
+    }
+    // the common case, a path inside `from`: its tail (both are normal, so a `/` after the prefix is a boundary)
+    if let Some(rest) = to.as_str().strip_prefix(from.as_str()) {
+        if rest.is_empty() {
+            return Utf8PathBuf::from(".");
+        }
+        if let Some(tail) = rest.strip_prefix('/').filter(|_| from.as_str() != "/") {
+            return Utf8PathBuf::from(tail);
+        }
     }
     let f: Vec<_> = from.components().collect();
     let t: Vec<_> = to.components().collect();
@@ -164,6 +196,34 @@ mod tests {
         assert_eq!(l.rel("/w/other/include".into()), "/w/other/include");
         assert_eq!(l.rel("/usr/include/postgresql".into()), "/usr/include/postgresql");
         assert_eq!(l.out_path("obj/x.o"), "build/obj/x.o");
+    }
+
+    #[test]
+    fn the_fast_paths_agree_with_the_component_walk() {
+        for p in ["/a/b", "a/b", "/", "", ".", "..", "a/./b", "a//b", "a/b/", "/a/../b", "../x", "x/..", "./-x.c", "é/ü"] {
+            assert_eq!(normalize(p.into()), normalize_components(p.into()), "{p:?}");
+        }
+        let cases = [
+            ("/a/b", "/a/b/c"),
+            ("/a/b", "/a/bc/x"),
+            ("/a/b", "/a/b"),
+            ("/", "/x/y"),
+            ("/a/b/", "/a/b/c"),
+            ("/a/./b", "/a/b/c/../d"),
+            ("/a/b", "/a"),
+        ];
+        for (from, to) in cases {
+            let (nf, nt) = (normalize(from.into()), normalize(to.into()));
+            let f: Vec<_> = nf.components().collect();
+            let t: Vec<_> = nt.components().collect();
+            let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+            let mut slow: Utf8PathBuf = (common..f.len()).map(|_| "..").collect();
+            for c in &t[common..] {
+                slow.push(c.as_str());
+            }
+            let slow = if slow.as_str().is_empty() { Utf8PathBuf::from(".") } else { slow };
+            assert_eq!(relative(from.into(), to.into()), slow, "{from} -> {to}");
+        }
     }
 
     #[test]

@@ -104,6 +104,77 @@ impl JsonDoc {
         Span::at_offset(&self.path, &self.text, offset, len)
     }
 
+    /// The spans of every element of the array at `path`, in order, found in one pass over the text (a span per
+    /// call re-read the document from its start: 1,000 dependencies cost a million line counts).
+    pub fn element_spans(&self, path: &JPath) -> Vec<Span> {
+        let b = self.text.as_bytes();
+        let Some(mut i) = locate(b, &path.0).filter(|&i| b.get(i) == Some(&b'[')) else { return vec![] };
+        let mut offsets = Vec::new();
+        i = skip_ws(b, i + 1);
+        while i < b.len() && b[i] != b']' {
+            offsets.push(i);
+            i = skip_ws(b, skip_value(b, i));
+            if b.get(i) != Some(&b',') {
+                break;
+            }
+            i = skip_ws(b, i + 1);
+        }
+        self.spans_at(&offsets)
+    }
+
+    /// The span of each member's value of the object at `path`, by key (the last of duplicate keys, as serde_json
+    /// keeps), found in one pass.
+    pub fn member_spans(&self, path: &JPath) -> std::collections::HashMap<String, Span> {
+        let b = self.text.as_bytes();
+        let Some(mut i) = locate(b, &path.0).filter(|&i| b.get(i) == Some(&b'{')) else { return Default::default() };
+        let mut members: Vec<(String, usize)> = Vec::new();
+        i += 1;
+        loop {
+            i = skip_ws(b, i);
+            if b.get(i) != Some(&b'"') {
+                break;
+            }
+            let end = skip_string(b, i);
+            let Ok(key) = serde_json::from_slice::<String>(&b[i..end]) else { break };
+            i = skip_ws(b, skip_ws(b, end) + 1); // past ':'
+            members.push((key, i));
+            i = skip_ws(b, skip_value(b, i));
+            if b.get(i) == Some(&b',') {
+                i += 1;
+            }
+        }
+        let offsets: Vec<usize> = members.iter().map(|(_, o)| *o).collect();
+        members.into_iter().map(|(k, _)| k).zip(self.spans_at(&offsets)).collect()
+    }
+
+    /// Spans at ascending byte offsets, counting lines once from the start to the last.
+    fn spans_at(&self, offsets: &[usize]) -> Vec<Span> {
+        let (text, b) = (&self.text, self.text.as_bytes());
+        let (mut line, mut line_start, mut at) = (1, 0, 0);
+        offsets
+            .iter()
+            .map(|&offset| {
+                let offset = offset.max(at).min(text.len());
+                for (k, c) in b[at..offset].iter().enumerate() {
+                    if *c == b'\n' {
+                        line += 1;
+                        line_start = at + k + 1;
+                    }
+                }
+                at = offset;
+                let column = text[line_start..offset].chars().count() + 1;
+                let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+                Span {
+                    file: self.path.clone(),
+                    line,
+                    column,
+                    len: value_len(b, offset).clamp(1, 60),
+                    text: Some(text[line_start..line_end].trim_end_matches('\r').to_string()),
+                }
+            })
+            .collect()
+    }
+
     pub fn error(&self, path: &JPath, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(message).with_span(self.span(path))
     }
@@ -260,6 +331,22 @@ mod tests {
         assert_eq!(span_of(text, JPath::default().key("d")), (3, 8));
         assert_eq!(span_of(text, JPath::default().key("a").key("b").index(1)), (2, 18));
         assert_eq!(span_of(text, JPath::default().key("a").key("b").index(2).key("c")), (2, 29));
+    }
+
+    #[test]
+    fn spans_found_in_one_pass_are_the_spans_found_one_by_one() {
+        let text = "{\n  \"deps\": {\"a\": \"1\",\n   \"b\": {\"path\": \"x\"}, \"a\": \"2\"},\n  \"s\": [\"x.c\",\n \"é.c\", 3, [1], {}]\n}";
+        let doc = JsonDoc::parse("m.json".into(), text.to_string()).unwrap();
+        let s = JPath::default().key("s");
+        let one_by_one: Vec<Span> = (0..5).map(|i| doc.span(&s.index(i))).collect();
+        assert_eq!(doc.element_spans(&s), one_by_one);
+        let d = JPath::default().key("deps");
+        let members = doc.member_spans(&d);
+        assert_eq!(members.len(), 2);
+        for k in ["a", "b"] {
+            assert_eq!(members[k], doc.span(&d.key(k)), "{k}");
+        }
+        assert!(doc.element_spans(&d).is_empty() && doc.member_spans(&s).is_empty());
     }
 
     #[test]

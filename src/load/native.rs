@@ -92,13 +92,14 @@ fn parse_fragment(
         Some(v) => path_list(doc, v, &path.key(key), root),
         None => Ok(vec![]),
     };
+    let mut spans = doc.element_spans(&path.key("sources")).into_iter();
     f.sources = paths("sources")?
         .into_iter()
         .enumerate()
         .map(|(i, (written, abs))| SourcePath {
             written,
             abs,
-            span: Some(Box::new(doc.span(&path.key("sources").index(i)))),
+            span: Some(Box::new(spans.next().unwrap_or_else(|| doc.span(&path.key("sources").index(i))))),
         })
         .collect();
     f.include_dirs = paths("include_dirs")?.into_iter().map(|(_, abs)| abs).collect();
@@ -106,7 +107,7 @@ fn parse_fragment(
     f.libraries = strings("libraries")?;
     f.cflags = strings("cflags")?;
     f.pkg_config = strings("pkg_config")?;
-    f.pkg_config_spans = (0..f.pkg_config.len()).map(|i| doc.span(&path.key("pkg_config").index(i))).collect();
+    f.pkg_config_spans = doc.element_spans(&path.key("pkg_config"));
     f.frameworks = strings("frameworks")?;
     if let Some(o) = map.get("pkg_config_optional") {
         f.pkg_config_optional = boolean(doc, o, &path.key("pkg_config_optional"))?;

@@ -25,6 +25,7 @@ pub fn load(
     let mut dependencies = Vec::new();
     if let Some(deps) = map.get("dependencies") {
         let dpath = top.key("dependencies");
+        let mut spans = doc.member_spans(&dpath);
         for (dep, spec) in object(&doc, deps, &dpath)? {
             let p = dpath.key(dep);
             let spec = match spec {
@@ -39,7 +40,8 @@ pub fn load(
                         .into_err())
                 }
             };
-            dependencies.push(Dependency { name: dep.clone(), spec, span: Some(Box::new(doc.span(&p))) });
+            let span = spans.remove(dep.as_str()).unwrap_or_else(|| doc.span(&p));
+            dependencies.push(Dependency { name: dep.clone(), spec, span: Some(Box::new(span)) });
         }
     }
     let native = match map.get("native") {
