@@ -200,3 +200,14 @@ fn killing_ninja_mid_build_then_running_again_ends_correct() {
     assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
     assert!(record.exists());
 }
+
+/// The gate's own argument parser (a fast path past the full command tree) still refuses what it does not know, and
+/// `--help` still reaches the full parser.
+#[test]
+fn the_gate_refuses_unknown_arguments_and_explains_itself() {
+    let o = std::process::Command::new(EXE).args(["edge", "gate", "--rule", "cc", "--bogus", "x"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("unexpected argument '--bogus'"), "{}", text(&o));
+    let o = std::process::Command::new(EXE).args(["edge", "gate", "--rule", "cc", "--help"]).output().unwrap();
+    assert!(o.status.success() && text(&o).contains("--record"), "{}", text(&o));
+}
