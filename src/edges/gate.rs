@@ -184,7 +184,7 @@ fn current(path: &Utf8Path, recorded: Option<&Entry>) -> Option<(Stat, String)> 
 }
 
 fn write_atomic(path: &Utf8Path, text: &str) -> Result<()> {
-    crate::emit::write::write_if_changed(path, text.as_bytes()).map(|_| ())
+    crate::emit::write::write_cache(path, text.as_bytes()).map(|_| ())
 }
 
 /// Whether every recorded file still has its recorded content; returns the entries with fresh stats.

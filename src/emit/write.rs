@@ -16,6 +16,8 @@ fn temp_for(path: &Utf8Path) -> Utf8PathBuf {
 #[derive(Default)]
 pub struct Batch {
     staged: Vec<(Utf8PathBuf, Utf8PathBuf)>,
+    /// Skip the fsync of each staged file: for files that are caches checked when read (see `write_cache`).
+    unsynced: bool,
 }
 
 impl Batch {
@@ -35,6 +37,9 @@ impl Batch {
         let result = (|| -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(bytes)?;
+            if self.unsynced {
+                return Ok(());
+            }
             f.sync_all()
         })();
         if let Err(e) = result {
@@ -114,6 +119,17 @@ pub fn lock(path: &Utf8Path) -> Result<std::fs::File> {
 /// Returns whether the file was (re)written: a batch of one.
 pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
     let mut batch = Batch::default();
+    let written = batch.stage(path, bytes)?;
+    batch.commit()?;
+    Ok(written)
+}
+
+/// `write_if_changed` without the fsync, for what the gate writes on every run: its record and the depfile ninja
+/// reads and deletes at once. Both still replace the old file by rename, so a crash leaves the old file, the new one
+/// or (on a filesystem without ordered data) one that does not parse — and a record that does not parse is no record:
+/// the edge runs. The fsync was 12% of a restored build's wall time (228 gated edges, 0.50-0.54 s -> 0.43-0.47 s).
+pub fn write_cache(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
+    let mut batch = Batch { staged: Vec::new(), unsynced: true };
     let written = batch.stage(path, bytes)?;
     batch.commit()?;
     Ok(written)
