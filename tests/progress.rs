@@ -26,7 +26,7 @@ fn big_project(root: &std::path::Path) {
             (
                 "vex.json",
                 &format!(
-                    r#"{{ "name": "big", "dependencies": {{ {} }}, "native": {{ "sources": ["m.c"] }} }}"#,
+                    r#"{{ "name": "big", "dependencies": {{ {} }}, "native": {{ "sources": ["m.c"], "pkg_config": ["sqlite3"] }} }}"#,
                     deps.join(", ")
                 ),
             ),
@@ -35,9 +35,21 @@ fn big_project(root: &std::path::Path) {
     );
 }
 
+/// A pkg-config that answers after 0.6 s: gen takes longer than the spinner's 200 ms however fast it gets (the
+/// project alone stopped being enough once gen got faster).
+fn slow_pkg_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let script = dir.join("slow-pkg-config");
+    std::fs::write(&script, "#!/bin/sh\nsleep 0.6\nexec pkg-config \"$@\"\n").unwrap();
+    let mut perms = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&script, perms).unwrap();
+    script
+}
+
 /// Runs `ninjabind ARGS` under a pseudo-terminal (util-linux `script`), returning what the terminal showed.
 fn on_a_terminal(dir: &std::path::Path, args: &str) -> String {
     let o = clean_command("script")
+        .env("PKG_CONFIG", slow_pkg_config(dir.parent().unwrap()))
         .current_dir(dir)
         .args(["-qec", &format!("{EXE} {args}"), "/dev/null"])
         .output()

@@ -83,9 +83,9 @@ fn two_bindings_exporting_one_symbol_fail_at_symcheck_naming_both() {
 fn libm_comes_from_rustcs_native_static_libs_not_from_a_guess() {
     let (_t, p) = example("hello-perry");
     ok(ninjabind(&p, &["gen"]));
-    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
-    assert!(!nf.contains("-lm "), "no hand-written -lm: {nf}");
-    assert!(nf.contains("@build/lib/native-libs.rsp"), "{nf}");
+    let rsp = std::fs::read_to_string(p.join("build/bin/hello-perry.rsp")).unwrap();
+    assert!(!rsp.contains("-lm "), "no hand-written -lm: {rsp}");
+    assert!(rsp.contains("@build/lib/native-libs.rsp"), "{rsp}");
     ok(ninja(&p, &[]));
     let nsl = std::fs::read_to_string(p.join("build/lib/libgreeter.nsl")).unwrap();
     assert!(nsl.split_whitespace().any(|w| w == "-lm"), "{nsl}");
@@ -109,12 +109,16 @@ fn link_order_groups_and_rpath() {
         .replace("\"cflags\": []", "\"cflags\": [], \"search_paths\": [\"../extra-libs\"], \"libraries\": [\"m\"]");
     std::fs::write(&m, manifest).unwrap();
     ok(ninjabind(&p, &["gen"]));
+    // gen writes the link's response file itself; build.ninja names it as an input and does not carry its text
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
-    let rsp = nf.lines().find(|l| l.trim_start().starts_with("rspfile_content")).unwrap();
+    assert!(!nf.contains("rspfile"), "{nf}");
+    let rsp = std::fs::read_to_string(p.join("build/bin/hello-perry.rsp")).unwrap();
     // inside the checkout (here the project's parent): an rpath relative to the program, so the tree can move
-    let want = "rspfile_content = build/obj/hello-perry/host/main.c.o -Wl,--start-group build/lib/libgreeter.a build/lib/libperry_ext_nanoid.a -Wl,--end-group -L../extra-libs -Wl,-rpath,$$ORIGIN/../../../extra-libs -lm @build/lib/native-libs.rsp";
-    assert_eq!(rsp.trim(), want);
+    let want = "build/obj/hello-perry/host/main.c.o -Wl,--start-group build/lib/libgreeter.a build/lib/libperry_ext_nanoid.a -Wl,--end-group -L../extra-libs -Wl,-rpath,$ORIGIN/../../../extra-libs -lm @build/lib/native-libs.rsp";
+    assert_eq!(rsp, want);
     ok(ninja(&p, &[]));
+    // the file is still there after the link, so `ninja -t commands` shows a command that runs
+    assert_eq!(std::fs::read_to_string(p.join("build/bin/hello-perry.rsp")).unwrap(), want);
 }
 
 #[test]

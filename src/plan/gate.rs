@@ -57,8 +57,8 @@ impl<'a> Wrapper<'a> {
             _ => String::new(),
         });
         let tool_id = hex(&Sha256::digest(id.as_bytes()))[..16].to_string();
-        let rsp = e.vars.iter().find(|(k, _)| *k == "rspfile_content").map(|(_, v)| v.clone());
-        let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp.as_deref(), &tool_id);
+        let rsp = e.rsp.as_ref().map(|(_, text)| text.as_str());
+        let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp, &tool_id);
         let record = Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]));
         // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
         let mut argv = vec![
@@ -77,8 +77,8 @@ impl<'a> Wrapper<'a> {
         for (k, _) in &inner.env {
             argv.extend(["--env".into(), k.clone()]);
         }
-        if let Some((_, f)) = e.vars.iter().find(|(k, _)| *k == "rspfile") {
-            argv.extend(["--rsp".into(), f.clone()]);
+        if let Some((f, _)) = &e.rsp {
+            argv.extend(["--rsp".into(), f.to_string()]);
         }
         argv.extend(["--record".into(), record.to_string()]);
         if let Some((_, d)) = e.vars.iter().find(|(k, _)| *k == "depfile") {

@@ -136,10 +136,14 @@ pub fn plan(
         .chain(objects.all.iter().cloned())
         .chain(archives.iter().map(|a| a.path.clone()))
         .collect();
-    e.implicit_inputs = merged.into_iter().chain(symcheck.cloned()).collect();
+    // the response file is written by gen, not by ninja from build.ninja: there its list of every object was an
+    // eighth of the file at 20,000 sources, and ninja deleted it after each link (`ninja -t commands` named a file
+    // that was gone)
+    let content = crate::emit::escape::rsp_words(&args);
+    e.implicit_inputs = merged.into_iter().chain(symcheck.cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Command { env: vec![], argv });
-    e.vars.push(("rspfile", rsp.to_string()));
-    e.vars.push(("rspfile_content", crate::emit::escape::rsp_words(&args)));
+    p.side_files.push((rsp.clone(), content.clone()));
+    e.rsp = Some((rsp, content));
     p.edges.push(e);
     p.program = Some(program);
     Ok(())

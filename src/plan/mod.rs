@@ -76,6 +76,8 @@ pub struct Edge {
     pub products: Option<Utf8PathBuf>,
     /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
     pub template: Option<usize>,
+    /// A response file the command reads, and its text: gen writes it (a side file, also an implicit input).
+    pub rsp: Option<(Utf8PathBuf, String)>,
 }
 
 impl Edge {
@@ -94,6 +96,7 @@ impl Edge {
             unkeyed: vec![],
             products: None,
             template: None,
+            rsp: None,
         }
     }
 }
