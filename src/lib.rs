@@ -55,7 +55,6 @@ pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> 
 /// `ninjabind gen`: plans, then writes the files that changed.
 pub fn gen(args: &GenArgs, diags: &mut Diagnostics) -> Result<(Generated, emit::Written)> {
     let g = build_plan(args, diags)?;
-    let graph = report::explain::graph_json(&g);
-    let written = emit::write_all(&g.plan, &g.settings.layout, &graph, &g.scan)?;
+    let written = emit::write_all(&g.plan, &g.settings.layout, |w| report::explain::write_graph_json(&g, w), &g.scan)?;
     Ok((g, written))
 }

@@ -25,7 +25,8 @@ impl Serialize for Arguments<'_> {
     }
 }
 
-pub fn render(plan: &Plan, ninja_dir: &Utf8Path) -> String {
+/// Writes compile_commands.json for `plan` to `w`.
+pub fn write(plan: &Plan, ninja_dir: &Utf8Path, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let entries: Vec<Entry> = plan
         .compdb
         .iter()
@@ -36,7 +37,6 @@ pub fn render(plan: &Plan, ninja_dir: &Utf8Path) -> String {
             arguments: Arguments { flags: &e.flags, tail: CompileEntry::tail(e.file.as_str(), e.output.as_str()) },
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&entries).expect("JSON of strings");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &entries)?;
+    w.write_all(b"\n")
 }

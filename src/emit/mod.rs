@@ -112,14 +112,20 @@ const OUT_FILES: [&str; 7] = [
 
 /// Writes every output as one unit under the build folder's lock: all staged, then all renamed, build.ninja last
 /// (so it is the newest and never describes files that were not written); temp files a killed gen left are removed.
-pub fn write_all(plan: &Plan, layout: &Layout, graph_json: &str, scan: &ScanMemo) -> Result<Written> {
+pub fn write_all(
+    plan: &Plan,
+    layout: &Layout,
+    graph_json: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    scan: &ScanMemo,
+) -> Result<Written> {
     let out = &layout.out;
     let _lock = write::lock(&out.join(".ninjabind-gen.lock"))?;
     write::remove_stale_temps(out, &OUT_FILES[..]);
     write::remove_stale_temps(&layout.ninja_dir, &["build.ninja"]);
     let mut batch = write::Batch::default();
-    batch.stage(&out.join("compile_commands.json"), compdb::render(plan, &layout.ninja_dir).as_bytes())?;
-    batch.stage(&out.join("ninjabind-graph.json"), graph_json.as_bytes())?;
+    // the two largest files are streamed into their temp files, never held whole
+    batch.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w))?;
+    batch.stage_with(&out.join("ninjabind-graph.json"), graph_json)?;
     batch.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
     batch.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
     batch.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;

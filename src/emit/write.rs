@@ -23,9 +23,36 @@ pub struct Batch {
 impl Batch {
     /// Stages `bytes` for `path` unless the file already holds them; returns whether it will be written.
     pub fn stage(&mut self, path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
-        if crate::files::read_regular(path, bytes.len() as u64).is_ok_and(|old| old == bytes) {
+        if crate::files::holds(path, bytes) {
             return Ok(false);
         }
+        let tmp = self.write_temp(path, |w| w.write_all(bytes))?;
+        self.staged.push((tmp, path.to_owned()));
+        Ok(true)
+    }
+
+    /// Stages what `write` writes for `path`, streamed into the temp file (the compile database and the graph JSON
+    /// of 20,000 sources are 10 MB each: never held whole), unless the file already holds the same bytes.
+    pub fn stage_with(
+        &mut self,
+        path: &Utf8Path,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<bool> {
+        let tmp = self.write_temp(path, write)?;
+        if crate::files::same_contents(&tmp, path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(false);
+        }
+        self.staged.push((tmp, path.to_owned()));
+        Ok(true)
+    }
+
+    /// Writes the temp file for `path` (synced unless this batch holds caches); removes it on failure.
+    fn write_temp(
+        &self,
+        path: &Utf8Path,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<Utf8PathBuf> {
         // a folder in the way would only fail the rename, after other files were already renamed
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
             let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory");
@@ -35,8 +62,9 @@ impl Batch {
         let dir = tmp.parent().unwrap_or(Utf8Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {dir}"))?;
         let result = (|| -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
+            let mut f = std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&tmp)?);
+            write(&mut f)?;
+            let f = f.into_inner().map_err(|e| e.into_error())?;
             if self.unsynced {
                 return Ok(());
             }
@@ -46,8 +74,7 @@ impl Batch {
             let _ = std::fs::remove_file(&tmp);
             return Err(e).with_context(|| format!("cannot write {path}"));
         }
-        self.staged.push((tmp, path.to_owned()));
-        Ok(true)
+        Ok(tmp)
     }
 
     /// Renames every staged file into place, in staging order.

@@ -202,10 +202,17 @@ fn graph_doc(g: &Generated) -> GraphDoc<'_> {
     }
 }
 
+/// Writes the graph document to `w`, as ninjabind-graph.json holds it.
+pub fn write_graph_json(g: &Generated, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &graph_doc(g))?;
+    w.write_all(b"\n")
+}
+
 pub fn graph_json(g: &Generated) -> String {
-    let mut s = serde_json::to_string_pretty(&graph_doc(g)).expect("JSON");
-    s.push('\n');
-    s
+    let mut bytes = Vec::new();
+    // writing into memory cannot fail, and serde_json writes UTF-8
+    let _ = write_graph_json(g, &mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The human rendering of the same document.
