@@ -126,12 +126,21 @@ fn a_fresh_clone_with_a_restored_build_folder_runs_no_compiler_and_no_cargo() {
     tick();
     let (_t2, clone) = example("hello-perry");
     copy_preserving(&cache, &clone.join("build"));
+    let restored_hashes = std::fs::read_to_string(clone.join("build/.ninjabind_hashes")).unwrap_or_default();
     gen_with(&clone, &c, &[]);
     let out = ok(ninja(&clone, &[]));
     assert_eq!((count(&c.cc_log), count(&c.cargo_log)), (cc0, cargo0), "{out}");
     assert_eq!(run_program(&clone.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
     let again = ok(ninja(&clone, &["-d", "explain"]));
     assert!(again.contains("no work to do"), "{again}");
+    // each binding archive (new inode: its cargo record no longer vouches for it) was hashed once and shared: its
+    // cargo edge, its symbol check and the link all read that one hash (a gate that hashed it again would append)
+    let all = std::fs::read_to_string(clone.join("build/.ninjabind_hashes")).unwrap();
+    let shared = all.strip_prefix(restored_hashes.as_str()).unwrap_or_else(|| panic!("rewritten:\n{all}"));
+    for lib in ["build/lib/libgreeter.a", "build/lib/libperry_ext_nanoid.a"] {
+        let lines = shared.lines().filter(|l| l.ends_with(&format!(" {lib}"))).count();
+        assert_eq!(lines, 1, "{lib} hashed {lines} times in the restored build:\n{shared}");
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `ninjabind edge gate`: runs an edge's command only when the content of its inputs, its outputs or its key changed.
 
 use super::depfile;
+use super::shared_hashes::SharedHashes;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
@@ -175,12 +176,12 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// The file's stat and content hash; a recorded entry with the same size+mtime+inode is trusted without reading.
-fn current(path: &Utf8Path, recorded: Option<&Entry>) -> Option<(Stat, String)> {
+fn current(path: &Utf8Path, recorded: Option<&Entry>, shared: &mut SharedHashes) -> Option<(Stat, String)> {
     let st = stat(path)?;
     if let Some(e) = recorded.filter(|e| e.stat == st) {
         return Some((st, e.hash.clone()));
     }
-    Some((st, hash_file(path).ok()?))
+    Some((st, shared.hash(path, &st).ok()?))
 }
 
 fn write_atomic(path: &Utf8Path, text: &str) -> Result<()> {
@@ -188,7 +189,7 @@ fn write_atomic(path: &Utf8Path, text: &str) -> Result<()> {
 }
 
 /// Whether every recorded file still has its recorded content; returns the entries with fresh stats.
-fn still_fresh(rec: &Record, a: &GateArgs) -> Option<Vec<Entry>> {
+fn still_fresh(rec: &Record, a: &GateArgs, shared: &mut SharedHashes) -> Option<Vec<Entry>> {
     let recorded_in: Vec<&Utf8PathBuf> = rec.entries.iter().filter(|e| e.kind == Kind::In).map(|e| &e.path).collect();
     let recorded_out: Vec<&Utf8PathBuf> = rec.entries.iter().filter(|e| e.kind == Kind::Out).map(|e| &e.path).collect();
     if recorded_in != a.inputs.iter().collect::<Vec<_>>() || recorded_out != a.outputs.iter().collect::<Vec<_>>() {
@@ -196,7 +197,7 @@ fn still_fresh(rec: &Record, a: &GateArgs) -> Option<Vec<Entry>> {
     }
     let mut updated = Vec::with_capacity(rec.entries.len());
     for e in &rec.entries {
-        let (st, h) = current(&e.path, Some(e))?;
+        let (st, h) = current(&e.path, Some(e), shared)?;
         if h != e.hash {
             return None;
         }
@@ -296,8 +297,9 @@ fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
     };
     let key = content_key(&a.rule, &env, &a.command, &a.unkeyed, rsp.as_deref(), &a.tool_id);
     let old = crate::files::read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
+    let mut shared = SharedHashes::for_output(a.outputs.first().map_or("build.ninja", |o| o.as_str()));
     if let Some(rec) = old.as_ref().filter(|r| r.key == key) {
-        if let Some(entries) = still_fresh(rec, a) {
+        if let Some(entries) = still_fresh(rec, a, &mut shared) {
             if let Some(d) = &a.depfile {
                 write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
             }
@@ -318,7 +320,7 @@ fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
     // the inputs as the command will read them: hashed before it runs, re-checked after
     let mut entries = Vec::new();
     for p in &a.inputs {
-        if let Some((st, h)) = current(p, by_path(p)) {
+        if let Some((st, h)) = current(p, by_path(p), &mut shared) {
             entries.push(Entry { kind: Kind::In, stat: st, hash: h, path: p.clone() });
         }
     }
@@ -358,7 +360,7 @@ fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
                     changed.push(p);
                     continue;
                 }
-                None => match hash_file(&p) {
+                None => match shared.hash(&p, &st) {
                     Ok(h) => h,
                     Err(_) => continue,
                 },
@@ -385,7 +387,8 @@ fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
     }
     let mut identical = 0;
     for (o, prev) in a.outputs.iter().zip(before) {
-        let h = hash_file(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
+        let st = stat(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
+        let h = shared.hash(o, &st).with_context(|| format!("the command did not write {o} as a regular file"))?;
         if let Some((_, old_mtime)) = prev.filter(|(old_hash, _)| *old_hash == h) {
             // byte-identical: put the old mtime back so restat prunes everything downstream
             set_mtime(o, old_mtime)?;

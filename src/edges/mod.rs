@@ -6,6 +6,7 @@ pub mod gate;
 pub mod native_libs;
 pub mod runlog;
 pub mod scan;
+pub mod shared_hashes;
 pub mod symdiff;
 
 use anyhow::Result;
