@@ -77,6 +77,16 @@ impl Batch {
         Ok(tmp)
     }
 
+    /// A batch whose files are not fsynced: caches and files a later gen rewrites (see `write_cache`).
+    pub fn unsynced() -> Batch {
+        Batch { staged: Vec::new(), unsynced: true }
+    }
+
+    /// Takes over what `other` staged (staged on another thread), after what this batch staged so far.
+    pub fn append(&mut self, mut other: Batch) {
+        self.staged.append(&mut other.staged);
+    }
+
     /// Renames every staged file into place, in staging order.
     pub fn commit(mut self) -> Result<()> {
         for (tmp, path) in std::mem::take(&mut self.staged) {
@@ -156,7 +166,7 @@ pub fn write_if_changed(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
 /// or (on a filesystem without ordered data) one that does not parse — and a record that does not parse is no record:
 /// the edge runs. The fsync was 12% of a restored build's wall time (228 gated edges, 0.50-0.54 s -> 0.43-0.47 s).
 pub fn write_cache(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
-    let mut batch = Batch { staged: Vec::new(), unsynced: true };
+    let mut batch = Batch::unsynced();
     let written = batch.stage(path, bytes)?;
     batch.commit()?;
     Ok(written)

@@ -8,7 +8,7 @@ use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc as Rc;
 
 pub fn is_cxx(path: &Utf8Path) -> bool {
     matches!(path.extension(), Some("cc" | "cpp" | "cxx" | "C" | "c++"))

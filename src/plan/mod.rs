@@ -106,7 +106,7 @@ impl Edge {
 pub struct CompileEntry {
     pub file: Utf8PathBuf,
     pub output: Utf8PathBuf,
-    pub flags: std::rc::Rc<[String]>,
+    pub flags: std::sync::Arc<[String]>,
 }
 
 impl CompileEntry {
