@@ -208,3 +208,26 @@ fn the_scan_edge_reads_only_what_changed_since_gen() {
     // and gen takes it from there
     assert_eq!(gen_counts(&dir, &[]).0, 0);
 }
+
+/// Past 64 sources the guards the cache does not know are read on several threads: the same bytes as one by one, the
+/// gated-out source still gated out, and a missing source the same positioned error.
+#[test]
+fn guards_read_on_several_threads_gen_what_one_thread_does() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("many");
+    many_c_sources(&p, 120);
+    write_tree(&p, &[("src/f7.c", "#ifndef HAVE_NOTHING\n#error off\n#endif\nlong long f7(void) { return 7; }\n")]);
+    ok(ninjabind(&p, &["gen"]));
+    let (read, reused) = gen_counts(&p, &[]);
+    // 120 sources, host/main.c and src/main.ts
+    assert_eq!((read, reused), (0, 122), "the threads' answers did not reach the cache");
+    let nf = String::from_utf8(outputs(&p)[0].1.clone()).unwrap();
+    assert!(nf.contains("src/f7.c (package app) not compiled: its guard needs HAVE_NOTHING"), "{nf}");
+    assert_same(&outputs(&p), &cold(&p, &[]), "120 sources");
+    // a source that is gone: the error names it at its place in the manifest, as when sources were read one by one
+    std::fs::remove_file(p.join("src/f90.c")).unwrap();
+    std::fs::remove_dir_all(p.join("build")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("source `src/f90.c` of package `app` not found"), "{err}");
+    assert!(err.contains("package.json:1:"), "{err}");
+}

@@ -89,6 +89,13 @@ pub fn select(
         }
         parts_of.push((parts, active, skipped));
     }
+    // every source's HAVE_* guard, read ahead on the machine's cores (only those the cache cannot answer for)
+    let sources: Vec<&camino::Utf8Path> = parts_of
+        .iter()
+        .flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.sources.iter().map(|s| s.abs.as_path())))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    memo.read_gates_ahead(&sources, threads, gate::required_macros_in);
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
