@@ -1,7 +1,6 @@
 //! `ninjabind edge scan`: the import set and HAVE_* guards, summarised the same way by gen and by the edge,
 //! so the stamp (and with it build.ninja) changes only when they do.
 
-use crate::emit::escape::depfile_path;
 use crate::load::scan_cache::{ScanCache, ScanMemo};
 use crate::model::Import;
 use crate::resolve::imports::{scan, source_files};
@@ -88,25 +87,12 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
     lines.into_iter().map(|l| l + "\n").collect()
 }
 
-/// What one scan produced: the summary (the stamp's text) and what it watched, as ninja names them.
-pub struct Scanned {
-    pub summary: String,
-    pub watched: Vec<String>,
-}
-
 /// The scan edge's work in the folder ninja runs in: walk again, and read only what changed since `memo`'s cache.
-pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<Scanned> {
+pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<String> {
     let root = crate::layout::normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::layout::normalize(&base.join(s))).collect();
-    let walked = source_files(&root, &exts, &skip);
-    let files = walked.files;
-    // every file and folder walked (a new file changes its folder) and every source, for the depfile
-    let mut watched: Vec<String> =
-        files.iter().chain(&walked.dirs).map(|p| crate::layout::relative(base, p).to_string()).collect();
-    watched.extend(spec.sources.iter().map(|s| s.to_string()));
-    watched.sort_unstable();
-    watched.dedup();
+    let files = source_files(&root, &exts, &skip).files;
     let mut imports = Vec::new();
     for f in &files {
         imports.extend(memo.imports(f, || -> Result<Vec<Import>> {
@@ -120,12 +106,12 @@ pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> R
         let required = memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
         gates.push((abs, required));
     }
-    Ok(Scanned { summary: summary(base, &imports, spec.perry, &gates), watched })
+    Ok(summary(base, &imports, spec.perry, &gates))
 }
 
 /// The scan edge's work with nothing remembered: every file read.
 pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
-    rescan_cached(spec, base, &mut ScanMemo::default()).map(|s| s.summary)
+    rescan_cached(spec, base, &mut ScanMemo::default())
 }
 
 #[derive(clap::Args, Debug)]
@@ -152,16 +138,8 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
     // what the last scan read, beside the list; unreadable or missing: read everything
     let cache_path = a.list.with_file_name(crate::load::scan_cache::FILE);
     let mut memo = ScanMemo::new(ScanCache::load(&cache_path));
-    let scanned = rescan_cached(&spec, &crate::layout::current_dir()?, &mut memo)?;
-    let changed = crate::emit::write::write_if_changed(&a.out, scanned.summary.as_bytes())?;
-    // ninja reads the depfile into its deps log at once and deletes it
-    let mut dep = format!("{}:", depfile_path(a.out.as_str()));
-    for w in &scanned.watched {
-        dep.push_str(" \\\n  ");
-        dep.push_str(&depfile_path(w));
-    }
-    dep.push('\n');
-    crate::emit::write::write_cache(&Utf8PathBuf::from(format!("{}.d", a.out)), dep.as_bytes())?;
+    let summary = rescan_cached(&spec, &crate::layout::current_dir()?, &mut memo)?;
+    let changed = crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
     // rewritten only when it changed: a file was read, or one is gone
     if memo.changed() {
         let _ = crate::emit::write::write_if_changed(&cache_path, &memo.next.to_bytes());

@@ -20,7 +20,7 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::Symdiff => ("SYMDIFF $out", false),
         RuleKind::Symcheck => ("SYMCHECK $out", false),
         RuleKind::NativeLibs => ("NATIVELIBS $out", false),
-        RuleKind::Scan => ("SCAN imports and HAVE_* guards", true),
+        RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
         RuleKind::Link => ("LINK $out", false),
         RuleKind::Regen => ("Regenerating build.ninja", false),
         RuleKind::Phony => return vec![],

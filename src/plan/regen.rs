@@ -75,12 +75,13 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     let stamp = l.out_path("scan.stamp");
     let list = l.out_path("scan.list");
     let mut scan_edge = Edge::new(RuleKind::Scan, vec![stamp.clone()]);
-    // what the scan watches (every scanned file and folder, every C source) it names in its depfile, which ninja
-    // keeps in its deps log: in build.ninja the list was an eighth of the file at 20,000 sources. Until the first
-    // scan has run, ninja has no deps for it and runs it (from build/scan.cache: only changed files are read).
-    // The list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
+    let mut watched: Vec<Utf8PathBuf> =
+        resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
+    watched.extend(spec.sources.iter().cloned());
+    sort_paths(&mut watched);
+    // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
-    scan_edge.vars.push(("depfile", format!("{stamp}.d")));
+    scan_edge.implicit_inputs = watched;
     let list_hash = crate::edges::gate::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
     scan_edge.command = Some(Command {
         env: vec![],

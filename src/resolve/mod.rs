@@ -46,6 +46,9 @@ pub struct Resolved {
     pub imports: Vec<ResolvedImport>,
     /// Every file gen read or whose appearance would change the graph, for the regeneration edge.
     pub watch: Vec<Utf8PathBuf>,
+    /// The scanned source files and folders, for the scan edge.
+    pub scanned_files: Vec<Utf8PathBuf>,
+    pub scanned_dirs: Vec<Utf8PathBuf>,
 }
 
 pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
@@ -81,8 +84,9 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     for (path, why) in &walked.skipped {
         ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
     }
+    let (scanned_files, scanned_dirs) = (walked.files, walked.dirs);
     let mut found: Vec<Import> = Vec::new();
-    for f in &walked.files {
+    for f in &scanned_files {
         found.extend(memo.imports(f, || -> Result<Vec<Import>> {
             // the scan holds about one byte per input byte; past 256 MiB a file is no source anyone imports from
             let bytes = crate::files::read_regular(f, 256 << 20).map_err(|e| {
@@ -109,7 +113,7 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
         Some(crate::model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
         _ => None,
     }));
-    Ok(Resolved { front_end, packages, imports: resolved, watch })
+    Ok(Resolved { front_end, packages, imports: resolved, watch, scanned_files, scanned_dirs })
 }
 
 /// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
