@@ -231,3 +231,32 @@ fn guards_read_on_several_threads_gen_what_one_thread_does() {
     assert!(err.contains("source `src/f90.c` of package `app` not found"), "{err}");
     assert!(err.contains("package.json:1:"), "{err}");
 }
+
+/// Gen replaces build.ninja by rename, which changes the project folder's mtime — a folder the scan edge watches for
+/// new sources. With no name come or gone, gen gives the folder its mtime back: a regeneration does not run the scan
+/// again after ninja reloads, and a gen on a built tree leaves ninja nothing to do.
+#[test]
+fn gen_does_not_wake_the_scan_by_replacing_build_ninja() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    tick();
+    let m = p.join("vex.json");
+    let text = std::fs::read_to_string(&m).unwrap();
+    std::fs::write(&m, text.replace("\"sources\"", "\"cflags\": [\"-DREGEN=1\"], \"sources\"")).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating build.ninja"), "{out}");
+    // the manifest was edited in place (no folder changed): the scan has no cause to run, before or after the reload
+    assert!(!out.contains("SCAN"), "the scan ran after the reload:\n{out}");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+    // a gen by hand with another option: build.ninja is rewritten, the scan has nothing new to look at
+    tick();
+    ok(ninjabind(&p, &["gen", "--opt-level", "1"]));
+    let out = ok(ninja(&p, &[]));
+    assert!(!out.contains("SCAN"), "{out}");
+    // a new file in the project folder still wakes it
+    tick();
+    std::fs::write(p.join("notes.txt"), "x\n").unwrap();
+    ok(ninjabind(&p, &["gen", "--opt-level", "1"]));
+    assert!(ok(ninja(&p, &[])).contains("SCAN"));
+}

@@ -11,6 +11,7 @@ use crate::plan::{Plan, RuleKind};
 use anyhow::Result;
 use ninja::NinjaWriter;
 use std::collections::BTreeSet;
+use write::FolderStamp;
 
 fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &'static str)> {
     let (description, deps) = match kind {
@@ -149,8 +150,12 @@ pub fn write_all(
     for (path, text) in &plan.side_files {
         batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
     }
+    let folder = FolderStamp::take(&layout.ninja_dir);
     let ninja_changed = batch.stage(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
     batch.commit()?;
+    if let Some(folder) = folder {
+        folder.restore(&layout.ninja_dir);
+    }
     // the edges' run log only grows: past its limit the next gen moves it aside (one old copy kept)
     let log = out.join(crate::edges::runlog::FILE);
     if std::fs::metadata(&log).is_ok_and(|m| m.len() > crate::edges::runlog::LIMIT) {

@@ -171,3 +171,29 @@ pub fn write_cache(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
     batch.commit()?;
     Ok(written)
 }
+
+/// A folder's entry names and mtime, taken before gen renames its outputs over the old ones.
+pub struct FolderStamp {
+    names: std::collections::BTreeSet<std::ffi::OsString>,
+    mtime: std::time::SystemTime,
+}
+
+impl FolderStamp {
+    pub fn take(dir: &Utf8Path) -> Option<FolderStamp> {
+        let mtime = std::fs::metadata(dir).and_then(|m| m.modified()).ok()?;
+        let names = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.file_name())).collect();
+        Some(FolderStamp { names, mtime })
+    }
+
+    /// Gives `dir` its old mtime back when it holds the same names: replacing build.ninja by rename changes the
+    /// folder's mtime, which the scan edge watches for new sources, so the first `ninja` after every gen (and the
+    /// reload after every regeneration) ran the scan again (0.35 s at 21,001 sources). A name that came or went
+    /// meanwhile leaves the new mtime.
+    pub fn restore(&self, dir: &Utf8Path) {
+        if FolderStamp::take(dir).is_some_and(|now| now.names == self.names) {
+            if let Ok(f) = std::fs::File::open(dir) {
+                let _ = f.set_modified(self.mtime);
+            }
+        }
+    }
+}
