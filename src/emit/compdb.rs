@@ -13,15 +13,18 @@ struct Entry<'a> {
     arguments: Arguments<'a>,
 }
 
-/// The package's shared flags, then the source's own words: written as one array, never copied into one.
+/// The package's shared flags, then the source's own words: written as one array, never copied into one (the words
+/// are made as each entry is written, not for all 20,000 entries first).
 struct Arguments<'a> {
     flags: &'a [String],
-    tail: [String; 7],
+    file: &'a Utf8Path,
+    output: &'a Utf8Path,
 }
 
 impl Serialize for Arguments<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.flags.iter().chain(&self.tail))
+        let tail = CompileEntry::tail(self.file.as_str(), self.output.as_str());
+        s.collect_seq(self.flags.iter().chain(&tail))
     }
 }
 
@@ -34,7 +37,7 @@ pub fn write(plan: &Plan, ninja_dir: &Utf8Path, w: &mut dyn std::io::Write) -> s
             directory: ninja_dir,
             file: &e.file,
             output: &e.output,
-            arguments: Arguments { flags: &e.flags, tail: CompileEntry::tail(e.file.as_str(), e.output.as_str()) },
+            arguments: Arguments { flags: &e.flags, file: &e.file, output: &e.output },
         })
         .collect();
     serde_json::to_writer_pretty(&mut *w, &entries)?;

@@ -125,32 +125,28 @@ impl ScanMemo {
         threads: usize,
         read: fn(&Utf8Path) -> std::io::Result<Vec<String>>,
     ) {
-        let old = &self.old;
-        let sources: Vec<&Utf8Path> = sources.iter().copied().filter(|p| !old.gates.contains_key(p.as_str())).collect();
+        let sources: Vec<&Utf8Path> =
+            sources.iter().copied().filter(|p| !self.old.gates.contains_key(p.as_str())).collect();
         if sources.len() < 64 {
             return;
         }
         let chunk = sources.len().div_ceil(threads.max(1)).max(1);
-        let found: Vec<Vec<(Utf8PathBuf, Ahead)>> = std::thread::scope(|s| {
-            let workers: Vec<_> = sources
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|p| {
-                                let st = stamp(p);
-                                let hit =
-                                    st.is_some() && old.gates.get(p.as_str()).is_some_and(|(was, _)| Some(*was) == st);
-                                (p.to_path_buf(), (st, (!hit).then(|| read(p))))
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
+        let work = move |part: &[&Utf8Path]| -> Vec<(Utf8PathBuf, Ahead)> {
+            part.iter().map(|p| (p.to_path_buf(), (stamp(p), Some(read(p))))).collect()
+        };
+        let mut parts = sources.chunks(chunk);
+        let first = parts.next().unwrap_or_default();
+        let found = std::thread::scope(|s| {
+            let workers: Vec<_> = parts.map(|part| s.spawn(move || work(part))).collect();
+            // this thread takes the first share
+            let mut found = work(first);
             // a worker that panicked leaves its sources to be read one by one
-            workers.into_iter().filter_map(|w| w.join().ok()).collect()
+            for w in workers {
+                found.extend(w.join().unwrap_or_default());
+            }
+            found
         });
-        self.ahead.extend(found.into_iter().flatten());
+        self.ahead.extend(found);
     }
 
     /// The HAVE_* macros the guard of `source` requires: from the cache when its stamp is unchanged, else from `read`.
