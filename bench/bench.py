@@ -98,17 +98,28 @@ def generate(root: Path, packages: int, sources: int, bindings: int, anchors: bo
     write(root / "hb" / "build.ninja", "\n".join(hm) + "\n")
 
 
-def run(cmd, cwd, env=None):
-    """Wall time and peak RSS (KiB) of one command."""
+TIME = shutil.which("time") and Path("/usr/bin/time").exists()
+
+
+def run(cmd, cwd, env=None, rss=False):
+    """Wall time and peak RSS (KiB) of one command. With `rss`, the RSS comes from /usr/bin/time when there is one
+    (on Linux a child's ru_maxrss includes this script's own size when it forked, which hid everything below it);
+    only then, so the timings of short commands carry no extra process."""
     start = time.perf_counter()
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env or CLEAN_ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    argv = [str(c) for c in cmd]
+    if TIME and rss:
+        argv = ["/usr/bin/time", "-f", "NINJABIND_BENCH_RSS %M"] + argv
+    proc = subprocess.Popen(argv, cwd=cwd, env=env or CLEAN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
         sys.exit(f"failed in {cwd}: {' '.join(map(str, cmd))}\n{out.decode(errors='replace')[-3000:]}")
-    return elapsed, usage.ru_maxrss
+    rss = usage.ru_maxrss
+    for line in out.decode(errors="replace").splitlines():
+        if line.startswith("NINJABIND_BENCH_RSS "):
+            rss = int(line.split()[1])
+    return elapsed, rss
 
 
 def touch_all(root: Path):
@@ -164,13 +175,13 @@ def main():
     # gen at scale, against the anchors
     big = tmp / "big"
     generate(big, packages, sources, 0, anchors)
-    t_gen, rss = run([exe, "gen"], big)
+    t_gen, rss = run([exe, "gen"], big, rss=True)
     ours = (big / "build.ninja").stat().st_size
     hand = (big / "hb" / "build.ninja").stat().st_size if anchors else None
     if anchors:
         # CC set: meson would otherwise wrap every compile in a ccache or sccache it finds on PATH
-        t_meson, rss_meson = run(["meson", "setup", "mb"], big, env={**CLEAN_ENV, "CC": "cc"})
-        t_cmake, rss_cmake = run(["cmake", "-G", "Ninja", "-S", ".", "-B", "cb"], big)
+        t_meson, rss_meson = run(["meson", "setup", "mb"], big, env={**CLEAN_ENV, "CC": "cc"}, rss=True)
+        t_cmake, rss_cmake = run(["cmake", "-G", "Ninja", "-S", ".", "-B", "cb"], big, rss=True)
         row("cold gen: meson setup / ninjabind gen", f"{t_meson / t_gen:.1f}x", f"{t_gen:.2f} s vs {t_meson:.2f} s (cmake {t_cmake:.2f} s)")
         row("gen peak RSS (MiB)", f"{rss / 1024:.0f}", f"meson {rss_meson / 1024:.0f}, cmake {rss_cmake / 1024:.0f}")
         meson_bytes = (big / "mb" / "build.ninja").stat().st_size
@@ -278,8 +289,8 @@ def main():
     empty = tmp / "empty"
     write(empty / "package.json", '{ "name": "e", "version": "1.0.0" }')
     write(empty / "src" / "main.ts", "export {};\n")
-    _, base_rss = run([exe, "gen"], empty)
-    _, rss_b = run([exe, "gen"], bundle)
+    _, base_rss = run([exe, "gen"], empty, rss=True)
+    _, rss_b = run([exe, "gen"], bundle, rss=True)
     nbytes = (bundle / "src" / "bundle.ts").stat().st_size
     # (a 1 MB smoke bundle can peak below the empty project's noise: never a negative figure)
     row("memory to scan .ts: bytes per input byte", f"{max(rss_b - base_rss, 0) * 1024 / nbytes:.1f}",
