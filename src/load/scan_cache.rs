@@ -58,8 +58,8 @@ pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
 pub struct ScanMemo {
     old: ScanCache,
     pub next: ScanCache,
-    /// Guards stat'ed (and, when the cache had no answer, read) ahead on several threads: path → stamp and the
-    /// read's result (`None`: the cache's answer holds).
+    /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result
+    /// (`None` would mean the cache's answer holds).
     ahead: std::collections::HashMap<Utf8PathBuf, Ahead>,
     /// Files read this run (their stamp changed, or they were new).
     pub read: usize,
