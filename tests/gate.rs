@@ -220,3 +220,24 @@ fn the_gate_refuses_unknown_arguments_and_explains_itself() {
     let o = std::process::Command::new(EXE).args(["edge", "gate", "--rule", "cc", "--help"]).output().unwrap();
     assert!(o.status.success() && text(&o).contains("--record"), "{}", text(&o));
 }
+
+/// A gate run by hand, outside any ninja build (no `.ninja_log` above its output), runs and records, and leaves no
+/// run log or shared-hash file in the folder it was run from.
+#[test]
+fn a_gate_run_by_hand_leaves_no_log_behind() {
+    let t = tempfile::tempdir().unwrap();
+    let big = vec![b'x'; 100_000];
+    std::fs::write(t.path().join("in.txt"), &big).unwrap();
+    let o = std::process::Command::new(EXE)
+        .current_dir(t.path())
+        .args(["edge", "gate", "--rule", "cc", "--tool-id", "t", "--record", "out.nbh", "--in", "in.txt"])
+        .args(["--out", "out.txt", "--", "cp", "in.txt", "out.txt"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(t.path().join("out.txt")).unwrap(), big);
+    assert!(t.path().join("out.nbh").is_file());
+    for f in [".ninjabind_log", ".ninjabind_hashes"] {
+        assert!(!t.path().join(f).exists(), "{f} left in the folder");
+    }
+}

@@ -86,20 +86,19 @@ impl Timer {
         let start_ms = self.wall.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
         let line =
             format!("1 {} {start_ms} {} {} {output}\n", ninja_pid(), self.start.elapsed().as_millis(), decision.name());
-        if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(beside_ninja_log(output, FILE)) {
+        let Some(log) = beside_ninja_log(output, FILE) else { return };
+        if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(log) {
             let _ = f.write_all(line.as_bytes());
         }
     }
 }
 
 /// The file `name` in the nearest folder above `output` holding ninja's `.ninja_log` (ninja's `builddir`, which ninja
-/// opens before it runs an edge), else in the current folder.
-pub fn beside_ninja_log(output: &str, name: &str) -> camino::Utf8PathBuf {
+/// opens before it runs an edge; a relative output's last ancestor is the current folder). `None` outside a ninja
+/// build: an edge run by hand leaves no file behind.
+pub fn beside_ninja_log(output: &str, name: &str) -> Option<camino::Utf8PathBuf> {
     let out = camino::Utf8Path::new(output);
-    out.ancestors()
-        .skip(1)
-        .find(|d| d.join(".ninja_log").is_file())
-        .map_or_else(|| camino::Utf8PathBuf::from(name), |d| d.join(name))
+    out.ancestors().skip(1).find(|d| d.join(".ninja_log").is_file()).map(|d| d.join(name))
 }
 
 /// The ninja process this edge runs under: the nearest ancestor named `ninja` (ninja runs `/bin/sh -c`, which may

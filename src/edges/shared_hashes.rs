@@ -22,7 +22,8 @@ const COMPACT_ABOVE: u64 = 1 << 20;
 
 /// The shared hashes one gate sees: read on first use.
 pub struct SharedHashes {
-    path: Utf8PathBuf,
+    /// `None` outside a ninja build: nothing is shared.
+    path: Option<Utf8PathBuf>,
     known: Option<HashMap<String, (Stat, String)>>,
 }
 
@@ -32,8 +33,7 @@ impl SharedHashes {
         SharedHashes { path: super::runlog::beside_ninja_log(output, FILE), known: None }
     }
 
-    fn known(&mut self) -> &HashMap<String, (Stat, String)> {
-        let path = &self.path;
+    fn known(&mut self, path: &Utf8Path) -> &HashMap<String, (Stat, String)> {
         self.known.get_or_insert_with(|| {
             let text = crate::files::read_regular(path, 64 << 20).unwrap_or_default();
             let known: HashMap<String, (Stat, String)> =
@@ -50,17 +50,17 @@ impl SharedHashes {
     /// The hash of `path`, whose stat is `st`: from the log when it names the same three, else computed (and, for
     /// a large file, appended to the log).
     pub fn hash(&mut self, path: &Utf8Path, st: &Stat) -> std::io::Result<String> {
-        if st.size < SHARED_FROM {
+        let Some(log) = self.path.as_ref().filter(|_| st.size >= SHARED_FROM).cloned() else {
             return super::gate::hash_file(path);
-        }
-        if let Some((_, h)) = self.known().get(path.as_str()).filter(|(known, _)| known == st) {
+        };
+        if let Some((_, h)) = self.known(&log).get(path.as_str()).filter(|(known, _)| known == st) {
             return Ok(h.clone());
         }
         let h = super::gate::hash_file(path)?;
         // the file may have changed while it was read: only a stat that still holds is vouched for
         if super::gate::stat(path).as_ref() == Some(st) {
             let l = line(path.as_str(), st, &h);
-            if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(&self.path) {
+            if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(&log) {
                 let _ = f.write_all(l.as_bytes());
             }
             if let Some(k) = self.known.as_mut() {
