@@ -39,39 +39,30 @@ pub fn read_regular(path: &Utf8Path, limit: u64) -> io::Result<Vec<u8>> {
 /// Whether the regular file at `path` holds exactly `bytes`, read in 64 KiB pieces (a gen compared its 11 MB
 /// compile database by reading the old one whole, beside the new one).
 pub fn holds(path: &Utf8Path, bytes: &[u8]) -> bool {
-    let Ok(mut f) = open_regular(path) else { return false };
-    if f.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
-        return false;
-    }
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut at = 0;
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => return at == bytes.len(),
-            Ok(n) if at + n <= bytes.len() && buf[..n] == bytes[at..at + n] => at += n,
-            Ok(_) | Err(_) => return false,
-        }
-    }
+    let Ok(f) = open_regular(path) else { return false };
+    f.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) && same_stream(f, bytes)
 }
 
 /// Whether two regular files hold the same bytes, compared in 64 KiB pieces; false when either cannot be read.
 pub fn same_contents(a: &Utf8Path, b: &Utf8Path) -> bool {
-    let (Ok(mut fa), Ok(mut fb)) = (open_regular(a), open_regular(b)) else { return false };
+    let (Ok(fa), Ok(fb)) = (open_regular(a), open_regular(b)) else { return false };
     let len = |f: &std::fs::File| f.metadata().map(|m| m.len()).ok();
-    if len(&fa).is_none() || len(&fa) != len(&fb) {
-        return false;
-    }
+    len(&fa).is_some() && len(&fa) == len(&fb) && same_stream(fa, fb)
+}
+
+/// Whether `a` and `b` yield the same bytes to their ends.
+fn same_stream(mut a: impl Read, mut b: impl Read) -> bool {
     let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     loop {
-        let n = match fa.read(&mut ba) {
+        let n = match a.read(&mut ba) {
             Ok(n) => n,
             Err(_) => return false,
         };
         if n == 0 {
-            // both ended together: b has no byte left either
-            return matches!(fb.read(&mut bb[..1]), Ok(0));
+            // `a` ended: so must `b`
+            return matches!(b.read(&mut bb[..1]), Ok(0));
         }
-        if fb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+        if b.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
             return false;
         }
     }

@@ -403,12 +403,15 @@ fn gate(a: &GateArgs) -> Result<(i32, super::runlog::Decision)> {
     for (o, prev) in a.outputs.iter().zip(before) {
         let st = stat(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
         let h = shared.hash(o, &st).with_context(|| format!("the command did not write {o} as a regular file"))?;
-        if let Some((_, old_mtime)) = prev.filter(|(old_hash, _)| *old_hash == h) {
-            // byte-identical: put the old mtime back so restat prunes everything downstream
-            set_mtime(o, old_mtime)?;
-            identical += 1;
-        }
-        let st = stat(o).with_context(|| format!("cannot stat {o}"))?;
+        let st = match prev.filter(|(old_hash, _)| *old_hash == h) {
+            Some((_, old_mtime)) => {
+                // byte-identical: put the old mtime back so restat prunes everything downstream
+                set_mtime(o, old_mtime)?;
+                identical += 1;
+                stat(o).with_context(|| format!("cannot stat {o}"))?
+            }
+            None => st,
+        };
         entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });
     }
     write_atomic(&a.record, &Record { key, entries }.render())?;

@@ -88,7 +88,7 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
 }
 
 /// The scan edge's work in the folder ninja runs in: walk again, and read only what changed since `memo`'s cache.
-pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<String> {
+pub fn rescan(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<String> {
     let root = crate::layout::normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::layout::normalize(&base.join(s))).collect();
@@ -107,11 +107,6 @@ pub fn rescan_cached(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> R
         gates.push((abs, required));
     }
     Ok(summary(base, &imports, spec.perry, &gates))
-}
-
-/// The scan edge's work with nothing remembered: every file read.
-pub fn rescan(spec: &ScanSpec, base: &Utf8Path) -> Result<String> {
-    rescan_cached(spec, base, &mut ScanMemo::default())
 }
 
 #[derive(clap::Args, Debug)]
@@ -138,11 +133,11 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
     // what the last scan read, beside the list; unreadable or missing: read everything
     let cache_path = a.list.with_file_name(crate::load::scan_cache::FILE);
     let mut memo = ScanMemo::new(ScanCache::load(&cache_path));
-    let summary = rescan_cached(&spec, &crate::layout::current_dir()?, &mut memo)?;
+    let summary = rescan(&spec, &crate::layout::current_dir()?, &mut memo)?;
     let changed = crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
     // rewritten only when it changed: a file was read, or one is gone
     if memo.changed() {
-        let _ = crate::emit::write::write_if_changed(&cache_path, &memo.next.to_bytes());
+        let _ = crate::emit::write::write_cache(&cache_path, &memo.next.to_bytes());
     }
     let decision = if changed { super::runlog::Decision::Ran } else { super::runlog::Decision::CutOff };
     timer.finish(decision, a.out.as_str());

@@ -115,4 +115,26 @@ mod tests {
         // garbage lines are skipped
         assert!(parse_line("1 2 3 nothex x").is_none() && parse_line("").is_none());
     }
+
+    #[test]
+    fn a_log_past_its_limit_is_rewritten_with_one_line_per_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Utf8PathBuf::try_from(dir.path().to_path_buf()).unwrap();
+        std::fs::write(d.join(".ninja_log"), "# ninja log v6\n").unwrap();
+        let hash = "ab".repeat(32);
+        // 20,000 lines for two paths, older stats first: over 1 MiB
+        let mut log = String::new();
+        for i in 0..10_000u64 {
+            log.push_str(&line("a.a", &Stat { size: 70_000, mtime_ns: i as u128, inode: 1 }, &hash));
+            log.push_str(&line("b.a", &Stat { size: 70_000, mtime_ns: i as u128, inode: 2 }, &hash));
+        }
+        assert!(log.len() as u64 > COMPACT_ABOVE);
+        std::fs::write(d.join(FILE), &log).unwrap();
+        let mut s = SharedHashes::for_output(d.join("x.o").as_str());
+        let known = s.known(&d.join(FILE)).clone();
+        assert_eq!(known.len(), 2);
+        assert_eq!(known["a.a"].0.mtime_ns, 9_999, "the last line of a path wins");
+        let rewritten = std::fs::read_to_string(d.join(FILE)).unwrap();
+        assert_eq!(rewritten.lines().count(), 2, "{rewritten}");
+    }
 }

@@ -142,12 +142,16 @@ pub fn write_all(
     batch.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
     batch.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
     if scan.changed() {
-        batch.stage(&out.join(crate::load::scan_cache::FILE), &scan.next.to_bytes())?;
+        // a cache: renamed into place with the rest, not synced
+        let mut cache = write::Batch::unsynced();
+        cache.stage(&out.join(crate::load::scan_cache::FILE), &scan.next.to_bytes())?;
+        batch.append(cache);
     }
     if let Some(rsp) = &plan.link_rsp {
         batch.stage(&out.join("link.rsp"), rsp.as_bytes())?;
     }
-    for (path, text) in &plan.side_files {
+    // input lists, and the response files edges read
+    for (path, text) in plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_ref())) {
         batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
     }
     let folder = FolderStamp::take(&layout.ninja_dir);

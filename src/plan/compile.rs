@@ -8,7 +8,7 @@ use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
-use std::sync::Arc as Rc;
+use std::sync::Arc;
 
 pub fn is_cxx(path: &Utf8Path) -> bool {
     matches!(path.extension(), Some("cc" | "cpp" | "cxx" | "C" | "c++"))
@@ -37,21 +37,21 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
     let l = &s.layout;
     let mut objects = Objects::default();
     // source → (compile flags, package, object) for sharing one object between packages
-    let mut compiled: HashMap<String, (Rc<[String]>, String, Utf8PathBuf)> = HashMap::new();
+    let mut compiled: HashMap<String, (Arc<[String]>, String, Utf8PathBuf)> = HashMap::new();
     for sp in &sel.packages {
         let pkg = &sp.package;
         let c = &sp.config;
         let id = pkg.id();
         // the package's flags for C and for C++, made once and shared by its sources and their compdb entries
-        let flags_for = |base: &[String]| -> Rc<[String]> {
+        let flags_for = |base: &[String]| -> Arc<[String]> {
             let mut flags: Vec<String> = base.to_vec();
             flags.extend(c.include_dirs.iter().map(|d| format!("-I{}", l.rel(d))));
             flags.extend(c.cflags.iter().cloned());
             flags.extend(tc.lto_flags.iter().cloned());
             flags.into()
         };
-        let mut cc_flags: Option<Rc<[String]>> = None;
-        let mut cxx_flags: Option<Rc<[String]>> = None;
+        let mut cc_flags: Option<Arc<[String]>> = None;
+        let mut cxx_flags: Option<Arc<[String]>> = None;
         for src in &c.sources {
             if !src.compiled {
                 p.gated_out.push(format!(

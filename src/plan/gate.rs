@@ -25,14 +25,15 @@ pub struct Wrapper<'a> {
     cc: &'a str,
     cxx: &'a str,
     rustc: &'a str,
-    identities: BTreeMap<RuleKind, String>,
+    /// Per kind, a hash of what its tool says of itself: asked and hashed once, not per edge.
+    tool_ids: BTreeMap<RuleKind, String>,
     /// Input lists too long for a command line: written by gen beside the record.
     pub side_files: Vec<(Utf8PathBuf, String)>,
 }
 
 impl<'a> Wrapper<'a> {
     pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str) -> Wrapper<'a> {
-        Wrapper { exe, cc, cxx, rustc, identities: BTreeMap::new(), side_files: Vec::new() }
+        Wrapper { exe, cc, cxx, rustc, tool_ids: BTreeMap::new(), side_files: Vec::new() }
     }
 
     pub fn wrap(&mut self, e: &mut Edge) {
@@ -50,13 +51,19 @@ impl<'a> Wrapper<'a> {
         }
         let Some(inner) = e.command.take() else { return };
         let (cc, cxx, rustc) = (self.cc, self.cxx, self.rustc);
-        let id = self.identities.entry(e.rule).or_insert_with(|| match e.rule {
-            RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
-            RuleKind::Cxx => identity(cxx, "--version"),
-            RuleKind::Cargo => identity(rustc, "-vV"),
-            _ => String::new(),
-        });
-        let tool_id = hex(&Sha256::digest(id.as_bytes()))[..16].to_string();
+        let tool_id = self
+            .tool_ids
+            .entry(e.rule)
+            .or_insert_with(|| {
+                let id = match e.rule {
+                    RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
+                    RuleKind::Cxx => identity(cxx, "--version"),
+                    RuleKind::Cargo => identity(rustc, "-vV"),
+                    _ => String::new(),
+                };
+                hex(&Sha256::digest(id.as_bytes()))[..16].to_string()
+            })
+            .clone();
         let rsp = e.rsp.as_ref().map(|(_, text)| text.as_str());
         let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp, &tool_id);
         let record = Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]));

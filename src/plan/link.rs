@@ -142,7 +142,6 @@ pub fn plan(
     let content = crate::emit::escape::rsp_words(&args);
     e.implicit_inputs = merged.into_iter().chain(symcheck.cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Command { env: vec![], argv });
-    p.side_files.push((rsp.clone(), content.clone()));
     e.rsp = Some((rsp, content));
     p.edges.push(e);
     p.program = Some(program);

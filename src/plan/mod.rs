@@ -76,7 +76,7 @@ pub struct Edge {
     pub products: Option<Utf8PathBuf>,
     /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
     pub template: Option<usize>,
-    /// A response file the command reads, and its text: gen writes it (a side file, also an implicit input).
+    /// A response file the command reads, and its text: gen writes it with the side files (an implicit input).
     pub rsp: Option<(Utf8PathBuf, String)>,
 }
 

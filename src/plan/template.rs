@@ -56,12 +56,21 @@ impl Sharer {
         }
         let command: Vec<String> = cmd.argv.iter().map(|w| word(w, input, output)).collect();
         let command = command.join(" ");
-        let next = self.templates.len();
-        let templates = &mut self.templates;
-        let n = *self.index.entry((e.rule, command.clone())).or_insert_with(|| {
-            templates.push(Template { name: format!("{}_{next}", e.rule.name()), kind: e.rule, command });
-            next
-        });
+        let key = (e.rule, command);
+        let n = match self.index.get(&key) {
+            Some(&n) => n,
+            // a new rule: its command copied once for it (not once per edge as a map key)
+            None => {
+                let n = self.templates.len();
+                self.templates.push(Template {
+                    name: format!("{}_{n}", e.rule.name()),
+                    kind: e.rule,
+                    command: key.1.clone(),
+                });
+                self.index.insert(key, n);
+                n
+            }
+        };
         e.template = Some(n);
         // the shared rule carries the command from here on (20,000 copies of it were most of a plan's memory)
         e.command = None;
