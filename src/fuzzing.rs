@@ -14,7 +14,7 @@ pub fn manifests(data: &[u8]) {
     let dir = scratch();
     let version = semver::Version::new(0, 5, 0);
     let host = crate::load::package_json::Host { ffi_version: &version, target: "x86_64-unknown-linux-gnu" };
-    let mut diags = crate::report::diagnostic::Diagnostics::default();
+    let mut diags = crate::base::diag::Diagnostics::default();
     for (name, origin) in [("vex.json", crate::model::Origin::Root), ("package.json", crate::model::Origin::Installed)]
     {
         let path = dir.join(name);
@@ -50,7 +50,7 @@ pub fn tomls(data: &[u8]) {
 pub fn imports(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     for file in ["m.ts", "m.vx"] {
-        for i in crate::resolve::imports::scan(Utf8Path::new(file), &text) {
+        for i in crate::lex::imports::scan(Utf8Path::new(file), &text) {
             assert!(i.line >= 1 && i.column >= 1, "{i:?}");
         }
     }
@@ -59,33 +59,33 @@ pub fn imports(data: &[u8]) {
 /// The HAVE_* scanner, on text and on a file (the bounded reader).
 pub fn have_guards(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let macros = crate::select::gate::required_macros(&text);
+    let macros = crate::lex::have::required_macros(&text);
     assert!(macros.iter().all(|m| m.starts_with("HAVE_")), "{macros:?}");
     let path = scratch().join("src.c");
     if std::fs::write(&path, data).is_ok() {
-        assert_eq!(crate::select::gate::required_macros_in(&path).ok(), Some(macros));
+        assert_eq!(crate::lex::have::required_macros_in(&path).ok(), Some(macros));
     }
 }
 
 /// The depfile parser; a depfile written by `render` reads back to the same list.
 pub fn depfiles(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let deps = crate::edges::depfile::parse(&text);
+    let deps = crate::protocol::depfile::parse(&text);
     let representable: Vec<String> = deps
         .into_iter()
         .filter(|d| {
-            crate::edges::depfile::representable(d) && !d.ends_with('\\') && !d.ends_with(':') && !d.contains(": ")
+            crate::protocol::depfile::representable(d) && !d.ends_with('\\') && !d.ends_with(':') && !d.contains(": ")
         })
         .collect();
-    let again = crate::edges::depfile::parse(&crate::edges::depfile::render("out.o", &representable));
+    let again = crate::protocol::depfile::parse(&crate::protocol::depfile::render("out.o", &representable));
     assert_eq!(again, representable);
 }
 
 /// The gate's record parser; a parsed record renders and parses back to itself.
 pub fn gate_records(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    if let Some(r) = crate::edges::gate::Record::parse(&text) {
-        assert_eq!(crate::edges::gate::Record::parse(&r.render()).as_ref(), Some(&r));
+    if let Some(r) = crate::protocol::gate::Record::parse(&text) {
+        assert_eq!(crate::protocol::gate::Record::parse(&r.render()).as_ref(), Some(&r));
     }
 }
 

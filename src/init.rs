@@ -1,6 +1,6 @@
 //! `ninjabind init`: scaffolds a binding package from `templates/` that `validate` passes as generated.
 
-use crate::report::diagnostic::Diagnostic;
+use crate::base::diag::Diagnostic;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 

@@ -1,15 +1,16 @@
 //! ninjabind: load → resolve → select → plan → emit, turning a project's native bindings into a Ninja graph.
 
+pub mod base;
 pub mod edges;
 pub mod emit;
-pub mod files;
 pub mod fuzzing;
 pub mod init;
-pub mod layout;
+pub mod lex;
 pub mod load;
 pub mod model;
 pub mod options;
 pub mod plan;
+pub mod protocol;
 pub mod report;
 pub mod resolve;
 pub mod select;
@@ -17,8 +18,8 @@ pub mod toolchain;
 pub mod validate;
 
 use anyhow::Result;
+use base::diag::Diagnostics;
 use options::{GenArgs, Settings};
-use report::diagnostic::Diagnostics;
 
 /// Everything one run of the stages produced, before anything is written.
 pub struct Generated {
@@ -28,7 +29,7 @@ pub struct Generated {
     pub plan: plan::Plan,
     pub toolchain: toolchain::Toolchain,
     /// What the scans read and reused; its cache is written with the other outputs.
-    pub scan: load::scan_cache::ScanMemo,
+    pub scan: lex::scan_cache::ScanMemo,
 }
 
 /// Runs every stage up to the plan; writes nothing.
@@ -38,12 +39,12 @@ pub fn build_plan(args: &GenArgs, diags: &mut Diagnostics) -> Result<Generated> 
     let settings = args.resolve(&env)?;
     // what the last gen or scan edge read, by stamp; `--fresh` reads every file again
     let cache = match fresh {
-        true => load::scan_cache::ScanCache::default(),
-        false => load::scan_cache::ScanCache::load(&settings.layout.out.join(load::scan_cache::FILE)),
+        true => lex::scan_cache::ScanCache::default(),
+        false => lex::scan_cache::ScanCache::load(&settings.layout.out.join(lex::scan_cache::FILE)),
     };
-    let mut scan = load::scan_cache::ScanMemo::new(cache);
+    let mut scan = lex::scan_cache::ScanMemo::new(cache);
     let mut ctx = load::LoadCtx { strict_manifests: settings.strict_manifests, diags };
-    let target = settings.target.clone().unwrap_or_else(toolchain::host_triple);
+    let target = settings.target.clone().unwrap_or_else(base::target::host_triple);
     let mut resolved = resolve::resolve(&mut ctx, &settings, &target, &mut scan)?;
     // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
     let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, &mut scan, diags)?;

@@ -1,10 +1,11 @@
 //! The `ninjabind` command line: parses arguments, calls the library, prints diagnostics, sets the exit code.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ninjabind::base::color::ColorChoice;
+use ninjabind::base::diag::{Diagnostic, Diagnostics};
 use ninjabind::edges;
 use ninjabind::options::GenArgs;
-use ninjabind::report::color::ColorChoice;
-use ninjabind::report::diagnostic::{Diagnostic, Diagnostics};
+use ninjabind::protocol::gate::GateArgs;
 use std::process::ExitCode;
 
 /// glibc's malloc and free were 37% of a 20,000-source gen's samples (`perf record`); mimalloc's are a fraction.
@@ -132,7 +133,7 @@ enum EdgeCommand {
     /// Re-read imports and HAVE_* guards; touch the stamp only when they changed, so ninja regenerates only then.
     Scan(edges::scan::ScanArgs),
     /// Run an edge's command only when its key or the content of its inputs or outputs changed.
-    Gate(edges::gate::GateArgs),
+    Gate(GateArgs),
     /// Merge the system libraries every Rust archive needs into one list, each at its last occurrence.
     NativeLibs(edges::native_libs::NativeLibsArgs),
 }
@@ -232,7 +233,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             progress.finish();
             let (g, written) = result?;
             if args.quiet {
-                diags.items.retain(|d| d.level == ninjabind::report::diagnostic::Level::Error);
+                diags.items.retain(|d| d.level == ninjabind::base::diag::Level::Error);
             }
             if args.verbose {
                 let l = &g.settings.layout;
@@ -253,7 +254,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
                     g.scan.read + g.scan.reused,
                     g.scan.read,
                     g.scan.reused,
-                    l.display(&l.out.join(ninjabind::load::scan_cache::FILE))
+                    l.display(&l.out.join(ninjabind::lex::scan_cache::FILE))
                 );
             }
             if g.plan.link_rsp.is_some() && !args.quiet {
@@ -353,12 +354,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
 fn parse() -> Cli {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.len() > 3 && args[1] == "edge" && args[2] == "gate" && !args.iter().any(|a| a == "--help" || a == "-h") {
-        use clap::{Args, FromArgMatches};
-        let cmd = edges::gate::GateArgs::augment_args(clap::Command::new("ninjabind edge gate"));
-        let parsed = cmd
-            .try_get_matches_from(&args[2..])
-            .and_then(|m| edges::gate::GateArgs::from_arg_matches(&m))
-            .unwrap_or_else(|e| e.exit());
+        let parsed = GateArgs::parse_words(args[2..].iter().cloned()).unwrap_or_else(|e| e.exit());
         return Cli { command: Command::Edge(EdgeCommand::Gate(parsed)), color: ColorChoice::default() };
     }
     Cli::parse()
@@ -368,7 +364,7 @@ fn main() -> ExitCode {
     let cli = parse();
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);
-    let color = ninjabind::report::color::stderr_colored(cli.color);
+    let color = ninjabind::base::color::stderr_colored(cli.color);
     for d in &diags.items {
         eprintln!("{}\n", d.render(color));
     }

@@ -1,5 +1,6 @@
 //! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
 
+use crate::base::target::{host_triple, is_apple};
 use crate::options::{Lto, Settings};
 use anyhow::{Context, Result};
 
@@ -20,23 +21,6 @@ pub struct Toolchain {
     pub nm: String,
     /// The nm for Rust archives: `--nm`/`NM`, else binutils `nm` (an older `llvm-nm` cannot read rustc's newer bitcode).
     pub archive_nm: String,
-}
-
-/// Whether `triple` is an Apple target (frameworks, `@loader_path`, Mach-O's leading `_`).
-pub fn is_apple(triple: &str) -> bool {
-    triple.contains("apple")
-}
-
-/// The host triple this ninjabind was built for.
-pub fn host_triple() -> String {
-    let arch = std::env::consts::ARCH;
-    match std::env::consts::OS {
-        "linux" if cfg!(target_env = "musl") => format!("{arch}-unknown-linux-musl"),
-        "linux" => format!("{arch}-unknown-linux-gnu"),
-        "macos" => format!("{arch}-apple-darwin"),
-        "windows" => format!("{arch}-pc-windows-msvc"),
-        os => format!("{arch}-unknown-{os}"),
-    }
 }
 
 /// The C (or C++) driver and the `cc` crate's flags for `target`, and whether it is clang.

@@ -43,7 +43,7 @@ fn scanner_agrees_with_ts_preprocessfile() {
     for f in &files {
         let path = camino::Utf8PathBuf::from_path_buf(f.clone()).unwrap();
         let src = std::fs::read_to_string(f).unwrap();
-        for i in ninjabind::resolve::imports::scan(&path, &src) {
+        for i in ninjabind::lex::imports::scan(&path, &src) {
             ours.push((f.display().to_string(), i.specifier, i.line, i.column));
         }
     }

@@ -1,10 +1,8 @@
 //! What ninja runs at build time (`ninjabind edge …`): the cargo wrapper, the symbol diff, symcheck. Never calls the stages.
 
 pub mod cargo;
-pub mod depfile;
 pub mod gate;
 pub mod native_libs;
-pub mod runlog;
 pub mod scan;
 pub mod shared_hashes;
 pub mod symdiff;
@@ -32,5 +30,5 @@ pub fn fail_at(file: &str, result: Result<i32>) -> Result<i32> {
 /// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote.
 pub fn copy_if_changed(src: &Utf8Path, dst: &Utf8Path) -> Result<bool> {
     let bytes = std::fs::read(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
-    crate::emit::write::write_if_changed(dst, &bytes)
+    crate::base::write::write_if_changed(dst, &bytes)
 }

@@ -32,7 +32,7 @@ pub fn run(a: &NativeLibsArgs) -> Result<i32> {
         .collect::<Result<_>>()?;
     let mut text = merge(&lists).join(" ");
     text.push('\n');
-    crate::emit::write::write_if_changed(&a.out, text.as_bytes())?;
+    crate::base::write::write_if_changed(&a.out, text.as_bytes())?;
     Ok(0)
 }
 

@@ -1,11 +1,11 @@
 //! `ninjabind edge scan`: the import set and HAVE_* guards, summarised the same way by gen and by the edge,
 //! so the stamp (and with it build.ninja) changes only when they do.
 
-use crate::load::scan_cache::{ScanCache, ScanMemo};
+use crate::lex::have::required_macros_in;
+use crate::lex::imports::{scan, source_files};
+use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
+use crate::lex::scan_cache::{ScanCache, ScanMemo};
 use crate::model::Import;
-use crate::resolve::imports::{scan, source_files};
-use crate::resolve::node::{is_builtin, is_relative, nearest_package, package_name};
-use crate::select::gate::required_macros_in;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeSet;
@@ -56,7 +56,7 @@ impl ScanSpec {
 
 /// One line per import (file, specifier, kind, and for Perry the nearest installed package) and per gated source.
 pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8PathBuf, Vec<String>)]) -> String {
-    let rel = |p: &Utf8Path| crate::layout::relative(base, p);
+    let rel = |p: &Utf8Path| crate::base::layout::relative(base, p);
     let mut lines = BTreeSet::new();
     // each (folder, package) is looked up once, however many imports name it
     let mut installed: std::collections::HashMap<(Utf8PathBuf, String), String> = std::collections::HashMap::new();
@@ -89,20 +89,20 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
 
 /// The scan edge's work in the folder ninja runs in: walk again, and read only what changed since `memo`'s cache.
 pub fn rescan(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<String> {
-    let root = crate::layout::normalize(&base.join(&spec.root));
+    let root = crate::base::layout::normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
-    let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::layout::normalize(&base.join(s))).collect();
+    let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| crate::base::layout::normalize(&base.join(s))).collect();
     let files = source_files(&root, &exts, &skip).files;
     let mut imports = Vec::new();
     for f in &files {
         imports.extend(memo.imports(f, || -> Result<Vec<Import>> {
-            let text = crate::files::read_regular(f, 256 << 20).with_context(|| format!("cannot read {f}"))?;
+            let text = crate::base::files::read_regular(f, 256 << 20).with_context(|| format!("cannot read {f}"))?;
             Ok(scan(f, &String::from_utf8_lossy(&text)))
         })?);
     }
     let mut gates = Vec::new();
     for s in &spec.sources {
-        let abs = crate::layout::normalize(&base.join(s));
+        let abs = crate::base::layout::normalize(&base.join(s));
         let required = memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
         gates.push((abs, required));
     }
@@ -123,23 +123,24 @@ pub struct ScanArgs {
 
 /// `ninjabind edge scan`: rewrites the stamp only when imports or HAVE_* guards changed, so ninja regenerates only then.
 pub fn run(a: &ScanArgs) -> Result<i32> {
-    let Ok(text) = crate::files::read_regular_text(&a.list, 256 << 20) else {
+    let Ok(text) = crate::base::files::read_regular_text(&a.list, 256 << 20) else {
         // the build folder was deleted: a stamp that differs from any summary makes ninja regenerate
-        crate::emit::write::write_if_changed(&a.out, b"the scan list is missing: regenerate\n")?;
+        crate::base::write::write_if_changed(&a.out, b"the scan list is missing: regenerate\n")?;
         return Ok(0);
     };
-    let timer = super::runlog::Timer::start();
+    let timer = crate::protocol::runlog::Timer::start();
     let spec = ScanSpec::parse(&text);
     // what the last scan read, beside the list; unreadable or missing: read everything
-    let cache_path = a.list.with_file_name(crate::load::scan_cache::FILE);
+    let cache_path = a.list.with_file_name(crate::lex::scan_cache::FILE);
     let mut memo = ScanMemo::new(ScanCache::load(&cache_path));
-    let summary = rescan(&spec, &crate::layout::current_dir()?, &mut memo)?;
-    let changed = crate::emit::write::write_if_changed(&a.out, summary.as_bytes())?;
+    let summary = rescan(&spec, &crate::base::layout::current_dir()?, &mut memo)?;
+    let changed = crate::base::write::write_if_changed(&a.out, summary.as_bytes())?;
     // rewritten only when it changed: a file was read, or one is gone
     if memo.changed() {
-        let _ = crate::emit::write::write_cache(&cache_path, &memo.next.to_bytes());
+        let _ = crate::base::write::write_cache(&cache_path, &memo.next.to_bytes());
     }
-    let decision = if changed { super::runlog::Decision::Ran } else { super::runlog::Decision::CutOff };
+    let decision =
+        if changed { crate::protocol::runlog::Decision::Ran } else { crate::protocol::runlog::Decision::CutOff };
     timer.finish(decision, a.out.as_str());
     Ok(0)
 }

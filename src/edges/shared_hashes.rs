@@ -7,7 +7,7 @@
 //! `SHARED_FROM` bytes are shared: a small file hashes faster than the log can be read. The log is a cache: a line
 //! that does not parse is skipped, and past `COMPACT_ABOVE` bytes the next gate rewrites it with one line per path.
 
-use super::gate::Stat;
+use crate::base::hash::{hash_file, stat, Stat};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
 use std::io::Write;
@@ -30,18 +30,18 @@ pub struct SharedHashes {
 impl SharedHashes {
     /// The log of the build folder `output` is in (ninja's `builddir`, found by its `.ninja_log`).
     pub fn for_output(output: &str) -> SharedHashes {
-        SharedHashes { path: super::runlog::beside_ninja_log(output, FILE), known: None }
+        SharedHashes { path: crate::protocol::runlog::beside_ninja_log(output, FILE), known: None }
     }
 
     fn known(&mut self, path: &Utf8Path) -> &HashMap<String, (Stat, String)> {
         self.known.get_or_insert_with(|| {
-            let text = crate::files::read_regular(path, 64 << 20).unwrap_or_default();
+            let text = crate::base::files::read_regular(path, 64 << 20).unwrap_or_default();
             let known: HashMap<String, (Stat, String)> =
                 String::from_utf8_lossy(&text).split('\n').filter_map(parse_line).collect();
             if text.len() as u64 > COMPACT_ABOVE {
                 let mut lines: Vec<String> = known.iter().map(|(p, (st, h))| line(p, st, h)).collect();
                 lines.sort_unstable();
-                let _ = crate::emit::write::write_cache(path, lines.concat().as_bytes());
+                let _ = crate::base::write::write_cache(path, lines.concat().as_bytes());
             }
             known
         })
@@ -51,14 +51,14 @@ impl SharedHashes {
     /// a large file, appended to the log).
     pub fn hash(&mut self, path: &Utf8Path, st: &Stat) -> std::io::Result<String> {
         let Some(log) = self.path.as_ref().filter(|_| st.size >= SHARED_FROM).cloned() else {
-            return super::gate::hash_file(path);
+            return hash_file(path);
         };
         if let Some((_, h)) = self.known(&log).get(path.as_str()).filter(|(known, _)| known == st) {
             return Ok(h.clone());
         }
-        let h = super::gate::hash_file(path)?;
+        let h = hash_file(path)?;
         // the file may have changed while it was read: only a stat that still holds is vouched for
-        if super::gate::stat(path).as_ref() == Some(st) {
+        if stat(path).as_ref() == Some(st) {
             let l = line(path.as_str(), st, &h);
             if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(&log) {
                 let _ = f.write_all(l.as_bytes());
@@ -95,11 +95,11 @@ mod tests {
         std::fs::write(d.join(".ninja_log"), "# ninja log v6\n").unwrap();
         let big = d.join("lib.a");
         std::fs::write(&big, vec![7u8; 100_000]).unwrap();
-        let st = super::super::gate::stat(&big).unwrap();
+        let st = super::stat(&big).unwrap();
         let out = d.join("out.o");
         let mut one = SharedHashes::for_output(out.as_str());
         let h = one.hash(&big, &st).unwrap();
-        assert_eq!(h, super::super::gate::hash_file(&big).unwrap());
+        assert_eq!(h, super::hash_file(&big).unwrap());
         let log = std::fs::read_to_string(d.join(FILE)).unwrap();
         assert_eq!(log.lines().count(), 1, "{log}");
         // a second gate finds it: the same hash, no new line
@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(d.join(FILE)).unwrap(), log);
         // a line naming other stats is not trusted: a rewritten file is hashed again
         std::fs::write(&big, vec![8u8; 100_001]).unwrap();
-        let st2 = super::super::gate::stat(&big).unwrap();
+        let st2 = super::stat(&big).unwrap();
         let mut three = SharedHashes::for_output(out.as_str());
         assert_ne!(three.hash(&big, &st2).unwrap(), h);
         assert_eq!(std::fs::read_to_string(d.join(FILE)).unwrap().lines().count(), 2);

@@ -48,7 +48,7 @@ pub fn run_nm(nm: &str, files: &[Utf8PathBuf], target: &str) -> Result<BTreeSet<
     if !out.status.success() {
         bail!("{nm} -gP failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
-    Ok(defined_globals(&String::from_utf8_lossy(&out.stdout), crate::toolchain::is_apple(target)))
+    Ok(defined_globals(&String::from_utf8_lossy(&out.stdout), crate::base::target::is_apple(target)))
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,7 +124,7 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
         }
         text.push('\n');
     }
-    crate::emit::write::write_if_changed(&a.out, text.as_bytes())?;
+    crate::base::write::write_if_changed(&a.out, text.as_bytes())?;
     Ok(0)
 }
 
@@ -183,7 +183,7 @@ pub fn symcheck(a: &SymcheckArgs) -> Result<i32> {
         return Ok(1);
     }
     let stamp: String = owner.iter().map(|(s, (f, _))| format!("{s} {}\n", f.package)).collect();
-    crate::emit::write::write_if_changed(&a.out, stamp.as_bytes())?;
+    crate::base::write::write_if_changed(&a.out, stamp.as_bytes())?;
     Ok(0)
 }
 

@@ -1,6 +1,6 @@
 //! The ninja syntax writer: statements only, every string escaped for its context by `escape`.
 
-use super::escape::{ninja_path, ninja_value};
+use crate::base::escape::{ninja_path, ninja_value};
 use camino::Utf8PathBuf;
 use std::fmt::Write;
 

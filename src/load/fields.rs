@@ -77,7 +77,7 @@ pub fn path_list(doc: &JsonDoc, v: &Value, path: &JPath, base: &Utf8Path) -> Res
             if s.is_empty() {
                 return Err(doc.error(&path.index(i), format!("`{}` is an empty path", path.index(i))).into_err());
             }
-            let abs = crate::layout::normalize(&base.join(&s));
+            let abs = crate::base::layout::normalize(&base.join(&s));
             Ok((s, abs))
         })
         .collect()

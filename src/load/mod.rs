@@ -4,11 +4,10 @@ pub mod fields;
 pub mod json;
 pub mod native;
 pub mod package_json;
-pub mod scan_cache;
 pub mod vex_json;
 pub mod well_known;
 
-use crate::report::diagnostic::{Diagnostic, Diagnostics};
+use crate::base::diag::{Diagnostic, Diagnostics};
 use anyhow::Result;
 
 /// What loading needs besides the files: how strict to be and where warnings go.
@@ -22,7 +21,7 @@ impl LoadCtx<'_> {
     pub fn manifest_warning(&mut self, d: Diagnostic) -> Result<()> {
         if self.strict_manifests {
             let mut d = d;
-            d.level = crate::report::diagnostic::Level::Error;
+            d.level = crate::base::diag::Level::Error;
             d.notes.retain(|n| !n.contains("--strict-manifests"));
             return Err(d.with_note("an error because of --strict-manifests").into_err());
         }

@@ -32,7 +32,7 @@ pub fn load(
                 serde_json::Value::String(req) => DependencySpec::Version(req.clone()),
                 serde_json::Value::Object(o) if o.contains_key("path") => {
                     let s = string(&doc, &o["path"], &p.key("path"))?;
-                    DependencySpec::Path(crate::layout::normalize(&root.join(s)))
+                    DependencySpec::Path(crate::base::layout::normalize(&root.join(s)))
                 }
                 _ => {
                     return Err(doc

@@ -1,6 +1,6 @@
 //! The well-known bindings table in Perry's TOML format (SPEC §2.3): npm name → crate and lib.
 
-use crate::report::diagnostic::{Diagnostic, Span};
+use crate::base::diag::{Diagnostic, Span};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
@@ -51,7 +51,7 @@ impl Table {
             Some(p) => {
                 let shown = display.unwrap_or(p);
                 (
-                    crate::files::read_regular_text(p, 16 << 20)
+                    crate::base::files::read_regular_text(p, 16 << 20)
                         .with_context(|| format!("cannot read the well-known table {shown}"))?,
                     shown.to_string(),
                 )

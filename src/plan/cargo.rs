@@ -50,7 +50,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             }
             ArchiveSource::Cargo { manifest_dir, lib, features } => {
                 if lock_file(manifest_dir).is_none() && !writable(manifest_dir) {
-                    return Err(crate::report::diagnostic::Diagnostic::error(format!(
+                    return Err(crate::base::diag::Diagnostic::error(format!(
                         "binding `{}` has no Cargo.lock and its crate folder {} is read-only: cargo must write the lock there",
                         pkg.name,
                         l.display(manifest_dir)

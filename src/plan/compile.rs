@@ -1,8 +1,8 @@
 //! C and C++ compile edges: one per compiled source, `deps = gcc`, objects always inside the outputs root.
 
 use super::{CompileEntry, Edge, Objects, Plan, RuleKind};
+use crate::base::diag::Diagnostic;
 use crate::options::Settings;
-use crate::report::diagnostic::Diagnostic;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
@@ -16,7 +16,7 @@ pub fn is_cxx(path: &Utf8Path) -> bool {
 
 /// `O/obj/<id>/<path>.o`: `..` becomes `__` and an absolute path goes under `_abs`, so nothing leaves `O`.
 pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf {
-    let rel = crate::layout::relative(pkg_root, src);
+    let rel = crate::base::layout::relative(pkg_root, src);
     let mut out = Utf8PathBuf::from("obj").join(id);
     if rel.is_absolute() {
         out.push("_abs");

@@ -1,7 +1,8 @@
 //! Wraps every edge but regen, scan and phony in the hash gate, with a content key over everything that shapes its output.
 
 use super::{Command, Edge, RuleKind};
-use crate::edges::gate::{content_key, hex};
+use crate::base::hash::hex;
+use crate::protocol::gate::{content_key, GateArgs};
 use camino::Utf8PathBuf;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -66,53 +67,33 @@ impl<'a> Wrapper<'a> {
             .clone();
         let rsp = e.rsp.as_ref().map(|(_, text)| text.as_str());
         let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp, &tool_id);
-        let record = Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]));
-        // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
-        let mut argv = vec![
-            self.exe.to_string(),
-            "edge".into(),
-            "gate".into(),
-            "--rule".into(),
-            e.rule.name().into(),
-            "--tool-id".into(),
+        let mut gate = GateArgs {
+            rule: e.rule.name().into(),
             tool_id,
-        ];
-        if !e.unkeyed.is_empty() {
-            let list: Vec<String> = e.unkeyed.iter().map(|i| i.to_string()).collect();
-            argv.extend(["--unkeyed".into(), list.join(",")]);
-        }
-        for (k, _) in &inner.env {
-            argv.extend(["--env".into(), k.clone()]);
-        }
-        if let Some((f, _)) = &e.rsp {
-            argv.extend(["--rsp".into(), f.to_string()]);
-        }
-        argv.extend(["--record".into(), record.to_string()]);
-        if let Some((_, d)) = e.vars.iter().find(|(k, _)| *k == "depfile") {
-            argv.extend(["--depfile".into(), d.clone()]);
-        }
-        if let Some(d) = &e.products {
-            argv.extend(["--products".into(), d.to_string()]);
-        }
+            unkeyed: e.unkeyed.clone(),
+            env: inner.env.iter().map(|(k, _)| k.clone()).collect(),
+            rsp: e.rsp.as_ref().map(|(f, _)| f.clone()),
+            // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
+            record: Utf8PathBuf::from(format!("{}.nbh", e.outputs[0])),
+            depfile: e.vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
+            products: e.products.clone(),
+            outputs: e.outputs.iter().chain(&e.implicit_outputs).cloned().collect(),
+            command: inner.argv,
+            ..GateArgs::default()
+        };
         let inputs: Vec<&Utf8PathBuf> = e.inputs.iter().chain(&e.implicit_inputs).collect();
         if inputs.iter().map(|i| i.as_str().len() + 6).sum::<usize>() > IN_LIST_ABOVE {
             // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long input list
             // goes into a file gen writes beside the record
             let list = Utf8PathBuf::from(format!("{}.inputs", e.outputs[0]));
             let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
-            argv.extend(["--in-list".into(), list.to_string()]);
             self.side_files.push((list.clone(), text));
+            gate.in_list = Some(list.clone());
             e.implicit_inputs.push(list);
         } else {
-            for i in inputs {
-                argv.extend(["--in".into(), i.to_string()]);
-            }
+            gate.inputs = inputs.into_iter().cloned().collect();
         }
-        for o in e.outputs.iter().chain(&e.implicit_outputs) {
-            argv.extend(["--out".into(), o.to_string()]);
-        }
-        argv.push("--".into());
-        argv.extend(inner.argv);
+        let argv = gate.to_argv(self.exe);
         e.command = Some(Command { env: inner.env, argv });
         e.key = Some(key);
     }

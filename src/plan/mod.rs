@@ -8,8 +8,8 @@ pub mod regen;
 pub mod symbols;
 pub mod template;
 
+use crate::base::diag::Diagnostic;
 use crate::options::Settings;
-use crate::report::diagnostic::Diagnostic;
 use crate::resolve::Resolved;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;

@@ -1,8 +1,8 @@
 //! The regeneration edge: build.ninja depends on every file gen read and replays the options and environment that shaped it.
 
 use super::{Command, Edge, Plan, RuleKind};
+use crate::base::escape::shell_command;
 use crate::edges::scan::{self, ScanSpec};
-use crate::emit::escape::shell_command;
 use crate::model::FrontEnd;
 use crate::options::{Settings, ENV_READ};
 use crate::resolve::Resolved;
@@ -82,7 +82,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
     scan_edge.implicit_inputs = watched;
-    let list_hash = crate::edges::gate::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
+    let list_hash = crate::base::hash::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
     scan_edge.command = Some(Command {
         env: vec![],
         argv: vec![

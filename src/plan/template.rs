@@ -2,7 +2,7 @@
 //! is one `build` line — what a person writing build.ninja by hand does (issue 10: the graph was 7x that size).
 
 use super::{Edge, RuleKind};
-use crate::emit::escape::{ninja_value, shell_word};
+use crate::base::escape::{ninja_value, shell_word};
 
 /// A rule shared by edges: its name (`cc_3`), kind and command (ninja-escaped, with `$in`/`$out`).
 #[derive(Debug, Clone, PartialEq, Eq)]

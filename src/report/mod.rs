@@ -1,7 +1,5 @@
 //! What the user reads: diagnostics and the `explain` rendering of a plan.
 
-pub mod color;
-pub mod diagnostic;
 pub mod dot;
 pub mod explain;
 pub mod list;

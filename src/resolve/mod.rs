@@ -1,17 +1,15 @@
 //! Stage 2, resolve: from the root manifest and the project's imports to every package in scope.
 
-pub mod imports;
-pub mod node;
 pub mod perry;
 pub mod vex;
 
+use crate::base::diag::Diagnostic;
+use crate::lex::scan_cache::ScanMemo;
 use crate::load::package_json::{self, Host};
-use crate::load::scan_cache::ScanMemo;
 use crate::load::well_known::Table;
 use crate::load::{vex_json, LoadCtx};
 use crate::model::{FrontEnd, Import, Origin, Package};
 use crate::options::Settings;
-use crate::report::diagnostic::Diagnostic;
 use anyhow::Result;
 use camino::Utf8PathBuf;
 use serde::Serialize;
@@ -80,7 +78,8 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
 
     let exts = if front_end == FrontEnd::Vex { VEX_EXTS } else { PERRY_EXTS };
-    let walked = imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
+    let walked =
+        crate::lex::imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
     for (path, why) in &walked.skipped {
         ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
     }
@@ -89,12 +88,12 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     for f in &scanned_files {
         found.extend(memo.imports(f, || -> Result<Vec<Import>> {
             // the scan holds about one byte per input byte; past 256 MiB a file is no source anyone imports from
-            let bytes = crate::files::read_regular(f, 256 << 20).map_err(|e| {
+            let bytes = crate::base::files::read_regular(f, 256 << 20).map_err(|e| {
                 Diagnostic::error(format!("cannot scan {} for imports: {e}", layout.display(f)))
                     .with_help("move generated bundles out of the project's source folders, or into a dot-folder")
                     .into_err()
             })?;
-            Ok(imports::scan(f, &String::from_utf8_lossy(&bytes)))
+            Ok(crate::lex::imports::scan(f, &String::from_utf8_lossy(&bytes)))
         })?);
     }
     let mut watch: Vec<Utf8PathBuf> = Vec::new();

@@ -1,13 +1,13 @@
 //! Perry's resolution layers (SPEC §3.2): (a) installed binding, (b) JS package, (c) well-known table, (d) error.
 
-use super::node::{is_builtin, is_relative, nearest_package, package_name};
 use super::{Layer, ResolvedImport};
-use crate::layout::Layout;
+use crate::base::diag::{Diagnostic, Span};
+use crate::base::layout::Layout;
+use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::load::package_json::{self, Host};
 use crate::load::well_known::{Table, WellKnown};
 use crate::load::LoadCtx;
 use crate::model::{ArchiveSource, FrontEnd, Import, NativeLibrary, Origin, Package};
-use crate::report::diagnostic::{Diagnostic, Span};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -60,7 +60,7 @@ fn resolve_one(
     let (found, passed) = nearest_package(from, &pkg);
     watch.extend(passed);
     if let Some(manifest) = found {
-        let manifest = crate::layout::canonical(&manifest)?;
+        let manifest = crate::base::layout::canonical(&manifest)?;
         let root = manifest.parent().expect("manifest folder").to_owned();
         watch.push(manifest.clone());
         if let Some(p) = packages.iter().find(|p| p.root == root) {
@@ -134,7 +134,7 @@ fn add_well_known(
         .with_note(format!("looked for {}", scope.layout.display(&dir.join("Cargo.toml"))))
         .into_err());
     }
-    let dir = crate::layout::canonical(&dir)?;
+    let dir = crate::base::layout::canonical(&dir)?;
     if let Some(p) = packages.iter().find(|p| p.root == dir) {
         return Ok(p.name.clone());
     }

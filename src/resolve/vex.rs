@@ -1,12 +1,12 @@
 //! Vex scope (SPEC §3.3): the root package, its dependencies transitively (cycles reported), stdlib packages named by imports.
 
 use super::{Layer, ResolvedImport};
-use crate::layout::Layout;
+use crate::base::diag::Diagnostic;
+use crate::base::layout::Layout;
 use crate::load::package_json::Host;
 use crate::load::{vex_json, LoadCtx};
 use crate::model::{DependencySpec, Import, Origin, Package};
 use crate::options::Settings;
-use crate::report::diagnostic::Diagnostic;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -64,7 +64,7 @@ fn visit(
                     .into_err()
             })?,
         };
-        let manifest = crate::layout::canonical(&manifest)?;
+        let manifest = crate::base::layout::canonical(&manifest)?;
         if let Some(pos) = stack.iter().position(|m| *m == manifest) {
             let mut cycle: Vec<String> = stack[pos..].iter().map(|m| name_of(scope, m)).collect();
             cycle.push(dep.name.clone());
@@ -154,7 +154,7 @@ pub fn resolve_imports(
         let spec = imp.specifier.as_str();
         let (layer, package) = if imp.type_only {
             (Layer::TypeOnly, None)
-        } else if super::node::is_relative(spec) {
+        } else if crate::lex::node::is_relative(spec) {
             (Layer::Local, None)
         } else if let Some(name) = vex_package(spec) {
             if let Some(p) = packages.iter().find(|p| p.name == name && p.origin != Origin::Stdlib) {
@@ -170,7 +170,7 @@ pub fn resolve_imports(
                         .with_help("add the stdlib folder with --stdlib DIR or VEX_STDLIB, or declare the package under `dependencies`")
                         .into_err());
                 };
-                let manifest = crate::layout::canonical(&manifest)?;
+                let manifest = crate::base::layout::canonical(&manifest)?;
                 let p = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Stdlib)?;
                 push_unique(packages, p.clone(), layout)?;
                 add_dependencies(ctx, layout, &p, packages, host)?;

@@ -1,7 +1,7 @@
 //! Which features of each package are active (SPEC §4): `enabled`, or exactly an explicit selection.
 
+use crate::base::diag::Diagnostic;
 use crate::model::Package;
-use crate::report::diagnostic::Diagnostic;
 use anyhow::Result;
 
 /// A feature selection and where it came from (`--features`, `VEX_NATIVE_FEATURES`, `VEX_DB_FEATURES`).

@@ -13,7 +13,7 @@ const WHOLE_CAP: u64 = 1 << 20;
 /// costs two small reads, a FIFO or a device is an error, never a hang).
 pub fn required_macros_in(path: &camino::Utf8Path) -> std::io::Result<Vec<String>> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = crate::files::open_regular(path)?;
+    let mut f = crate::base::files::open_regular(path)?;
     let size = f.metadata()?.len();
     if size <= WHOLE_CAP {
         let mut bytes = Vec::with_capacity(size as usize);

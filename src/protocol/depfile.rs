@@ -60,7 +60,7 @@ pub fn representable(path: &str) -> bool {
 
 /// A depfile naming `target` and `deps`, escaped for ninja's depfile reader.
 pub fn render(target: &str, deps: &[String]) -> String {
-    let esc = |s: &str| crate::emit::escape::depfile_path(s);
+    let esc = |s: &str| crate::base::escape::depfile_path(s);
     let mut s = format!("{}:", esc(target));
     for d in deps {
         s.push_str(" \\\n  ");

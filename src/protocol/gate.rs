@@ -1,0 +1,256 @@
+//! The gate's protocol: the argv gen writes into build.ninja and `ninjabind edge gate` parses, its record file, and
+//! the content key both sides compute.
+
+use crate::base::hash::{hex, Stat};
+use camino::Utf8PathBuf;
+use sha2::{Digest, Sha256};
+
+/// The record format's version: part of every key, so a format change rebuilds, a new ninjabind does not.
+pub const FORMAT: u32 = 1;
+
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateArgs {
+    /// The edge's kind (`cc`, `cargo`, …), part of its key.
+    #[arg(long)]
+    pub rule: String,
+    /// A hash of what the tool says of itself (`cc --version`): a new compiler rebuilds.
+    #[arg(long, default_value = "")]
+    pub tool_id: String,
+    /// Indices of command words left out of the key (a launcher, a rustc wrapper), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub unkeyed: Vec<usize>,
+    /// Environment variables the command reads, part of the key (their values as this process sees them).
+    #[arg(long = "env")]
+    pub env: Vec<String>,
+    /// The response file ninja wrote for the command: its content is part of the key.
+    #[arg(long)]
+    pub rsp: Option<Utf8PathBuf>,
+    #[arg(long)]
+    pub record: Utf8PathBuf,
+    /// The depfile the command writes (read right after it, rewritten from the record on a skip).
+    #[arg(long)]
+    pub depfile: Option<Utf8PathBuf>,
+    #[arg(long = "in")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// A file gen wrote listing more inputs, one per line: a link of 20,000 objects would not fit in the one
+    /// argument `/bin/sh -c` gets (128 KiB on Linux).
+    #[arg(long)]
+    pub in_list: Option<Utf8PathBuf>,
+    #[arg(long = "out")]
+    pub outputs: Vec<Utf8PathBuf>,
+    /// A folder the command writes files into that its depfile then names (cargo's target folder, where build
+    /// scripts generate sources): those are its products, not inputs saved while it ran.
+    #[arg(long)]
+    pub products: Option<Utf8PathBuf>,
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+impl GateArgs {
+    /// Parses the words after `ninjabind edge` (`gate --rule …`), describing only the gate's own arguments to clap.
+    pub fn parse_words<T: Into<std::ffi::OsString> + Clone>(
+        words: impl IntoIterator<Item = T>,
+    ) -> Result<GateArgs, clap::Error> {
+        use clap::{Args, FromArgMatches};
+        let cmd = GateArgs::augment_args(clap::Command::new("ninjabind edge gate"));
+        cmd.try_get_matches_from(words).and_then(|m| GateArgs::from_arg_matches(&m))
+    }
+
+    /// The words of `ninjabind edge gate` that `clap` parses back into these arguments; `exe` is ninjabind itself.
+    pub fn to_argv(&self, exe: &str) -> Vec<String> {
+        let mut argv = vec![exe.to_string(), "edge".into(), "gate".into(), "--rule".into(), self.rule.clone()];
+        argv.extend(["--tool-id".into(), self.tool_id.clone()]);
+        if !self.unkeyed.is_empty() {
+            let list: Vec<String> = self.unkeyed.iter().map(|i| i.to_string()).collect();
+            argv.extend(["--unkeyed".into(), list.join(",")]);
+        }
+        for k in &self.env {
+            argv.extend(["--env".into(), k.clone()]);
+        }
+        if let Some(f) = &self.rsp {
+            argv.extend(["--rsp".into(), f.to_string()]);
+        }
+        argv.extend(["--record".into(), self.record.to_string()]);
+        if let Some(d) = &self.depfile {
+            argv.extend(["--depfile".into(), d.to_string()]);
+        }
+        if let Some(d) = &self.products {
+            argv.extend(["--products".into(), d.to_string()]);
+        }
+        if let Some(list) = &self.in_list {
+            argv.extend(["--in-list".into(), list.to_string()]);
+        }
+        for i in &self.inputs {
+            argv.extend(["--in".into(), i.to_string()]);
+        }
+        for o in &self.outputs {
+            argv.extend(["--out".into(), o.to_string()]);
+        }
+        argv.push("--".into());
+        argv.extend(self.command.iter().cloned());
+        argv
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    In,
+    Dep,
+    Out,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: Kind,
+    pub stat: Stat,
+    pub hash: String,
+    pub path: Utf8PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
+    pub key: String,
+    pub entries: Vec<Entry>,
+}
+
+impl Record {
+    pub fn render(&self) -> String {
+        let mut s = format!("ninjabind-gate {FORMAT}\nkey {}\n", self.key);
+        for e in &self.entries {
+            let kind = match e.kind {
+                Kind::In => "in",
+                Kind::Dep => "dep",
+                Kind::Out => "out",
+            };
+            s.push_str(&format!("{kind} {} {} {} {} {}\n", e.stat.size, e.stat.mtime_ns, e.stat.inode, e.hash, e.path));
+        }
+        s
+    }
+
+    pub fn parse(text: &str) -> Option<Record> {
+        // split on `\n` only: `lines()` would also eat a `\r` that ends a path (found by fuzzing)
+        let mut lines = text.strip_suffix('\n').unwrap_or(text).split('\n');
+        if lines.next()? != format!("ninjabind-gate {FORMAT}") {
+            return None;
+        }
+        let key = lines.next()?.strip_prefix("key ")?.to_string();
+        let mut entries = Vec::new();
+        for l in lines {
+            let f: Vec<&str> = l.splitn(6, ' ').collect();
+            if f.len() != 6 {
+                return None;
+            }
+            let kind = match f[0] {
+                "in" => Kind::In,
+                "dep" => Kind::Dep,
+                "out" => Kind::Out,
+                _ => return None,
+            };
+            let stat = Stat { size: f[1].parse().ok()?, mtime_ns: f[2].parse().ok()?, inode: f[3].parse().ok()? };
+            entries.push(Entry { kind, stat, hash: f[4].to_string(), path: f[5].into() });
+        }
+        Some(Record { key, entries })
+    }
+}
+
+/// The content key of an edge: everything that shapes its outputs besides its inputs' content — its kind, the
+/// environment it reads, its command words (but a launcher's), its response file, its tool. gen computes it for
+/// explain; the gate computes it from what ninja actually runs, so build.ninja need not carry it.
+pub fn content_key(
+    rule: &str,
+    env: &[(String, String)],
+    argv: &[String],
+    unkeyed: &[usize],
+    rsp: Option<&str>,
+    tool_id: &str,
+) -> String {
+    // the same bytes as one `format!` per part, without a String per command word (gen keys 20,000 edges)
+    let mut h = Sha256::new();
+    h.update(format!("ninjabind-gate {FORMAT}\0{rule}\0"));
+    for (k, v) in env {
+        for part in ["env ", k.as_str(), "=", v.as_str(), "\0"] {
+            h.update(part);
+        }
+    }
+    for (i, a) in argv.iter().enumerate() {
+        if !unkeyed.contains(&i) {
+            for part in ["arg ", a.as_str(), "\0"] {
+                h.update(part);
+            }
+        }
+    }
+    if let Some(r) = rsp {
+        for part in ["rsp ", r, "\0"] {
+            h.update(part);
+        }
+    }
+    h.update("tool ");
+    h.update(tool_id);
+    hex(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_of_a_command_is_pinned() {
+        // recorded before the key was hashed part by part: a change here rebuilds every user's tree
+        let env = vec![("CC".to_string(), "gcc".to_string())];
+        let argv: Vec<String> = ["ccache", "cc", "-c", "a.c", "-o", "a.o"].iter().map(|s| s.to_string()).collect();
+        let key = content_key("cc", &env, &argv, &[0], Some("@x"), "0123abcd");
+        let mut h = Sha256::new();
+        h.update(format!(
+            "ninjabind-gate {FORMAT}\0cc\0env CC=gcc\0arg cc\0arg -c\0arg a.c\0arg -o\0arg a.o\0rsp @x\0tool 0123abcd"
+        ));
+        let want: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(key, want);
+        assert_eq!(hex(&[0, 15, 16, 255]), "000f10ff");
+    }
+
+    fn one_dep(path: &str) -> Record {
+        Record {
+            key: "abc".into(),
+            entries: vec![Entry {
+                kind: Kind::Dep,
+                stat: Stat { size: 3, mtime_ns: 1_700_000_000_123_456_789, inode: 42 },
+                hash: "00ff".into(),
+                path: path.into(),
+            }],
+        }
+    }
+
+    /// What gen writes, clap reads back as the same arguments: a flag renamed on one side fails here, not under ninja.
+    #[test]
+    fn argv_round_trips_through_clap() {
+        let full = GateArgs {
+            rule: "link".into(),
+            tool_id: "0123".into(),
+            unkeyed: vec![0, 2],
+            env: vec!["CC".into(), "CFLAGS".into()],
+            rsp: Some("bin/app.rsp".into()),
+            record: "bin/app.nbh".into(),
+            depfile: Some("bin/app.d".into()),
+            inputs: vec!["a b.o".into(), "c.o".into()],
+            in_list: Some("bin/app.inputs".into()),
+            outputs: vec!["bin/app".into(), "bin/app.map".into()],
+            products: Some("target".into()),
+            command: vec!["cc".into(), "--".into(), "-o".into(), "bin/app".into()],
+        };
+        let least = GateArgs { record: "x.nbh".into(), command: vec!["true".into()], ..GateArgs::default() };
+        for a in [full, least] {
+            let argv = a.to_argv("ninjabind");
+            let back = GateArgs::parse_words(argv[2..].iter().cloned()).expect("clap parses what gen writes");
+            assert_eq!(back, a);
+        }
+    }
+
+    #[test]
+    fn record_round_trips_paths_with_spaces() {
+        let r = one_dep("dir with space/a b.h");
+        assert_eq!(Record::parse(&r.render()), Some(r));
+        assert_eq!(Record::parse("ninjabind-gate 0\nkey x\n"), None);
+        let cr = one_dep("a\r");
+        assert_eq!(Record::parse(&cr.render()), Some(cr), "a path ending in a carriage return");
+    }
+}

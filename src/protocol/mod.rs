@@ -1,0 +1,5 @@
+//! Files gen writes and an edge (or gen again) reads: each format's writer beside its parser, with a round-trip test.
+
+pub mod depfile;
+pub mod gate;
+pub mod runlog;
