@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ninjabind::base::color::ColorChoice;
 use ninjabind::base::diag::{Diagnostic, Diagnostics};
 use ninjabind::edges;
-use ninjabind::options::GenArgs;
+use ninjabind::options::{Effective, GenArgs};
 use ninjabind::protocol::gate::GateArgs;
 use std::process::ExitCode;
 
@@ -225,11 +225,24 @@ impl indicatif::TermLike for PlainStderr {
     }
 }
 
+/// The options to generate with; the environment they were recorded with becomes this process's (the `cc` and
+/// `pkg-config` crates read it themselves). The one place the process environment changes.
+fn effective(args: &GenArgs, diags: &mut Diagnostics) -> Effective {
+    let eff = args.effective(diags);
+    for k in &eff.unset {
+        std::env::remove_var(k);
+    }
+    for (k, v) in &eff.env {
+        std::env::set_var(k, v);
+    }
+    eff
+}
+
 fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
     match command {
         Command::Gen(args) => {
             let progress = Progress::start(args.progress, "scanning imports, probing pkg-config, planning the graph");
-            let result = ninjabind::gen(args, diags);
+            let result = ninjabind::gen(&effective(args, diags), diags);
             progress.finish();
             let (g, written) = result?;
             if args.quiet {
@@ -268,7 +281,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
         Command::Explain { args, format } => {
             let mode = if *format == Format::Json { ninjabind::options::Progress::Never } else { args.progress };
             let progress = Progress::start(mode, "scanning imports, probing pkg-config, planning the graph");
-            let g = ninjabind::build_plan(args, diags);
+            let g = ninjabind::build_plan(&effective(args, diags), diags);
             progress.finish();
             let g = g?;
             match format {
@@ -298,7 +311,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Graph { args, format } => {
-            let g = ninjabind::build_plan(args, diags)?;
+            let g = ninjabind::build_plan(&effective(args, diags), diags)?;
             let dot = ninjabind::report::dot::render(&g);
             if *format == GraphFormat::Svg {
                 match ninjabind::report::dot::svg(&dot) {

@@ -1,5 +1,6 @@
 //! Node's module rules: built-in module names, package names of specifiers, and the nearest node_modules lookup.
 
+use crate::base::files::read_regular_text;
 use camino::{Utf8Path, Utf8PathBuf};
 
 /// `require("module").builtinModules` of Node 20, without the `_`-prefixed internals.
@@ -88,6 +89,15 @@ pub fn nearest_package(from_dir: &Utf8Path, pkg: &str) -> (Option<Utf8PathBuf>, 
         }
     }
     (None, seen)
+}
+
+/// Whether a package.json declares `perry.nativeLibrary` (a byte order mark skipped, as npm does). One that cannot be
+/// read or parsed says no: gen's loader reports its error, with its position, when it loads the package.
+pub fn declares_native_library(manifest: &Utf8Path) -> bool {
+    let Ok(text) = read_regular_text(manifest, 16 << 20) else { return false };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let doc: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    doc.is_some_and(|v| v.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
 }
 
 #[cfg(test)]

@@ -2,4 +2,6 @@
 
 pub mod depfile;
 pub mod gate;
+pub mod header;
 pub mod runlog;
+pub mod scan;

@@ -1,7 +1,7 @@
 //! `ninjabind graph`: the plan as a Graphviz picture — packages, features, sources, archives, symbol checks, the program.
 
+use crate::pipeline::Generated;
 use crate::plan::RuleKind;
-use crate::Generated;
 use std::fmt::Write;
 
 /// A dot string literal: quotes and backslashes escaped, newlines as dot's centred line break.

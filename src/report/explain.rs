@@ -1,8 +1,8 @@
 //! `explain` and ninjabind-graph.json: renderings of the same plan `gen` writes.
 
+use crate::pipeline::Generated;
 use crate::plan::RuleKind;
 use crate::resolve::Layer;
-use crate::Generated;
 use camino::Utf8PathBuf;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};

@@ -3,7 +3,8 @@
 pub mod perry;
 pub mod vex;
 
-use crate::base::diag::Diagnostic;
+use crate::base::diag::{Diagnostic, Span};
+use crate::base::layout::Layout;
 use crate::lex::scan_cache::ScanMemo;
 use crate::load::package_json::{self, Host};
 use crate::load::well_known::Table;
@@ -135,4 +136,29 @@ fn check_lib_names(packages: &[Package]) -> Result<()> {
         seen.push((name, p));
     }
     Ok(())
+}
+
+/// Adds `p` unless the same folder is already in scope; two folders with one name is an error.
+pub fn push_unique(scope: &mut Vec<Package>, p: Package, layout: &Layout) -> Result<()> {
+    if let Some(other) = scope.iter().find(|o| o.name == p.name) {
+        if other.root == p.root {
+            return Ok(());
+        }
+        return Err(Diagnostic::error(format!("two packages are named `{}`", p.name))
+            .with_note(format!("one at {}", layout.display(&other.manifest)))
+            .with_note(format!("one at {}", layout.display(&p.manifest)))
+            .into_err());
+    }
+    scope.push(p);
+    Ok(())
+}
+
+/// An error with a caret under the import's specifier.
+pub fn import_error(layout: &Layout, imp: &Import, message: String) -> Diagnostic {
+    let display = layout.display(&imp.file);
+    let text = std::fs::read_to_string(&imp.file).unwrap_or_default();
+    let line_start: usize = text.split_inclusive('\n').take(imp.line - 1).map(str::len).sum();
+    let col_offset: usize = text[line_start..].chars().take(imp.column - 1).map(char::len_utf8).sum();
+    let len = imp.specifier.chars().count() + 2;
+    Diagnostic::error(message).with_span(Span::at_offset(&display, &text, line_start + col_offset, len))
 }

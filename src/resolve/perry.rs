@@ -1,7 +1,6 @@
 //! Perry's resolution layers (SPEC §3.2): (a) installed binding, (b) JS package, (c) well-known table, (d) error.
 
-use super::{Layer, ResolvedImport};
-use crate::base::diag::{Diagnostic, Span};
+use super::{import_error, push_unique, Layer, ResolvedImport};
 use crate::base::layout::Layout;
 use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::load::package_json::{self, Host};
@@ -71,7 +70,7 @@ fn resolve_one(
             let p =
                 package_json::load(ctx, &scope.host, &manifest, &scope.layout.display(&manifest), Origin::Installed)?;
             let name = p.name.clone();
-            super::vex::push_unique(packages, p, scope.layout)?;
+            push_unique(packages, p, scope.layout)?;
             return Ok((Layer::A, Some(name)));
         }
         let p = js_package(&manifest, &pkg);
@@ -166,16 +165,6 @@ fn add_well_known(
         }
     }
     let name = p.name.clone();
-    super::vex::push_unique(packages, p, scope.layout)?;
+    push_unique(packages, p, scope.layout)?;
     Ok(name)
-}
-
-/// An error with a caret under the import's specifier.
-pub fn import_error(layout: &Layout, imp: &Import, message: String) -> Diagnostic {
-    let display = layout.display(&imp.file);
-    let text = std::fs::read_to_string(&imp.file).unwrap_or_default();
-    let line_start: usize = text.split_inclusive('\n').take(imp.line - 1).map(str::len).sum();
-    let col_offset: usize = text[line_start..].chars().take(imp.column - 1).map(char::len_utf8).sum();
-    let len = imp.specifier.chars().count() + 2;
-    Diagnostic::error(message).with_span(Span::at_offset(&display, &text, line_start + col_offset, len))
 }

@@ -1,6 +1,6 @@
 //! Vex scope (SPEC §3.3): the root package, its dependencies transitively (cycles reported), stdlib packages named by imports.
 
-use super::{Layer, ResolvedImport};
+use super::{import_error, push_unique, Layer, ResolvedImport};
 use crate::base::diag::Diagnostic;
 use crate::base::layout::Layout;
 use crate::load::package_json::Host;
@@ -109,21 +109,6 @@ fn check_version(p: &Package, req: &str, layout: &Layout) -> Result<()> {
     }
 }
 
-/// Adds `p` unless the same folder is already in scope; two folders with one name is an error.
-pub fn push_unique(scope: &mut Vec<Package>, p: Package, layout: &Layout) -> Result<()> {
-    if let Some(other) = scope.iter().find(|o| o.name == p.name) {
-        if other.root == p.root {
-            return Ok(());
-        }
-        return Err(Diagnostic::error(format!("two packages are named `{}`", p.name))
-            .with_note(format!("one at {}", layout.display(&other.manifest)))
-            .with_note(format!("one at {}", layout.display(&p.manifest)))
-            .into_err());
-    }
-    scope.push(p);
-    Ok(())
-}
-
 /// The package a Vex import names, as the Vex compiler's module resolver reads it: `io`, `std/io`, `std::io`,
 /// `std::http::client` (package `http`, module `client` inside it), `vex-libs/std/io`; `None` for `std` itself.
 pub fn vex_package(spec: &str) -> Option<String> {
@@ -165,7 +150,7 @@ pub fn resolve_imports(
                 let Some(manifest) = roots.iter().map(|r| r.join(&name).join("vex.json")).find(|m| m.is_file()) else {
                     let searched: Vec<String> =
                         roots.iter().map(|r| layout.display(&r.join(&name)).to_string()).collect();
-                    return Err(super::perry::import_error(layout, imp, format!("cannot resolve import `{spec}`"))
+                    return Err(import_error(layout, imp, format!("cannot resolve import `{spec}`"))
                         .with_note(format!("no dependency is named `{name}`, and no stdlib package at: {}", searched.join(", ")))
                         .with_help("add the stdlib folder with --stdlib DIR or VEX_STDLIB, or declare the package under `dependencies`")
                         .into_err());

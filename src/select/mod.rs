@@ -1,14 +1,13 @@
 //! Stage 3, select: each package's active features, pkg-config results and HAVE_*-gated sources.
 
-pub mod features;
 pub mod pkg_config;
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::lex::scan_cache::ScanMemo;
 use crate::model::{Fragment, Package, SourcePath};
+use crate::options::Selection;
 use anyhow::Result;
 use camino::Utf8PathBuf;
-use features::Selection;
 use pkg_config::Probes;
 use std::collections::HashSet;
 

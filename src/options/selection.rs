@@ -1,4 +1,4 @@
-//! Which features of each package are active (SPEC §4): `enabled`, or exactly an explicit selection.
+//! The feature selection (SPEC §4): `enabled`, or exactly an explicit list (`--features`, `VEX_NATIVE_FEATURES`, …).
 
 use crate::base::diag::Diagnostic;
 use crate::model::Package;

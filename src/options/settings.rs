@@ -1,0 +1,192 @@
+//! The resolved settings every stage reads: the command line over the environment over `ninjabind.toml` over defaults.
+
+use super::args::{GenArgs, Lto};
+use super::project_file::{read_project_file, Words};
+use super::selection::Selection;
+use crate::base::diag::Diagnostic;
+use crate::base::escape::split_shell_words;
+use crate::base::layout::{normalize, Layout};
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::ValueEnum;
+use std::collections::BTreeMap;
+
+/// Resolved settings every stage reads; paths absolute.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub layout: Layout,
+    pub opt_level: u8,
+    pub lto: Lto,
+    pub selection: Selection,
+    pub target: Option<String>,
+    pub ffi_version: semver::Version,
+    pub well_known: Option<Utf8PathBuf>,
+    pub bindings_root: Option<Utf8PathBuf>,
+    pub stdlib: Vec<Utf8PathBuf>,
+    pub host_objects: Vec<Utf8PathBuf>,
+    pub output: Option<String>,
+    /// The launcher's words (`ccache`, `distcc`, `icecc`, with any arguments).
+    pub launcher: Vec<String>,
+    pub rustc_wrapper: Option<String>,
+    pub cargo_jobs: usize,
+    pub link_jobs: Option<usize>,
+    pub local_jobs: usize,
+    pub nm: Option<String>,
+    pub strict_manifests: bool,
+    pub strict_symbols: bool,
+    pub offline: bool,
+    pub gate: bool,
+    /// The environment variables of [`super::ENV_READ`] that were set.
+    pub env: BTreeMap<String, String>,
+    /// `ninjabind.toml`, when the project has one.
+    pub project_file: Option<Utf8PathBuf>,
+    /// The command-line words that shaped the graph, paths relative to the ninja file's folder.
+    pub replay: Vec<String>,
+}
+
+/// Whether `program` can run: itself when it names a path, else from a PATH folder.
+fn runnable(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let is_exe = |p: &Utf8Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if program.contains('/') {
+        return is_exe(Utf8Path::new(program));
+    }
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .any(|d| is_exe(&Utf8Path::new(d).join(program)))
+}
+
+/// A launcher or wrapper must exist at gen time: naming it now beats a failure deep inside ninja.
+fn check_program(what: &str, words: &[String]) -> Result<()> {
+    let Some(program) = words.first() else { return Ok(()) };
+    if !runnable(program) {
+        return Err(Diagnostic::error(format!("{what} `{program}` not found on PATH"))
+            .with_help(format!("install it, or give its full path with --{what}"))
+            .into_err());
+    }
+    Ok(())
+}
+
+/// `--output` names the program inside `<build>/bin/`: a file name, never a path out of the build folder.
+fn check_output(name: String) -> Result<String> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\', '|', '\t'])
+        || name.chars().any(char::is_control);
+    if bad {
+        return Err(Diagnostic::error(format!("--output must be a file name, not {name:?}"))
+            .with_note(
+                "the program is written to <build folder>/bin/<name>; no path separator, no `|`, no control character",
+            )
+            .into_err());
+    }
+    Ok(name)
+}
+
+impl GenArgs {
+    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<Settings> {
+        let layout = Layout::new(&self.dir, self.build_dir.as_deref())?;
+        let (pf, project_file) = read_project_file(&layout)?;
+        let pf_dir = layout.project.clone();
+        let cwd = layout.cwd.clone();
+        let cli_path = |p: &Utf8Path| normalize(&cwd.join(p));
+        let file_path = |p: &Utf8Path| normalize(&pf_dir.join(p));
+        let env_path = |k: &str| env.get(k).map(|v| normalize(&cwd.join(v)));
+
+        let launcher = match &self.launcher {
+            Some(l) => split_shell_words(l),
+            None => pf.launcher.as_ref().map(Words::words).unwrap_or_default(),
+        };
+        check_program("launcher", &launcher)?;
+        let rustc_wrapper = self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone());
+        check_program("rustc-wrapper", rustc_wrapper.as_slice())?;
+        let opt_level = match (self.opt_level, self.release) {
+            (Some(n), _) => n,
+            (None, true) => 3,
+            (None, false) => pf.opt_level.as_ref().map_or(0, |o| *o.get_ref()),
+        };
+        let lto = match (self.lto, pf.lto.as_deref()) {
+            (Some(l), _) => l,
+            (None, Some(s)) => Lto::from_str(s, true).map_err(|_| {
+                Diagnostic::error(format!("ninjabind.toml: `lto` must be off, thin or full, not `{s}`")).into_err()
+            })?,
+            (None, None) if opt_level >= 2 => Lto::Thin,
+            (None, None) => Lto::Off,
+        };
+        // checked at load: a string or an array of strings
+        let toml_features = match pf.features.as_ref().map(toml::Spanned::get_ref) {
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(toml::Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
+            _ => None,
+        };
+        let list = if let Some(f) = &self.features {
+            Some((f.as_str(), "--features"))
+        } else if let Some(f) = env.get("VEX_NATIVE_FEATURES") {
+            Some((f.as_str(), "VEX_NATIVE_FEATURES"))
+        } else if let Some(f) = env.get("VEX_DB_FEATURES") {
+            Some((f.as_str(), "VEX_DB_FEATURES"))
+        } else {
+            toml_features.as_deref().map(|f| (f, "ninjabind.toml"))
+        };
+        let selection = Selection::parse(list, self.all_features);
+
+        let ffi = self.ffi_version.clone().or_else(|| env.get("PERRY_FFI_VERSION").cloned()).or(pf.ffi_version.clone());
+        let ffi_version = match ffi {
+            Some(v) => semver::Version::parse(v.trim()).map_err(|e| {
+                Diagnostic::error(format!("the host's perry-ffi version `{v}` is not a semver version: {e}")).into_err()
+            })?,
+            None => semver::Version::new(0, 5, 0),
+        };
+        let stdlib: Vec<Utf8PathBuf> = if !self.stdlib.is_empty() {
+            self.stdlib.iter().map(|p| cli_path(p)).collect()
+        } else if let Some(v) = env.get("VEX_STDLIB") {
+            v.split(':').filter(|s| !s.is_empty()).map(|s| normalize(&cwd.join(s))).collect()
+        } else {
+            pf.stdlib.iter().flatten().map(|p| file_path(p)).collect()
+        };
+        let host_objects = if !self.host_object.is_empty() {
+            self.host_object.iter().map(|p| cli_path(p)).collect()
+        } else {
+            pf.host_object.iter().flatten().map(|p| file_path(p)).collect()
+        };
+
+        let replay = self.replay_words(&layout);
+        Ok(Settings {
+            opt_level,
+            lto,
+            selection,
+            target: self.target.clone().or(pf.target.clone()),
+            ffi_version,
+            well_known: self.well_known.as_deref().map(cli_path).or_else(|| pf.well_known.as_deref().map(file_path)),
+            bindings_root: self
+                .bindings_root
+                .as_deref()
+                .map(cli_path)
+                .or_else(|| env_path("PERRY_BINDINGS_ROOT"))
+                .or_else(|| pf.bindings_root.as_deref().map(file_path)),
+            stdlib,
+            host_objects,
+            output: self.output.clone().or(pf.output.clone()).map(check_output).transpose()?,
+            launcher,
+            rustc_wrapper,
+            cargo_jobs: self.cargo_jobs.or(pf.cargo_jobs.map(|v| v.into_inner())).unwrap_or(1),
+            link_jobs: self.link_jobs.or(pf.link_jobs.map(|v| v.into_inner())),
+            local_jobs: self
+                .local_jobs
+                .or(pf.local_jobs.map(|v| v.into_inner()))
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),
+            strict_manifests: self.strict_manifests,
+            strict_symbols: self.strict_symbols,
+            offline: self.offline,
+            gate: !self.no_gate,
+            env: env.clone(),
+            project_file,
+            replay,
+            layout,
+        })
+    }
+}

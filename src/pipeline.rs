@@ -1,0 +1,41 @@
+//! The stages in order — load → resolve → select → plan — run on the effective options; writes nothing.
+
+use crate::base::diag::Diagnostics;
+use crate::base::target::host_triple;
+use crate::lex::scan_cache::{ScanCache, ScanMemo, FILE as SCAN_CACHE};
+use crate::load::LoadCtx;
+use crate::options::{Effective, Settings};
+use crate::toolchain::Toolchain;
+use crate::{plan, resolve, select};
+use anyhow::Result;
+
+/// Everything one run of the stages produced, before anything is written.
+pub struct Generated {
+    pub settings: Settings,
+    pub resolved: resolve::Resolved,
+    pub selected: select::Selected,
+    pub plan: plan::Plan,
+    pub toolchain: Toolchain,
+    /// What the scans read and reused; its cache is written with the other outputs.
+    pub scan: ScanMemo,
+}
+
+/// Runs every stage up to the plan; writes nothing.
+pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated> {
+    let fresh = eff.args.fresh;
+    let settings = eff.args.resolve(&eff.env)?;
+    // what the last gen or scan edge read, by stamp; `--fresh` reads every file again
+    let cache = match fresh {
+        true => ScanCache::default(),
+        false => ScanCache::load(&settings.layout.out.join(SCAN_CACHE)),
+    };
+    let mut scan = ScanMemo::new(cache);
+    let mut ctx = LoadCtx { strict_manifests: settings.strict_manifests, diags };
+    let target = settings.target.clone().unwrap_or_else(host_triple);
+    let mut resolved = resolve::resolve(&mut ctx, &settings, &target, &mut scan)?;
+    // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
+    let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, &mut scan, diags)?;
+    let toolchain = Toolchain::detect(&settings)?;
+    let plan = plan::plan(&settings, &toolchain, &selected, &resolved)?;
+    Ok(Generated { settings, resolved, selected, plan, toolchain, scan })
+}
