@@ -1,11 +1,24 @@
 //! The `ninjabind` command line: parses arguments, calls the library, prints diagnostics, sets the exit code.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ninjabind::base::color;
 use ninjabind::base::color::ColorChoice;
+use ninjabind::base::diag;
 use ninjabind::base::diag::{Diagnostic, Diagnostics};
 use ninjabind::edges;
+use ninjabind::init;
+use ninjabind::lex::scan_cache;
+use ninjabind::load::well_known;
+use ninjabind::options;
 use ninjabind::options::{Effective, GenArgs};
+use ninjabind::plan;
 use ninjabind::protocol::gate::GateArgs;
+use ninjabind::report::dot;
+use ninjabind::report::explain;
+use ninjabind::report::list;
+use ninjabind::report::stats;
+use ninjabind::validate;
+use ninjabind::{build_plan, gen};
 use std::process::ExitCode;
 
 /// glibc's malloc and free were 37% of a 20,000-source gen's samples (`perf record`); mimalloc's are a fraction.
@@ -85,7 +98,7 @@ enum Command {
         #[arg(long)]
         dir: Option<camino::Utf8PathBuf>,
         #[arg(long, value_enum, default_value_t)]
-        kind: ninjabind::init::Kind,
+        kind: init::Kind,
     },
     /// Draw the build: packages, features (skipped ones dashed), sources (gated-out ones grey), archives, symbol checks, the program.
     ///
@@ -145,15 +158,15 @@ struct Progress {
 }
 
 impl Progress {
-    fn start(mode: ninjabind::options::Progress, message: &'static str) -> Progress {
+    fn start(mode: options::Progress, message: &'static str) -> Progress {
         use std::io::IsTerminal;
         let bar = indicatif::ProgressBar::hidden();
         let done = std::sync::Arc::new(std::sync::Mutex::new(false));
         let terminal = std::io::stderr().is_terminal();
         let (show, delay) = match mode {
-            ninjabind::options::Progress::Never => (false, 0),
-            ninjabind::options::Progress::Always => (true, 0),
-            ninjabind::options::Progress::Auto => (terminal, 200),
+            options::Progress::Never => (false, 0),
+            options::Progress::Always => (true, 0),
+            options::Progress::Auto => (terminal, 200),
         };
         if show {
             let (bar, done) = (bar.clone(), done.clone());
@@ -242,15 +255,15 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
     match command {
         Command::Gen(args) => {
             let progress = Progress::start(args.progress, "scanning imports, probing pkg-config, planning the graph");
-            let result = ninjabind::gen(&effective(args, diags), diags);
+            let result = gen(&effective(args, diags), diags);
             progress.finish();
             let (g, written) = result?;
             if args.quiet {
-                diags.items.retain(|d| d.level == ninjabind::base::diag::Level::Error);
+                diags.items.retain(|d| d.level == diag::Level::Error);
             }
             if args.verbose {
                 let l = &g.settings.layout;
-                let count = |k: ninjabind::plan::RuleKind| g.plan.edges.iter().filter(|e| e.rule == k).count();
+                let count = |k: plan::RuleKind| g.plan.edges.iter().filter(|e| e.rule == k).count();
                 use ninjabind::plan::RuleKind as R;
                 eprintln!(
                     "{} {}: {} packages, {} compiles, {} cargo builds, {} symbol checks, {}",
@@ -267,7 +280,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
                     g.scan.read + g.scan.reused,
                     g.scan.read,
                     g.scan.reused,
-                    l.display(&l.out.join(ninjabind::lex::scan_cache::FILE))
+                    l.display(&l.out.join(scan_cache::FILE))
                 );
             }
             if g.plan.link_rsp.is_some() && !args.quiet {
@@ -279,42 +292,41 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Explain { args, format } => {
-            let mode = if *format == Format::Json { ninjabind::options::Progress::Never } else { args.progress };
+            let mode = if *format == Format::Json { options::Progress::Never } else { args.progress };
             let progress = Progress::start(mode, "scanning imports, probing pkg-config, planning the graph");
-            let g = ninjabind::build_plan(&effective(args, diags), diags);
+            let g = build_plan(&effective(args, diags), diags);
             progress.finish();
             let g = g?;
             match format {
-                Format::Human => print!("{}", ninjabind::report::explain::human(&g)),
-                Format::Json => print!("{}", ninjabind::report::explain::graph_json(&g)),
+                Format::Human => print!("{}", explain::human(&g)),
+                Format::Json => print!("{}", explain::graph_json(&g)),
             }
             Ok(0)
         }
         Command::List { well_known, format } => {
-            let table = ninjabind::load::well_known::Table::load(well_known.as_deref(), None)?;
-            print!("{}", ninjabind::report::list::render(&table, *format == Format::Json));
+            let table = well_known::Table::load(well_known.as_deref(), None)?;
+            print!("{}", list::render(&table, *format == Format::Json));
             Ok(0)
         }
         Command::Validate { dir, no_build, strict_symbols, nm, format } => {
-            let o =
-                ninjabind::validate::Options { dir, build: !no_build, strict_symbols: *strict_symbols, nm: nm.clone() };
-            let v = ninjabind::validate::validate(&o, diags)?;
+            let o = validate::Options { dir, build: !no_build, strict_symbols: *strict_symbols, nm: nm.clone() };
+            let v = validate::validate(&o, diags)?;
             match format {
-                Format::Human => print!("{}", ninjabind::validate::human(&v)),
+                Format::Human => print!("{}", validate::human(&v)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
             }
             Ok(if v.ok { 0 } else { 1 })
         }
         Command::Init { name, dir, kind } => {
-            let d = ninjabind::init::init(name, dir.as_deref(), *kind)?;
+            let d = init::init(name, dir.as_deref(), *kind)?;
             println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
             Ok(0)
         }
         Command::Graph { args, format } => {
-            let g = ninjabind::build_plan(&effective(args, diags), diags)?;
-            let dot = ninjabind::report::dot::render(&g);
+            let g = build_plan(&effective(args, diags), diags)?;
+            let dot = dot::render(&g);
             if *format == GraphFormat::Svg {
-                match ninjabind::report::dot::svg(&dot) {
+                match dot::svg(&dot) {
                     Ok(svg) => {
                         use std::io::Write;
                         std::io::stdout().write_all(&svg)?;
@@ -330,10 +342,10 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Stats { dir, format } => {
-            let s = ninjabind::report::stats::read(dir)?;
+            let s = stats::read(dir)?;
             match format {
-                Format::Human => print!("{}", ninjabind::report::stats::human(&s)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&ninjabind::report::stats::json(&s))?),
+                Format::Human => print!("{}", stats::human(&s)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&stats::json(&s))?),
             }
             Ok(0)
         }
@@ -377,7 +389,7 @@ fn main() -> ExitCode {
     let cli = parse();
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);
-    let color = ninjabind::base::color::stderr_colored(cli.color);
+    let color = color::stderr_colored(cli.color);
     for d in &diags.items {
         eprintln!("{}\n", d.render(color));
     }

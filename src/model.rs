@@ -1,5 +1,6 @@
 //! The domain model every stage shares: packages, native fragments, features, bindings, imports.
 
+use crate::base::diag;
 use camino::Utf8PathBuf;
 use serde::Serialize;
 
@@ -21,7 +22,7 @@ pub struct SourcePath {
     pub written: String,
     pub abs: Utf8PathBuf,
     /// Where the manifest names it, for errors about the file.
-    pub span: Option<Box<crate::base::diag::Span>>,
+    pub span: Option<Box<diag::Span>>,
 }
 
 /// One piece of native configuration: the base of a `native` block, or one feature's contribution.
@@ -34,7 +35,7 @@ pub struct Fragment {
     pub cflags: Vec<String>,
     pub pkg_config: Vec<String>,
     /// Where each of `pkg_config` is written in the manifest, when known.
-    pub pkg_config_spans: Vec<crate::base::diag::Span>,
+    pub pkg_config_spans: Vec<diag::Span>,
     pub pkg_config_optional: bool,
     pub frameworks: Vec<String>,
 }
@@ -85,7 +86,7 @@ pub struct Dependency {
     pub name: String,
     pub spec: DependencySpec,
     /// Where the manifest declares it.
-    pub span: Option<Box<crate::base::diag::Span>>,
+    pub span: Option<Box<diag::Span>>,
 }
 
 /// Which front end a manifest belongs to.

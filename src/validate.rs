@@ -1,10 +1,13 @@
 //! `ninjabind validate`: one binding on its own — build it, then the same symbol diff the graph's symdiff edge runs.
 
 use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::base::layout;
+use crate::base::target;
 use crate::edges::symdiff::{diff, run_nm};
 use crate::load::package_json::{self, Host};
 use crate::load::LoadCtx;
 use crate::model::{ArchiveSource, Origin};
+use crate::toolchain;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
@@ -30,16 +33,16 @@ pub struct Options<'a> {
 }
 
 pub fn validate(o: &Options, diags: &mut Diagnostics) -> Result<Validation> {
-    let cwd = crate::base::layout::current_dir()?;
-    let dir = crate::base::layout::canonical(&cwd.join(o.dir))?;
+    let cwd = layout::current_dir()?;
+    let dir = layout::canonical(&cwd.join(o.dir))?;
     let manifest = dir.join("package.json");
     let ffi = std::env::var("PERRY_FFI_VERSION").unwrap_or_else(|_| "0.5.0".into());
     let ffi = semver::Version::parse(&ffi)
         .map_err(|e| Diagnostic::error(format!("PERRY_FFI_VERSION `{ffi}`: {e}")).into_err())?;
-    let host_triple = crate::base::target::host_triple();
+    let host_triple = target::host_triple();
     let host = Host { ffi_version: &ffi, target: &host_triple };
     let mut ctx = LoadCtx { strict_manifests: false, diags };
-    let display = crate::base::layout::relative(&cwd, &manifest);
+    let display = layout::relative(&cwd, &manifest);
     let pkg = package_json::load(&mut ctx, &host, &manifest, &display, Origin::Root)?;
     let Some(lib) = &pkg.library else {
         return Err(Diagnostic::error(format!("{display} has no `perry.nativeLibrary` block")).into_err());
@@ -53,7 +56,7 @@ pub fn validate(o: &Options, diags: &mut Diagnostics) -> Result<Validation> {
     };
     let mut objects = Vec::new();
     if let Some(native) = &pkg.native {
-        let (cc, _) = crate::toolchain::compiler(false, &host_triple, &host_triple, 0)?;
+        let (cc, _) = toolchain::compiler(false, &host_triple, &host_triple, 0)?;
         let out = dir.join("target/ninjabind-validate");
         std::fs::create_dir_all(&out).with_context(|| format!("cannot create {out}"))?;
         for src in native
@@ -90,7 +93,7 @@ pub fn validate(o: &Options, diags: &mut Diagnostics) -> Result<Validation> {
     let symbols = run_nm(&nm, &files, &host_triple)?;
     let r = diff(&lib.functions, &symbols);
     let ok = r.missing.is_empty() && (!o.strict_symbols || r.undeclared.is_empty());
-    let rel = |p: &Utf8Path| crate::base::layout::relative(&cwd, p);
+    let rel = |p: &Utf8Path| layout::relative(&cwd, p);
     Ok(Validation {
         package: pkg.name.clone(),
         abi_version: lib.abi_version.clone(),

@@ -1,5 +1,6 @@
 //! Writing a generated file atomically (temp file + rename) and only when its bytes changed.
 
+use crate::base::files;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::io::Write;
@@ -23,7 +24,7 @@ pub struct Batch {
 impl Batch {
     /// Stages `bytes` for `path` unless the file already holds them; returns whether it will be written.
     pub fn stage(&mut self, path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
-        if crate::base::files::holds(path, bytes) {
+        if files::holds(path, bytes) {
             return Ok(false);
         }
         let tmp = self.write_temp(path, |w| w.write_all(bytes))?;
@@ -39,7 +40,7 @@ impl Batch {
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<bool> {
         let tmp = self.write_temp(path, write)?;
-        if crate::base::files::same_contents(&tmp, path) {
+        if files::same_contents(&tmp, path) {
             let _ = std::fs::remove_file(&tmp);
             return Ok(false);
         }

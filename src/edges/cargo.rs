@@ -1,5 +1,7 @@
 //! `ninjabind edge cargo`: runs `cargo rustc` for one binding, then copies its archive and native-libs list only when their bytes changed.
 
+use crate::base::layout;
+use crate::base::write;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -34,7 +36,7 @@ pub fn run(a: &CargoArgs) -> Result<i32> {
 }
 
 fn build(a: &CargoArgs) -> Result<i32> {
-    let cwd = crate::base::layout::current_dir()?;
+    let cwd = layout::current_dir()?;
     let release = a.target_dir.join(&a.target).join("release");
     let built = release.join(format!("lib{}.a", a.lib));
     let nsl_tmp = cwd.join(release.join(format!("lib{}.nsl", a.lib)));
@@ -96,7 +98,7 @@ fn probe_native_libs(a: &CargoArgs, release: &Utf8Path, nsl: &Utf8Path) -> Resul
     let dir = release.join("ninjabind-probe");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {dir}"))?;
     let source = dir.join(format!("{}.rs", a.lib));
-    crate::base::write::write_if_changed(&source, format!("extern crate {};\n", a.lib).as_bytes())?;
+    write::write_if_changed(&source, format!("extern crate {};\n", a.lib).as_bytes())?;
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
     let mut cmd = std::process::Command::new(&rustc);
     cmd.args(["--crate-type", "staticlib", "--crate-name", "ninjabind_probe", "-C", "panic=abort", "--target"])

@@ -7,6 +7,7 @@ pub mod scan;
 pub mod shared_hashes;
 pub mod symdiff;
 
+use crate::base::write;
 use anyhow::Result;
 use camino::Utf8Path;
 
@@ -30,5 +31,5 @@ pub fn fail_at(file: &str, result: Result<i32>) -> Result<i32> {
 /// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote.
 pub fn copy_if_changed(src: &Utf8Path, dst: &Utf8Path) -> Result<bool> {
     let bytes = std::fs::read(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
-    crate::base::write::write_if_changed(dst, &bytes)
+    write::write_if_changed(dst, &bytes)
 }

@@ -1,5 +1,6 @@
 //! `ninjabind edge native-libs`: the system libraries every Rust archive needs, one list, each kept at its last occurrence.
 
+use crate::base::write;
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
 
@@ -32,7 +33,7 @@ pub fn run(a: &NativeLibsArgs) -> Result<i32> {
         .collect::<Result<_>>()?;
     let mut text = merge(&lists).join(" ");
     text.push('\n');
-    crate::base::write::write_if_changed(&a.out, text.as_bytes())?;
+    write::write_if_changed(&a.out, text.as_bytes())?;
     Ok(0)
 }
 

@@ -7,7 +7,10 @@
 //! `SHARED_FROM` bytes are shared: a small file hashes faster than the log can be read. The log is a cache: a line
 //! that does not parse is skipped, and past `COMPACT_ABOVE` bytes the next gate rewrites it with one line per path.
 
+use crate::base::files;
 use crate::base::hash::{hash_file, stat, Stat};
+use crate::base::write;
+use crate::protocol::runlog;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
 use std::io::Write;
@@ -30,18 +33,18 @@ pub struct SharedHashes {
 impl SharedHashes {
     /// The log of the build folder `output` is in (ninja's `builddir`, found by its `.ninja_log`).
     pub fn for_output(output: &str) -> SharedHashes {
-        SharedHashes { path: crate::protocol::runlog::beside_ninja_log(output, FILE), known: None }
+        SharedHashes { path: runlog::beside_ninja_log(output, FILE), known: None }
     }
 
     fn known(&mut self, path: &Utf8Path) -> &HashMap<String, (Stat, String)> {
         self.known.get_or_insert_with(|| {
-            let text = crate::base::files::read_regular(path, 64 << 20).unwrap_or_default();
+            let text = files::read_regular(path, 64 << 20).unwrap_or_default();
             let known: HashMap<String, (Stat, String)> =
                 String::from_utf8_lossy(&text).split('\n').filter_map(parse_line).collect();
             if text.len() as u64 > COMPACT_ABOVE {
                 let mut lines: Vec<String> = known.iter().map(|(p, (st, h))| line(p, st, h)).collect();
                 lines.sort_unstable();
-                let _ = crate::base::write::write_cache(path, lines.concat().as_bytes());
+                let _ = write::write_cache(path, lines.concat().as_bytes());
             }
             known
         })

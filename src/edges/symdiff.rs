@@ -1,6 +1,8 @@
 //! The symbol diff (SPEC §6.3): `nm -gP` over an archive, declared `functions[]` against defined globals; symcheck across bindings.
 
 use super::located;
+use crate::base::target;
+use crate::base::write;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,7 +50,7 @@ pub fn run_nm(nm: &str, files: &[Utf8PathBuf], target: &str) -> Result<BTreeSet<
     if !out.status.success() {
         bail!("{nm} -gP failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
-    Ok(defined_globals(&String::from_utf8_lossy(&out.stdout), crate::base::target::is_apple(target)))
+    Ok(defined_globals(&String::from_utf8_lossy(&out.stdout), target::is_apple(target)))
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,7 +126,7 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
         }
         text.push('\n');
     }
-    crate::base::write::write_if_changed(&a.out, text.as_bytes())?;
+    write::write_if_changed(&a.out, text.as_bytes())?;
     Ok(0)
 }
 
@@ -183,7 +185,7 @@ pub fn symcheck(a: &SymcheckArgs) -> Result<i32> {
         return Ok(1);
     }
     let stamp: String = owner.iter().map(|(s, (f, _))| format!("{s} {}\n", f.package)).collect();
-    crate::base::write::write_if_changed(&a.out, stamp.as_bytes())?;
+    write::write_if_changed(&a.out, stamp.as_bytes())?;
     Ok(0)
 }
 

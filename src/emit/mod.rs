@@ -7,8 +7,10 @@ use crate::base::escape;
 use crate::base::layout::Layout;
 use crate::base::write;
 use crate::base::write::FolderStamp;
+use crate::lex::scan_cache;
 use crate::lex::scan_cache::ScanMemo;
 use crate::plan::{Plan, RuleKind};
+use crate::protocol::runlog;
 use anyhow::Result;
 use ninja::NinjaWriter;
 use std::collections::BTreeSet;
@@ -107,7 +109,7 @@ const OUT_FILES: [&str; 7] = [
     "build.ninja.d",
     "scan.list",
     "scan.stamp",
-    crate::lex::scan_cache::FILE,
+    scan_cache::FILE,
     "link.rsp",
 ];
 
@@ -144,7 +146,7 @@ pub fn write_all(
     if scan.changed() {
         // a cache: renamed into place with the rest, not synced
         let mut cache = write::Batch::unsynced();
-        cache.stage(&out.join(crate::lex::scan_cache::FILE), &scan.next.to_bytes())?;
+        cache.stage(&out.join(scan_cache::FILE), &scan.next.to_bytes())?;
         batch.append(cache);
     }
     if let Some(rsp) = &plan.link_rsp {
@@ -161,9 +163,9 @@ pub fn write_all(
         folder.restore(&layout.ninja_dir);
     }
     // the edges' run log only grows: past its limit the next gen moves it aside (one old copy kept)
-    let log = out.join(crate::protocol::runlog::FILE);
-    if std::fs::metadata(&log).is_ok_and(|m| m.len() > crate::protocol::runlog::LIMIT) {
-        let _ = std::fs::rename(&log, out.join(format!("{}.old", crate::protocol::runlog::FILE)));
+    let log = out.join(runlog::FILE);
+    if std::fs::metadata(&log).is_ok_and(|m| m.len() > runlog::LIMIT) {
+        let _ = std::fs::rename(&log, out.join(format!("{}.old", runlog::FILE)));
     }
     Ok(Written { ninja_changed })
 }

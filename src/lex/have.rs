@@ -1,5 +1,6 @@
 //! HAVE_* macro gating (SPEC §5): which macros a C source's top-level guard needs, and which the flags define.
 
+use crate::base::files;
 use std::collections::BTreeSet;
 
 /// Only the first 64 KiB are read for the header area.
@@ -13,7 +14,7 @@ const WHOLE_CAP: u64 = 1 << 20;
 /// costs two small reads, a FIFO or a device is an error, never a hang).
 pub fn required_macros_in(path: &camino::Utf8Path) -> std::io::Result<Vec<String>> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = crate::base::files::open_regular(path)?;
+    let mut f = files::open_regular(path)?;
     let size = f.metadata()?.len();
     if size <= WHOLE_CAP {
         let mut bytes = Vec::with_capacity(size as usize);

@@ -1,6 +1,8 @@
 //! `O/scan.cache`: what the last scan read from each source (its imports, its HAVE_* guard), by the file's size,
 //! mtime and inode — shared by gen and the scan edge, so either reads only the files that changed since.
 
+use crate::base::files;
+use crate::base::hash;
 use crate::model::Import;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
@@ -34,7 +36,7 @@ impl ScanCache {
     /// The cache at `path`; a missing, unreadable, truncated, corrupt or foreign-version one is empty (everything is
     /// read again), never an error.
     pub fn load(path: &Utf8Path) -> ScanCache {
-        let bytes = crate::base::files::read_regular(path, 256 << 20).unwrap_or_default();
+        let bytes = files::read_regular(path, 256 << 20).unwrap_or_default();
         match serde_json::from_slice::<ScanCache>(&bytes) {
             Ok(c) if c.version == VERSION => c,
             _ => ScanCache::default(),
@@ -49,7 +51,7 @@ impl ScanCache {
 }
 
 pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
-    crate::base::hash::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
+    hash::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
 }
 
 /// One run's use of the cache: what the last run left, what this run saw (written back at its end), and how many

@@ -1,6 +1,7 @@
 //! Typed reads of manifest fields from JSON, each failure pointing at its JSON path.
 
 use super::json::{JPath, JsonDoc};
+use crate::base::layout;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::{Map, Value};
@@ -77,7 +78,7 @@ pub fn path_list(doc: &JsonDoc, v: &Value, path: &JPath, base: &Utf8Path) -> Res
             if s.is_empty() {
                 return Err(doc.error(&path.index(i), format!("`{}` is an empty path", path.index(i))).into_err());
             }
-            let abs = crate::base::layout::normalize(&base.join(&s));
+            let abs = layout::normalize(&base.join(&s));
             Ok((s, abs))
         })
         .collect()

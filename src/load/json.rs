@@ -1,6 +1,7 @@
 //! A JSON manifest with its text kept, so any JSON path can be turned back into file:line:col.
 
 use crate::base::diag::{Diagnostic, Span};
+use crate::base::files;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
@@ -63,8 +64,7 @@ impl JsonDoc {
             .into_err());
         }
         // regular files only (a FIFO never blocks), UTF-8 only (a non-UTF-8 byte is an error, not a guess)
-        let bytes = crate::base::files::read_regular(path, MAX_MANIFEST_BYTES)
-            .with_context(|| format!("cannot read {display}"))?;
+        let bytes = files::read_regular(path, MAX_MANIFEST_BYTES).with_context(|| format!("cannot read {display}"))?;
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {

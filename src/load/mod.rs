@@ -7,6 +7,7 @@ pub mod package_json;
 pub mod vex_json;
 pub mod well_known;
 
+use crate::base::diag;
 use crate::base::diag::{Diagnostic, Diagnostics};
 use anyhow::Result;
 
@@ -21,7 +22,7 @@ impl LoadCtx<'_> {
     pub fn manifest_warning(&mut self, d: Diagnostic) -> Result<()> {
         if self.strict_manifests {
             let mut d = d;
-            d.level = crate::base::diag::Level::Error;
+            d.level = diag::Level::Error;
             d.notes.retain(|n| !n.contains("--strict-manifests"));
             return Err(d.with_note("an error because of --strict-manifests").into_err());
         }

@@ -4,7 +4,12 @@ use super::fields::{boolean, check_printable, object, string, string_list, type_
 use super::json::{JPath, JsonDoc};
 use super::native::parse_native;
 use super::LoadCtx;
+use crate::base::diag;
 use crate::base::diag::Diagnostic;
+use crate::base::files;
+use crate::base::layout;
+use crate::base::target;
+use crate::model;
 use crate::model::{ArchiveSource, Fragment, FrontEnd, NativeLibrary, Origin, Package};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -68,7 +73,7 @@ pub fn parse_native_library(
     v: &Value,
     path: &JPath,
     pkg: &Package,
-) -> Result<(Option<NativeLibrary>, Option<crate::model::NativeBlock>)> {
+) -> Result<(Option<NativeLibrary>, Option<model::NativeBlock>)> {
     let map = object(doc, v, path)?;
     // a root project declaring only its own C sources is not a binding: no ABI to check
     let own_sources_only = pkg.origin == Origin::Root && map.keys().all(|k| k == "native");
@@ -113,7 +118,7 @@ pub fn parse_native_library(
     }
     let features = get_list("cargo_features")?;
     let mut frameworks = get_list("frameworks")?;
-    if !frameworks.is_empty() && !crate::base::target::is_apple(host.target) {
+    if !frameworks.is_empty() && !target::is_apple(host.target) {
         ctx.diags.push(doc.note(
             &epath.key("frameworks"),
             format!(
@@ -129,7 +134,7 @@ pub fn parse_native_library(
     let pkg_config_spans = (0..pkg_config.len()).map(|i| doc.span(&epath.key("pkgConfig").index(i))).collect();
     let link = Fragment {
         libraries: get_list("libs")?,
-        search_paths: get_list("libDirs")?.iter().map(|d| crate::base::layout::normalize(&pkg.root.join(d))).collect(),
+        search_paths: get_list("libDirs")?.iter().map(|d| layout::normalize(&pkg.root.join(d))).collect(),
         pkg_config,
         pkg_config_spans,
         frameworks,
@@ -139,7 +144,7 @@ pub fn parse_native_library(
     let crate_dir = match (crate_dir, &prebuilt) {
         (Some(c), _) => {
             super::fields::check_path(doc, &c, &epath.key("crate"))?;
-            let dir = crate::base::layout::normalize(&pkg.root.join(&c));
+            let dir = layout::normalize(&pkg.root.join(&c));
             // a missing crate is the manifest's mistake, said here rather than by ninja later
             if prebuilt.is_none() && !dir.join("Cargo.toml").is_file() {
                 return Err(doc
@@ -425,12 +430,12 @@ fn infer_lib(
         return Ok(l);
     }
     let cargo = crate_dir.join("Cargo.toml");
-    let text = crate::base::files::read_regular_text(&cargo, 16 << 20)
+    let text = files::read_regular_text(&cargo, 16 << 20)
         .map_err(|e| doc.error(epath, format!("crate of `{pkg}` not found: cannot read {cargo}: {e}")).into_err())?;
     let toml: toml::Value = toml::from_str(&text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         Diagnostic::error(format!("{cargo} is not valid TOML: {}", e.message().trim()))
-            .with_span(crate::base::diag::Span::at_offset(&cargo, &text, offset, 1))
+            .with_span(diag::Span::at_offset(&cargo, &text, offset, 1))
             .into_err()
     })?;
     let name = toml
@@ -487,7 +492,7 @@ fn resolve_prebuilt(root: &Utf8Path, pre: &str) -> Option<Utf8PathBuf> {
     let candidates: Vec<Utf8PathBuf> = if pre.starts_with('@') {
         root.ancestors().map(|d| d.join("node_modules").join(pre)).collect()
     } else {
-        vec![crate::base::layout::normalize(&root.join(pre))]
+        vec![layout::normalize(&root.join(pre))]
     };
     candidates.into_iter().find(|p| p.is_file())
 }

@@ -5,6 +5,7 @@ use super::json::{JPath, JsonDoc};
 use super::native::parse_native;
 use super::package_json::{parse_native_library, Host};
 use super::LoadCtx;
+use crate::base::layout;
 use crate::model::{Dependency, DependencySpec, FrontEnd, Origin, Package};
 use anyhow::Result;
 use camino::Utf8Path;
@@ -32,7 +33,7 @@ pub fn load(
                 serde_json::Value::String(req) => DependencySpec::Version(req.clone()),
                 serde_json::Value::Object(o) if o.contains_key("path") => {
                     let s = string(&doc, &o["path"], &p.key("path"))?;
-                    DependencySpec::Path(crate::base::layout::normalize(&root.join(s)))
+                    DependencySpec::Path(layout::normalize(&root.join(s)))
                 }
                 _ => {
                     return Err(doc

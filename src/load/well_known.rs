@@ -1,6 +1,8 @@
 //! The well-known bindings table in Perry's TOML format (SPEC §2.3): npm name → crate and lib.
 
 use crate::base::diag::{Diagnostic, Span};
+use crate::base::files;
+use crate::load::fields;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
@@ -51,7 +53,7 @@ impl Table {
             Some(p) => {
                 let shown = display.unwrap_or(p);
                 (
-                    crate::base::files::read_regular_text(p, 16 << 20)
+                    files::read_regular_text(p, 16 << 20)
                         .with_context(|| format!("cannot read the well-known table {shown}"))?,
                     shown.to_string(),
                 )
@@ -83,7 +85,7 @@ impl Table {
             let wk = table.resolve_key(key).map_err(at)?;
             // both become file names in the build (bindings/<crate>/, build/lib/lib<lib>.a): never a path
             for (field, value) in [("crate", &wk.crate_name), ("lib", &wk.lib)] {
-                if !crate::load::fields::is_file_stem(value) {
+                if !fields::is_file_stem(value) {
                     return Err(at(format!(
                         "`{field}` of `{key}` is not a name: `{}` (letters, digits and `_ - . +`, not starting with `.` or `-`)",
                         value.escape_debug()

@@ -1,6 +1,7 @@
 //! Cargo edges (SPEC §6.1): one per Rust binding, shared target folder, cargo's dep-info as depfile, archive copied only when changed.
 
 use super::{Command, Edge, Plan, RuleKind};
+use crate::base::diag;
 use crate::model::ArchiveSource;
 use crate::options::Settings;
 use crate::select::Selected;
@@ -50,7 +51,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
             }
             ArchiveSource::Cargo { manifest_dir, lib, features } => {
                 if lock_file(manifest_dir).is_none() && !writable(manifest_dir) {
-                    return Err(crate::base::diag::Diagnostic::error(format!(
+                    return Err(diag::Diagnostic::error(format!(
                         "binding `{}` has no Cargo.lock and its crate folder {} is read-only: cargo must write the lock there",
                         pkg.name,
                         l.display(manifest_dir)

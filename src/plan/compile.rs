@@ -2,6 +2,7 @@
 
 use super::{CompileEntry, Edge, Objects, Plan, RuleKind};
 use crate::base::diag::Diagnostic;
+use crate::base::layout;
 use crate::options::Settings;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;
@@ -16,7 +17,7 @@ pub fn is_cxx(path: &Utf8Path) -> bool {
 
 /// `O/obj/<id>/<path>.o`: `..` becomes `__` and an absolute path goes under `_abs`, so nothing leaves `O`.
 pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf {
-    let rel = crate::base::layout::relative(pkg_root, src);
+    let rel = layout::relative(pkg_root, src);
     let mut out = Utf8PathBuf::from("obj").join(id);
     if rel.is_absolute() {
         out.push("_abs");

@@ -2,6 +2,9 @@
 
 use super::cargo::Archive;
 use super::{Command, Edge, Objects, Plan, RuleKind};
+use crate::base::escape;
+use crate::base::layout;
+use crate::base::target;
 use crate::options::Settings;
 use crate::select::{dedup, Selected};
 use crate::toolchain::Toolchain;
@@ -19,12 +22,12 @@ fn is_system_lib_dir(d: &Utf8Path) -> bool {
 
 /// An rpath for `dir`: relative to the program (`$ORIGIN`) inside the checkout, so the project and its build
 /// folder can move together and build.ninja holds no absolute project path; absolute outside it.
-fn rpath(l: &crate::base::layout::Layout, program_dir: &Utf8Path, dir: &Utf8Path, target: &str) -> String {
+fn rpath(l: &layout::Layout, program_dir: &Utf8Path, dir: &Utf8Path, target: &str) -> String {
     if l.rel(dir).is_absolute() {
         return dir.to_string();
     }
-    let origin = if crate::base::target::is_apple(target) { "@loader_path" } else { "$ORIGIN" };
-    match crate::base::layout::relative(program_dir, dir).as_str() {
+    let origin = if target::is_apple(target) { "@loader_path" } else { "$ORIGIN" };
+    match layout::relative(program_dir, dir).as_str() {
         "." => origin.to_string(),
         r => format!("{origin}/{r}"),
     }
@@ -81,7 +84,7 @@ pub fn plan(
             .iter()
             .flat_map(|sp| sp.config.pkg_link.iter())
             .filter_map(|f| f.strip_prefix("-L"))
-            .map(|d| crate::base::layout::normalize(Utf8Path::new(d))),
+            .map(|d| layout::normalize(Utf8Path::new(d))),
     );
     dedup(&mut rpath_dirs);
     for d in rpath_dirs.iter().filter(|d| !is_system_lib_dir(d)) {
@@ -92,7 +95,7 @@ pub fn plan(
         libs.extend(sp.config.libraries.iter().map(|x| format!("-l{x}")));
         libs.extend(sp.config.pkg_link.iter().cloned());
         // `-framework` means something only to Apple's linker; one word each, so deduplication keeps the pair whole
-        for f in sp.config.frameworks.iter().filter(|_| crate::base::target::is_apple(&tc.target)) {
+        for f in sp.config.frameworks.iter().filter(|_| target::is_apple(&tc.target)) {
             libs.push(format!("-Wl,-framework,{f}"));
         }
     }
@@ -120,7 +123,7 @@ pub fn plan(
 
     let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
     if s.host_objects.is_empty() && !root_has_objects {
-        let mut rsp = crate::base::escape::rsp_words(&args);
+        let mut rsp = escape::rsp_words(&args);
         rsp.push('\n');
         p.link_rsp = Some(rsp);
         return Ok(());
@@ -139,7 +142,7 @@ pub fn plan(
     // the response file is written by gen, not by ninja from build.ninja: there its list of every object was an
     // eighth of the file at 20,000 sources, and ninja deleted it after each link (`ninja -t commands` named a file
     // that was gone)
-    let content = crate::base::escape::rsp_words(&args);
+    let content = escape::rsp_words(&args);
     e.implicit_inputs = merged.into_iter().chain(symcheck.cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Command { env: vec![], argv });
     e.rsp = Some((rsp, content));

@@ -9,6 +9,7 @@ pub mod symbols;
 pub mod template;
 
 use crate::base::diag::Diagnostic;
+use crate::model;
 use crate::options::Settings;
 use crate::resolve::Resolved;
 use crate::select::Selected;
@@ -199,7 +200,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let mut all: Vec<Utf8PathBuf> = Vec::new();
     let mut per_package = objects.by_package.clone();
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {
-        let id = crate::model::package_id(e.package.as_deref().unwrap_or_default());
+        let id = model::package_id(e.package.as_deref().unwrap_or_default());
         per_package.entry(id).or_default().extend(e.outputs.iter().cloned());
     }
     for (id, outs) in per_package {

@@ -1,9 +1,12 @@
 //! The regeneration edge: build.ninja depends on every file gen read and replays the options and environment that shaped it.
 
 use super::{Command, Edge, Plan, RuleKind};
+use crate::base::hash;
 use crate::model::FrontEnd;
 use crate::options::{Settings, ENV_READ};
+use crate::protocol::header::render;
 use crate::protocol::scan::{self, ScanSpec};
+use crate::resolve;
 use crate::resolve::Resolved;
 use crate::select::Selected;
 use anyhow::{Context, Result};
@@ -13,7 +16,7 @@ use sha2::Digest;
 /// The header comment: what generated the file, from which options and environment.
 pub fn header(s: &Settings) -> Vec<String> {
     let features = s.selection.list.as_ref().map(|(list, from)| (list.as_slice(), from.as_str()));
-    crate::protocol::header::render(&s.replay, features, &s.env)
+    render(&s.replay, features, &s.env)
 }
 
 /// Sorted by their text (cheaper than by components, and just as deterministic), without repeats.
@@ -56,7 +59,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         .collect();
     let imports: Vec<_> = resolved.imports.iter().map(|r| r.import.clone()).collect();
     p.scan_stamp = scan::summary(&l.ninja_dir, &imports, perry, &sources);
-    let exts = if perry { crate::resolve::PERRY_EXTS } else { crate::resolve::VEX_EXTS };
+    let exts = if perry { resolve::PERRY_EXTS } else { resolve::VEX_EXTS };
     let spec = ScanSpec {
         root: l.rel(&l.project),
         exts: exts.iter().map(|e| e.to_string()).collect(),
@@ -75,7 +78,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
     scan_edge.implicit_inputs = watched;
-    let list_hash = crate::base::hash::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
+    let list_hash = hash::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
     scan_edge.command = Some(Command {
         env: vec![],
         argv: vec![

@@ -1,5 +1,7 @@
 //! Makefile-style depfiles as gcc and cargo write them: parse the prerequisites, and write one back.
 
+use crate::base::escape;
+
 /// All prerequisites of all rules in `text`, in order, deduplicated; `\ `, `\#`, `$$` and continuations handled.
 pub fn parse(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -60,7 +62,7 @@ pub fn representable(path: &str) -> bool {
 
 /// A depfile naming `target` and `deps`, escaped for ninja's depfile reader.
 pub fn render(target: &str, deps: &[String]) -> String {
-    let esc = |s: &str| crate::base::escape::depfile_path(s);
+    let esc = |s: &str| escape::depfile_path(s);
     let mut s = format!("{}:", esc(target));
     for d in deps {
         s.push_str(" \\\n  ");

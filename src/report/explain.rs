@@ -1,5 +1,6 @@
 //! `explain` and ninjabind-graph.json: renderings of the same plan `gen` writes.
 
+use crate::model;
 use crate::pipeline::Generated;
 use crate::plan::RuleKind;
 use crate::resolve::Layer;
@@ -67,7 +68,7 @@ struct PackageDoc<'a> {
     name: &'a str,
     version: &'a Option<String>,
     root: Utf8PathBuf,
-    origin: crate::model::Origin,
+    origin: model::Origin,
     features: FeaturesDoc<'a>,
     sources: Vec<SourceDoc<'a>>,
     archive: Option<Utf8PathBuf>,

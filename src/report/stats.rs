@@ -1,5 +1,7 @@
 //! `ninjabind stats`: what the last `ninja` run did — edges run, skipped by the content gate, cut off early — by kind, slowest first.
 
+use crate::base::files;
+use crate::base::layout;
 use crate::protocol::runlog::{self, Decision, Line};
 use anyhow::{Context, Result};
 use camino::Utf8Path;
@@ -81,12 +83,12 @@ pub struct Stats {
 /// The last run recorded in `dir` (the folder holding build.ninja).
 pub fn read(dir: &Utf8Path) -> Result<Stats> {
     let ninja_file = dir.join("build.ninja");
-    let ninja = crate::base::files::read_regular_text(&ninja_file, 1 << 30)
+    let ninja = files::read_regular_text(&ninja_file, 1 << 30)
         .with_context(|| format!("no build.ninja in {dir}: run `ninjabind gen` and `ninja` first"))?;
     // the log sits beside ninja's .ninja_log, in build.ninja's `builddir`
     let builddir = ninja.lines().find_map(|l| l.strip_prefix("builddir = ")).unwrap_or(".");
-    let log_file = crate::base::layout::normalize(&dir.join(builddir).join(runlog::FILE));
-    let log = crate::base::files::read_regular_text(&log_file, runlog::LIMIT * 4)
+    let log_file = layout::normalize(&dir.join(builddir).join(runlog::FILE));
+    let log = files::read_regular_text(&log_file, runlog::LIMIT * 4)
         .with_context(|| format!("no {log_file}: run `ninja` first"))?;
     let rules = rules_by_output(&ninja);
     let run = runlog::last_run(&log);

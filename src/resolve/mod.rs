@@ -4,11 +4,14 @@ pub mod perry;
 pub mod vex;
 
 use crate::base::diag::{Diagnostic, Span};
+use crate::base::files;
 use crate::base::layout::Layout;
+use crate::lex::imports;
 use crate::lex::scan_cache::ScanMemo;
 use crate::load::package_json::{self, Host};
 use crate::load::well_known::Table;
 use crate::load::{vex_json, LoadCtx};
+use crate::model;
 use crate::model::{FrontEnd, Import, Origin, Package};
 use crate::options::Settings;
 use anyhow::Result;
@@ -79,8 +82,7 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
 
     let exts = if front_end == FrontEnd::Vex { VEX_EXTS } else { PERRY_EXTS };
-    let walked =
-        crate::lex::imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
+    let walked = imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
     for (path, why) in &walked.skipped {
         ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
     }
@@ -89,12 +91,12 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     for f in &scanned_files {
         found.extend(memo.imports(f, || -> Result<Vec<Import>> {
             // the scan holds about one byte per input byte; past 256 MiB a file is no source anyone imports from
-            let bytes = crate::base::files::read_regular(f, 256 << 20).map_err(|e| {
+            let bytes = files::read_regular(f, 256 << 20).map_err(|e| {
                 Diagnostic::error(format!("cannot scan {} for imports: {e}", layout.display(f)))
                     .with_help("move generated bundles out of the project's source folders, or into a dot-folder")
                     .into_err()
             })?;
-            Ok(crate::lex::imports::scan(f, &String::from_utf8_lossy(&bytes)))
+            Ok(imports::scan(f, &String::from_utf8_lossy(&bytes)))
         })?);
     }
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
@@ -110,7 +112,7 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     check_lib_names(&packages)?;
     watch.extend(packages.iter().map(|p| p.manifest.clone()));
     watch.extend(packages.iter().filter_map(|p| match &p.library.as_ref()?.archive {
-        Some(crate::model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
+        Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
         _ => None,
     }));
     Ok(Resolved { front_end, packages, imports: resolved, watch, scanned_files, scanned_dirs })
@@ -122,9 +124,7 @@ fn check_lib_names(packages: &[Package]) -> Result<()> {
     for p in packages {
         let Some(lib) = p.library.as_ref().and_then(|l| l.archive.as_ref()) else { continue };
         let name = match lib {
-            crate::model::ArchiveSource::Cargo { lib, .. } | crate::model::ArchiveSource::Prebuilt { lib, .. } => {
-                lib.as_str()
-            }
+            model::ArchiveSource::Cargo { lib, .. } | model::ArchiveSource::Prebuilt { lib, .. } => lib.as_str(),
         };
         if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
             return Err(Diagnostic::error(format!("two different crates build the library `{name}`"))

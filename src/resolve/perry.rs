@@ -1,6 +1,7 @@
 //! Perry's resolution layers (SPEC §3.2): (a) installed binding, (b) JS package, (c) well-known table, (d) error.
 
 use super::{import_error, push_unique, Layer, ResolvedImport};
+use crate::base::layout;
 use crate::base::layout::Layout;
 use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::load::package_json::{self, Host};
@@ -59,7 +60,7 @@ fn resolve_one(
     let (found, passed) = nearest_package(from, &pkg);
     watch.extend(passed);
     if let Some(manifest) = found {
-        let manifest = crate::base::layout::canonical(&manifest)?;
+        let manifest = layout::canonical(&manifest)?;
         let root = manifest.parent().expect("manifest folder").to_owned();
         watch.push(manifest.clone());
         if let Some(p) = packages.iter().find(|p| p.root == root) {
@@ -133,7 +134,7 @@ fn add_well_known(
         .with_note(format!("looked for {}", scope.layout.display(&dir.join("Cargo.toml"))))
         .into_err());
     }
-    let dir = crate::base::layout::canonical(&dir)?;
+    let dir = layout::canonical(&dir)?;
     if let Some(p) = packages.iter().find(|p| p.root == dir) {
         return Ok(p.name.clone());
     }

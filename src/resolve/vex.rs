@@ -2,9 +2,12 @@
 
 use super::{import_error, push_unique, Layer, ResolvedImport};
 use crate::base::diag::Diagnostic;
+use crate::base::layout;
 use crate::base::layout::Layout;
+use crate::lex::node;
 use crate::load::package_json::Host;
 use crate::load::{vex_json, LoadCtx};
+use crate::model;
 use crate::model::{DependencySpec, Import, Origin, Package};
 use crate::options::Settings;
 use anyhow::Result;
@@ -23,7 +26,7 @@ pub fn add_dependencies(
 }
 
 /// `d` pointing at where the manifest declares `dep`.
-fn at(mut d: Diagnostic, dep: &crate::model::Dependency) -> Diagnostic {
+fn at(mut d: Diagnostic, dep: &model::Dependency) -> Diagnostic {
     d.span = dep.span.as_deref().cloned();
     d
 }
@@ -64,7 +67,7 @@ fn visit(
                     .into_err()
             })?,
         };
-        let manifest = crate::base::layout::canonical(&manifest)?;
+        let manifest = layout::canonical(&manifest)?;
         if let Some(pos) = stack.iter().position(|m| *m == manifest) {
             let mut cycle: Vec<String> = stack[pos..].iter().map(|m| name_of(scope, m)).collect();
             cycle.push(dep.name.clone());
@@ -139,7 +142,7 @@ pub fn resolve_imports(
         let spec = imp.specifier.as_str();
         let (layer, package) = if imp.type_only {
             (Layer::TypeOnly, None)
-        } else if crate::lex::node::is_relative(spec) {
+        } else if node::is_relative(spec) {
             (Layer::Local, None)
         } else if let Some(name) = vex_package(spec) {
             if let Some(p) = packages.iter().find(|p| p.name == name && p.origin != Origin::Stdlib) {
@@ -155,7 +158,7 @@ pub fn resolve_imports(
                         .with_help("add the stdlib folder with --stdlib DIR or VEX_STDLIB, or declare the package under `dependencies`")
                         .into_err());
                 };
-                let manifest = crate::base::layout::canonical(&manifest)?;
+                let manifest = layout::canonical(&manifest)?;
                 let p = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Stdlib)?;
                 push_unique(packages, p.clone(), layout)?;
                 add_dependencies(ctx, layout, &p, packages, host)?;

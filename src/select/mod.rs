@@ -3,6 +3,7 @@
 pub mod pkg_config;
 
 use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::lex::have;
 use crate::lex::scan_cache::ScanMemo;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::options::Selection;
@@ -93,7 +94,7 @@ pub fn select(
         .flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.sources.iter().map(|s| s.abs.as_path())))
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    memo.read_gates_ahead(&sources, threads, crate::lex::have::required_macros_in);
+    memo.read_gates_ahead(&sources, threads, have::required_macros_in);
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
@@ -191,9 +192,9 @@ fn merge(
             diags.push(Diagnostic::warning(format!("folder {d} named by package `{}` does not exist", p.name)));
         }
     }
-    let defined = crate::lex::have::defined_macros(&c.cflags);
+    let defined = have::defined_macros(&c.cflags);
     for s in sources {
-        let required = memo.gates(&s.abs, || crate::lex::have::required_macros_in(&s.abs)).map_err(|e| {
+        let required = memo.gates(&s.abs, || have::required_macros_in(&s.abs)).map_err(|e| {
             let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
             let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written, p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
