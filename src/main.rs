@@ -149,6 +149,8 @@ enum EdgeCommand {
     Gate(GateArgs),
     /// Merge the system libraries every Rust archive needs into one list, each at its last occurrence.
     NativeLibs(edges::native_libs::NativeLibsArgs),
+    /// Unpack a zstd-compressed archive the Perry compiler ships.
+    Unzstd(edges::unzstd::UnzstdArgs),
 }
 
 /// A spinner on a terminal's stderr once work passes ~200 ms; nothing on a pipe or with `--progress never`.
@@ -369,6 +371,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             EdgeCommand::Scan(a) => edges::scan::run(a),
             EdgeCommand::Gate(a) => edges::gate::run(a),
             EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
+            EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
         },
     }
 }

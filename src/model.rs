@@ -1,6 +1,7 @@
 //! The domain model every stage shares: packages, native fragments, features, bindings, imports.
 
 use crate::base::diag;
+use crate::base::diag::Span;
 use camino::Utf8PathBuf;
 use serde::Serialize;
 
@@ -109,6 +110,21 @@ pub struct Package {
     pub native: Option<NativeBlock>,
     pub library: Option<NativeLibrary>,
     pub dependencies: Vec<Dependency>,
+    /// package.json's `main` (else `types`): the module an import of the package loads, which Perry compiles.
+    pub main: Option<String>,
+    /// What a Perry host's own package.json says of its program (the root package only).
+    pub perry_host: Option<PerryHost>,
+}
+
+/// The root package.json's `perry` settings for the program: its entry and which native bindings it allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerryHost {
+    /// `perry.entry`.
+    pub entry: Option<String>,
+    /// `perry.allow.nativeLibrary`: package names, `@scope/*`, or `*`; `None` when absent.
+    pub allow_native: Option<Vec<String>>,
+    /// Where the allow-list is (or `perry`, or the top), for errors that tell what to add.
+    pub allow_span: Option<Box<Span>>,
 }
 
 impl Package {

@@ -4,8 +4,10 @@ use crate::base::diag::Diagnostics;
 use crate::base::target::host_triple;
 use crate::lex::scan_cache::{ScanCache, ScanMemo, FILE as SCAN_CACHE};
 use crate::load::LoadCtx;
+use crate::model::FrontEnd;
 use crate::options::{Effective, Settings};
-use crate::toolchain::Toolchain;
+use crate::resolve::perry::check_allowed;
+use crate::toolchain::{find_perry, Toolchain};
 use crate::{plan, resolve, select};
 use anyhow::Result;
 
@@ -35,7 +37,13 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
     let mut resolved = resolve::resolve(&mut ctx, &settings, &target, &mut scan)?;
     // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
     let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, &mut scan, diags)?;
-    let toolchain = Toolchain::detect(&settings)?;
+    let mut toolchain = Toolchain::detect(&settings)?;
+    if resolved.front_end == FrontEnd::Perry {
+        toolchain.perry = find_perry(&settings)?;
+        let root = &selected.packages[0].package;
+        let found = toolchain.perry.found.is_some();
+        check_allowed(&resolved.imports, root, found, settings.allow_all_native, &settings.layout, diags)?;
+    }
     let plan = plan::plan(&settings, &toolchain, &selected, &resolved)?;
     Ok(Generated { settings, resolved, selected, plan, toolchain, scan })
 }

@@ -1,8 +1,11 @@
 //! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
 
+use crate::base::diag::Diagnostic;
+use crate::base::layout;
 use crate::base::target::{host_triple, is_apple};
 use crate::options::{Lto, Settings};
 use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -21,6 +24,8 @@ pub struct Toolchain {
     pub nm: String,
     /// The nm for Rust archives: `--nm`/`NM`, else binutils `nm` (an older `llvm-nm` cannot read rustc's newer bitcode).
     pub archive_nm: String,
+    /// The Perry compiler, searched for Perry projects only.
+    pub perry: PerrySearch,
 }
 
 /// The C (or C++) driver and the `cc` crate's flags for `target`, and whether it is clang.
@@ -64,10 +69,102 @@ impl Toolchain {
             (None, _) => "gcc-nm".to_string(),
         };
         let archive_nm = s.nm.clone().unwrap_or_else(|| "nm".to_string());
-        Ok(Toolchain { target, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm, archive_nm })
+        let perry = PerrySearch::default();
+        Ok(Toolchain { target, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm, archive_nm, perry })
     }
 
     pub fn is_gnu_ld(&self) -> bool {
         !is_apple(&self.target) && !self.target.contains("msvc")
     }
+}
+
+/// The Perry compiler: its executable, what it says of itself, and the folder of its runtime archives (`*.a.zst`).
+#[derive(Debug, Clone)]
+pub struct Perry {
+    pub exe: Utf8PathBuf,
+    /// `perry --version`'s first line (`perry 0.5.1520`): part of the host edge's key.
+    pub version: String,
+    pub lib_dir: Utf8PathBuf,
+}
+
+/// Where gen looked for the Perry compiler, in order, and what it found (for `explain`).
+#[derive(Debug, Clone, Default)]
+pub struct PerrySearch {
+    pub found: Option<Perry>,
+    pub searched: Vec<String>,
+}
+
+/// npm's name of this platform's Perry package: `@perryts/perry-linux-x64`.
+pub fn perry_platform_package() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        os => os,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        arch => arch,
+    };
+    format!("@perryts/perry-{os}-{arch}")
+}
+
+fn is_executable(p: &Utf8Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Finds the Perry compiler: the one asked for (`--perry`, `PERRY`, ninjabind.toml: an error when it is not there),
+/// else the nearest `node_modules/.bin/perry`, the nearest `node_modules/@perryts/perry-<os>-<arch>/bin/perry`, `PATH`.
+pub fn find_perry(s: &Settings) -> Result<PerrySearch> {
+    let mut search = PerrySearch::default();
+    let platform = perry_platform_package();
+    let mut candidates: Vec<Utf8PathBuf> = Vec::new();
+    if let Some(p) = &s.perry {
+        if !is_executable(p) {
+            return Err(Diagnostic::error(format!(
+                "the Perry compiler {} (from --perry, PERRY or ninjabind.toml) is not an executable file",
+                s.layout.display(p)
+            ))
+            .with_help(format!("install it (`npm install {platform}`), or leave --perry out to search for one"))
+            .into_err());
+        }
+        candidates.push(p.clone());
+    } else {
+        let ancestors: Vec<&Utf8Path> = s.layout.project.ancestors().collect();
+        candidates.extend(ancestors.iter().map(|d| d.join("node_modules/.bin/perry")));
+        candidates.extend(ancestors.iter().map(|d| d.join("node_modules").join(&platform).join("bin/perry")));
+        let path = std::env::var("PATH").unwrap_or_default();
+        candidates.extend(path.split(':').filter(|d| !d.is_empty()).map(|d| Utf8Path::new(d).join("perry")));
+    }
+    for c in candidates {
+        search.searched.push(s.layout.display(&c).to_string());
+        if !is_executable(&c) {
+            continue;
+        }
+        let exe = layout::canonical(&c).unwrap_or(c);
+        let out = std::process::Command::new(&exe).arg("--version").output();
+        let version = match out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string(),
+            // a `perry` found on the way that does not run is not the compiler; one asked for by name must run
+            _ if s.perry.is_none() => continue,
+            _ => {
+                return Err(Diagnostic::error(format!("`{exe} --version` failed: is it the Perry compiler?")).into_err())
+            }
+        };
+        // the platform package holds bin/perry and lib/*.a.zst; a launcher elsewhere has them beside the nearest one
+        let beside = exe.parent().and_then(Utf8Path::parent).map(|d| d.join("lib"));
+        let nearest = s.layout.project.ancestors().map(|d| d.join("node_modules").join(&platform).join("lib"));
+        let has_runtime = |d: &Utf8PathBuf| d.join("libperry_runtime.a.zst").is_file();
+        let Some(lib_dir) = beside.into_iter().chain(nearest).find(has_runtime) else {
+            return Err(Diagnostic::error(format!(
+                "the Perry compiler {exe} has no runtime archives (lib/libperry_runtime.a.zst) beside it"
+            ))
+            .with_help(format!("install the platform package: `npm install {platform}`"))
+            .into_err());
+        };
+        search.found = Some(Perry { exe, version, lib_dir });
+        break;
+    }
+    Ok(search)
 }

@@ -6,6 +6,7 @@ pub mod native_libs;
 pub mod scan;
 pub mod shared_hashes;
 pub mod symdiff;
+pub mod unzstd;
 
 use crate::base::write;
 use anyhow::Result;

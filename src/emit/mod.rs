@@ -23,6 +23,8 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::Symdiff => ("SYMDIFF $out", false),
         RuleKind::Symcheck => ("SYMCHECK $out", false),
         RuleKind::NativeLibs => ("NATIVELIBS $out", false),
+        RuleKind::Host => ("PERRY $in", false),
+        RuleKind::Unzstd => ("UNZSTD $out", false),
         RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
         RuleKind::Link => ("LINK $out", false),
         RuleKind::Regen => ("Regenerating build.ninja", false),

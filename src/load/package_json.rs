@@ -44,10 +44,20 @@ pub fn load(
         native: None,
         library: None,
         dependencies: vec![],
+        main: None,
+        perry_host: None,
     };
     if let Some(perry) = map.get("perry") {
         // a `perry` that is not an object would drop the native block without a word
         object(&doc, perry, &top.key("perry"))?;
+    }
+    for key in ["main", "types"] {
+        if let (Some(v), None) = (map.get(key), &pkg.main) {
+            pkg.main = Some(string(&doc, v, &top.key(key))?.to_string());
+        }
+    }
+    if origin == Origin::Root {
+        pkg.perry_host = Some(perry_host(&doc, map.get("perry"), &top)?);
     }
     if let Some(nl) = map.get("perry").and_then(|p| p.get("nativeLibrary")) {
         let path = top.key("perry").key("nativeLibrary");
@@ -63,6 +73,28 @@ pub fn load(
 pub fn declares_native_library(manifest: &Utf8Path, display: &Utf8Path) -> Result<bool> {
     let doc = JsonDoc::read(manifest, display)?;
     Ok(doc.value.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
+}
+
+/// The host's `perry.entry` and `perry.allow.nativeLibrary` (names, `@scope/*`, `*`).
+fn perry_host(doc: &JsonDoc, perry: Option<&Value>, top: &JPath) -> Result<model::PerryHost> {
+    let mut host = model::PerryHost::default();
+    let Some(perry) = perry else {
+        return Ok(host);
+    };
+    let at = top.key("perry");
+    if let Some(e) = perry.get("entry") {
+        host.entry = Some(string(doc, e, &at.key("entry"))?.to_string());
+    }
+    host.allow_span = Some(Box::new(doc.span(&at)));
+    if let Some(allow) = perry.get("allow") {
+        object(doc, allow, &at.key("allow"))?;
+        if let Some(list) = allow.get("nativeLibrary") {
+            let path = at.key("allow").key("nativeLibrary");
+            host.allow_native = Some(string_list(doc, list, &path)?);
+            host.allow_span = Some(Box::new(doc.span(&path)));
+        }
+    }
+    Ok(host)
 }
 
 /// Parses a `nativeLibrary` block (also found in vex.json) for the package `pkg`.

@@ -59,6 +59,8 @@ pub fn load(
         native,
         library: None,
         dependencies,
+        main: None,
+        perry_host: None,
     };
     if let Some(nl) = map.get("nativeLibrary") {
         let (library, extra) = parse_native_library(ctx, host, &doc, nl, &top.key("nativeLibrary"), &pkg)?;

@@ -99,6 +99,13 @@ pub struct GenArgs {
     /// The `nm` used by symbol checks (env NM).
     #[arg(long, value_name = "PATH")]
     pub nm: Option<String>,
+    /// The Perry compiler (env PERRY; default: the nearest node_modules/.bin/perry or
+    /// node_modules/@perryts/perry-<os>-<arch>/bin/perry, then PATH).
+    #[arg(long, value_name = "PATH")]
+    pub perry: Option<Utf8PathBuf>,
+    /// The program's entry module for Perry (default: `perry.entry` or `main` in package.json, else src/main.ts).
+    #[arg(long, value_name = "FILE")]
+    pub entry: Option<Utf8PathBuf>,
     /// Unknown manifest keys are errors, not warnings.
     #[arg(long)]
     pub strict_manifests: bool,
@@ -152,6 +159,8 @@ impl GenArgs {
         opt("link-jobs", self.link_jobs.map(|n| n.to_string()));
         opt("local-jobs", self.local_jobs.map(|n| n.to_string()));
         opt("nm", self.nm.clone());
+        opt("perry", self.perry.as_deref().map(rel));
+        opt("entry", self.entry.as_deref().map(rel));
         for s in &self.stdlib {
             w.push(format!("--stdlib={}", rel(s)));
         }
@@ -228,6 +237,8 @@ impl GenArgs {
             link_jobs: self.link_jobs.or(r.link_jobs),
             local_jobs: self.local_jobs.or(r.local_jobs),
             nm: self.nm.clone().or(r.nm),
+            perry: self.perry.clone().or(r.perry),
+            entry: self.entry.clone().or(r.entry),
             strict_manifests: self.strict_manifests || r.strict_manifests,
             strict_symbols: self.strict_symbols || r.strict_symbols,
             offline: self.offline || r.offline,
@@ -256,6 +267,8 @@ impl GenArgs {
         args.bindings_root = args.bindings_root.as_deref().map(abs);
         args.stdlib = args.stdlib.iter().map(|p| abs(p)).collect();
         args.host_object = args.host_object.iter().map(|p| abs(p)).collect();
+        args.perry = args.perry.as_deref().map(abs);
+        args.entry = args.entry.as_deref().map(abs);
         let env = recorded.env.into_iter().filter(|(k, _)| ENV_READ.contains(&k.as_str())).collect();
         Some((args, env))
     }
@@ -316,6 +329,8 @@ mod tests {
         back.bindings_root = back.bindings_root.as_deref().map(abs);
         back.stdlib = back.stdlib.iter().map(|p| abs(p)).collect();
         back.host_object = back.host_object.iter().map(|p| abs(p)).collect();
+        back.perry = back.perry.as_deref().map(abs);
+        back.entry = back.entry.as_deref().map(abs);
         let merged = GenArgs::default().over(back);
         assert_eq!(merged.replay_words(&layout), replay, "an option is lost when a bare `gen` merges over it");
         for (k, v) in [("opt-level", "2"), ("lto", "thin"), ("local-jobs", "2")] {

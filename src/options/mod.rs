@@ -22,6 +22,7 @@ pub const ENV_READ: &[&str] = &[
     "CXXFLAGS",
     "LDFLAGS",
     "NM",
+    "PERRY",
     "PERRY_BINDINGS_ROOT",
     "PERRY_FFI_VERSION",
     "PKG_CONFIG",

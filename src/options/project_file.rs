@@ -44,6 +44,8 @@ pub(super) struct ProjectFile {
     pub(super) link_jobs: Option<toml::Spanned<usize>>,
     pub(super) local_jobs: Option<toml::Spanned<usize>>,
     pub(super) nm: Option<String>,
+    pub(super) perry: Option<Utf8PathBuf>,
+    pub(super) entry: Option<Utf8PathBuf>,
 }
 
 impl ProjectFile {

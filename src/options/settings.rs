@@ -32,6 +32,12 @@ pub struct Settings {
     pub link_jobs: Option<usize>,
     pub local_jobs: usize,
     pub nm: Option<String>,
+    /// The Perry compiler the project asked for (`--perry`, `PERRY`, `perry` in ninjabind.toml); else it is searched.
+    pub perry: Option<Utf8PathBuf>,
+    /// The entry module given with `--entry` or in ninjabind.toml (else package.json says, else src/main.ts).
+    pub entry: Option<Utf8PathBuf>,
+    /// `PERRY_ALLOW_PERRY_FEATURES=1`: every native binding allowed for this gen (never recorded, as in Perry).
+    pub allow_all_native: bool,
     pub strict_manifests: bool,
     pub strict_symbols: bool,
     pub offline: bool,
@@ -179,6 +185,14 @@ impl GenArgs {
                 .or(pf.local_jobs.map(|v| v.into_inner()))
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             nm: self.nm.clone().or_else(|| env.get("NM").cloned()).or(pf.nm.clone()),
+            perry: self
+                .perry
+                .as_deref()
+                .map(cli_path)
+                .or_else(|| env_path("PERRY"))
+                .or_else(|| pf.perry.as_deref().map(file_path)),
+            entry: self.entry.as_deref().map(cli_path).or_else(|| pf.entry.as_deref().map(file_path)),
+            allow_all_native: std::env::var("PERRY_ALLOW_PERRY_FEATURES").is_ok_and(|v| v == "1"),
             strict_manifests: self.strict_manifests,
             strict_symbols: self.strict_symbols,
             offline: self.offline,

@@ -3,6 +3,7 @@
 use super::{CompileEntry, Edge, Objects, Plan, RuleKind};
 use crate::base::diag::Diagnostic;
 use crate::base::layout;
+use crate::model::Origin;
 use crate::options::Settings;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;
@@ -34,12 +35,13 @@ pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf
     out
 }
 
-pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Result<Objects> {
+/// `skip_root`: the real host compiler builds the program, so the root's own sources (its stand-in) are not compiled.
+pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &mut Plan) -> Result<Objects> {
     let l = &s.layout;
     let mut objects = Objects::default();
     // source → (compile flags, package, object) for sharing one object between packages
     let mut compiled: HashMap<String, (Arc<[String]>, String, Utf8PathBuf)> = HashMap::new();
-    for sp in &sel.packages {
+    for sp in sel.packages.iter().filter(|sp| !(skip_root && sp.package.origin == Origin::Root)) {
         let pkg = &sp.package;
         let c = &sp.config;
         let id = pkg.id();

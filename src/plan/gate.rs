@@ -26,6 +26,7 @@ pub struct Wrapper<'a> {
     cc: &'a str,
     cxx: &'a str,
     rustc: &'a str,
+    perry: Option<&'a str>,
     /// Per kind, a hash of what its tool says of itself: asked and hashed once, not per edge.
     tool_ids: BTreeMap<RuleKind, String>,
     /// Input lists too long for a command line: written by gen beside the record.
@@ -33,8 +34,8 @@ pub struct Wrapper<'a> {
 }
 
 impl<'a> Wrapper<'a> {
-    pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str) -> Wrapper<'a> {
-        Wrapper { exe, cc, cxx, rustc, tool_ids: BTreeMap::new(), side_files: Vec::new() }
+    pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str, perry: Option<&'a str>) -> Wrapper<'a> {
+        Wrapper { exe, cc, cxx, rustc, perry, tool_ids: BTreeMap::new(), side_files: Vec::new() }
     }
 
     pub fn wrap(&mut self, e: &mut Edge) {
@@ -46,12 +47,14 @@ impl<'a> Wrapper<'a> {
                 | RuleKind::Symdiff
                 | RuleKind::Symcheck
                 | RuleKind::NativeLibs
+                | RuleKind::Host
+                | RuleKind::Unzstd
                 | RuleKind::Link
         ) {
             return;
         }
         let Some(inner) = e.command.take() else { return };
-        let (cc, cxx, rustc) = (self.cc, self.cxx, self.rustc);
+        let (cc, cxx, rustc, perry) = (self.cc, self.cxx, self.rustc, self.perry);
         let tool_id = self
             .tool_ids
             .entry(e.rule)
@@ -60,6 +63,7 @@ impl<'a> Wrapper<'a> {
                     RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
                     RuleKind::Cxx => identity(cxx, "--version"),
                     RuleKind::Cargo => identity(rustc, "-vV"),
+                    RuleKind::Host => perry.map_or(String::new(), |p| identity(p, "--version")),
                     _ => String::new(),
                 };
                 hex(&Sha256::digest(id.as_bytes()))[..16].to_string()

@@ -1,6 +1,7 @@
 //! The link edge (SPEC §6.4): objects, archives in a group, search paths with rpath, libraries, through a response file.
 
 use super::cargo::Archive;
+use super::host::HostParts;
 use super::{Command, Edge, Objects, Plan, RuleKind};
 use crate::base::escape;
 use crate::base::layout;
@@ -42,26 +43,34 @@ pub fn program_name(s: &Settings, sel: &Selected) -> String {
     root.filter(|n| !n.is_empty()).unwrap_or_else(|| s.layout.project.file_name().unwrap_or("program").to_string())
 }
 
-pub fn plan(
-    s: &Settings,
-    tc: &Toolchain,
-    sel: &Selected,
-    objects: &Objects,
-    archives: &[Archive],
-    symcheck: Option<&Utf8PathBuf>,
-    p: &mut Plan,
-) -> Result<()> {
+/// What the link takes from the edges planned before it.
+pub struct Parts<'a> {
+    pub objects: &'a Objects,
+    pub archives: &'a [Archive],
+    /// The Perry compiler's modules and runtime, when it was found.
+    pub from_perry: Option<&'a HostParts>,
+    /// The cross-binding symbol check the link waits for.
+    pub symcheck: Option<&'a Utf8PathBuf>,
+}
+
+pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut Plan) -> Result<()> {
+    let Parts { objects, archives, from_perry, symcheck } = parts;
     let l = &s.layout;
     let host: Vec<Utf8PathBuf> = s.host_objects.iter().map(|h| l.rel(h)).collect();
     let (host_archives, host_objects): (Vec<_>, Vec<_>) =
         host.iter().cloned().partition(|h| h.extension() == Some("a"));
 
+    let perry = from_perry.map_or((&[][..], &[][..]), |h| (h.objects.as_slice(), h.archives.as_slice()));
     let mut args: Vec<String> = Vec::new();
-    args.extend(host_objects.iter().map(|o| o.to_string()));
+    args.extend(host_objects.iter().chain(perry.0).map(|o| o.to_string()));
     args.extend(objects.all.iter().map(|o| o.to_string()));
+    if from_perry.is_some() {
+        // as `perry compile` links: its runtime is large, and most of it unused by one program
+        args.push("-Wl,--gc-sections".into());
+    }
     // host archives first: a runtime must see the bindings' references, and the group resolves cycles
     let group: Vec<String> =
-        host_archives.iter().chain(archives.iter().map(|a| &a.path)).map(|a| a.to_string()).collect();
+        host_archives.iter().chain(perry.1).chain(archives.iter().map(|a| &a.path)).map(|a| a.to_string()).collect();
     let use_group = tc.is_gnu_ld() && group.len() > 1;
     if use_group {
         args.push("-Wl,--start-group".into());
@@ -100,6 +109,7 @@ pub fn plan(
         }
     }
     args.extend(dedup_keep_last(libs));
+    args.extend(from_perry.iter().flat_map(|h| h.flags.iter().cloned()));
     // the system libraries the Rust archives need, as rustc listed them, merged at build time (a nested response file)
     let nsl: Vec<Utf8PathBuf> = archives.iter().filter_map(|a| a.nsl.clone()).collect();
     let merged = (!nsl.is_empty()).then(|| s.layout.out_path("lib/native-libs.rsp"));
@@ -122,7 +132,7 @@ pub fn plan(
     args.extend(tc.ldflags.iter().cloned());
 
     let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
-    if s.host_objects.is_empty() && !root_has_objects {
+    if s.host_objects.is_empty() && !root_has_objects && from_perry.is_none() {
         let mut rsp = escape::rsp_words(&args);
         rsp.push('\n');
         p.link_rsp = Some(rsp);
@@ -135,6 +145,8 @@ pub fn plan(
     let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
     e.inputs = host
         .iter()
+        .chain(perry.0)
+        .chain(perry.1)
         .cloned()
         .chain(objects.all.iter().cloned())
         .chain(archives.iter().map(|a| a.path.clone()))

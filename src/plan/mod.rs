@@ -3,6 +3,7 @@
 pub mod cargo;
 pub mod compile;
 pub mod gate;
+pub mod host;
 pub mod link;
 pub mod regen;
 pub mod symbols;
@@ -33,6 +34,10 @@ pub enum RuleKind {
     Symdiff,
     Symcheck,
     NativeLibs,
+    /// `perry compile --no-link`: the program's modules, one object each.
+    Host,
+    /// A runtime archive of the Perry compiler, unpacked.
+    Unzstd,
     Link,
     Scan,
     Regen,
@@ -48,6 +53,8 @@ impl RuleKind {
             RuleKind::Symdiff => "symdiff",
             RuleKind::Symcheck => "symcheck",
             RuleKind::NativeLibs => "nativelibs",
+            RuleKind::Host => "perry",
+            RuleKind::Unzstd => "unzstd",
             RuleKind::Link => "link",
             RuleKind::Scan => "scan",
             RuleKind::Regen => "regen",
@@ -154,6 +161,8 @@ impl Plan {
             RuleKind::Cargo => Some("cargo"),
             RuleKind::Link if self.link_pool.is_some() => Some("link"),
             RuleKind::Symdiff
+            | RuleKind::Host
+            | RuleKind::Unzstd
             | RuleKind::Symcheck
             | RuleKind::NativeLibs
             | RuleKind::Scan
@@ -179,14 +188,18 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.header = regen::header(s);
     p.cargo_pool = s.cargo_jobs;
     p.local_pool = s.local_jobs;
-    let objects = compile::plan(s, tc, sel, &mut p)?;
+    let host = host::plan(s, tc, resolved, &mut p)?;
+    let objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
     let archives = cargo::plan(s, tc, sel, &mut p)?;
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
-    link::plan(s, tc, sel, &objects, &archives, stamp.as_ref(), &mut p)?;
+    let parts =
+        link::Parts { objects: &objects, archives: &archives, from_perry: host.as_ref(), symcheck: stamp.as_ref() };
+    link::plan(s, tc, sel, parts, &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
     let exe = regen::exe_path()?;
-    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc[0], &tc.cxx[0], rustc);
+    let perry = tc.perry.found.as_ref().map(|p| p.exe.as_str());
+    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc[0], &tc.cxx[0], rustc, perry);
     let mut sharer = template::Sharer::default();
     // one pass: each edge is gated and moved into its shared rule before the next is looked at
     for e in &mut p.edges {

@@ -48,6 +48,10 @@ pub struct Resolved {
     pub imports: Vec<ResolvedImport>,
     /// Every file gen read or whose appearance would change the graph, for the regeneration edge.
     pub watch: Vec<Utf8PathBuf>,
+    /// Perry's entry module, when the file exists.
+    pub entry: Option<Utf8PathBuf>,
+    /// The modules Perry compiles from the entry (empty without an entry, and for Vex).
+    pub modules: Vec<Utf8PathBuf>,
     /// The scanned source files and folders, for the scan edge.
     pub scanned_files: Vec<Utf8PathBuf>,
     pub scanned_dirs: Vec<Utf8PathBuf>,
@@ -115,7 +119,21 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
         Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
         _ => None,
     }));
-    Ok(Resolved { front_end, packages, imports: resolved, watch, scanned_files, scanned_dirs })
+    let (entry, modules) = match front_end {
+        FrontEnd::Perry => {
+            let entry = perry::entry(s.entry.as_deref(), &root);
+            let modules = match &entry {
+                Some(e) => perry::modules(e, &resolved, &packages, layout)?,
+                None => vec![],
+            };
+            // a package's module (outside the project's scan) that changes what it imports changes the set: regenerate
+            let scanned: std::collections::HashSet<&Utf8PathBuf> = scanned_files.iter().collect();
+            watch.extend(modules.iter().filter(|m| !scanned.contains(m)).cloned());
+            (entry, modules)
+        }
+        FrontEnd::Vex => (None, vec![]),
+    };
+    Ok(Resolved { front_end, packages, imports: resolved, watch, entry, modules, scanned_files, scanned_dirs })
 }
 
 /// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.

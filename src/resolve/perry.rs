@@ -1,8 +1,11 @@
 //! Perry's resolution layers (SPEC §3.2): (a) installed binding, (b) JS package, (c) well-known table, (d) error.
 
-use super::{import_error, push_unique, Layer, ResolvedImport};
+use super::{import_error, push_unique, Layer, ResolvedImport, PERRY_EXTS};
+use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::base::files;
 use crate::base::layout;
 use crate::base::layout::Layout;
+use crate::lex::imports;
 use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::load::package_json::{self, Host};
 use crate::load::well_known::{Table, WellKnown};
@@ -94,10 +97,9 @@ fn resolve_one(
 }
 
 fn js_package(manifest: &Utf8Path, name: &str) -> Package {
-    let version = std::fs::read(manifest)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v.get("version").and_then(|x| x.as_str()).map(str::to_string));
+    let doc = std::fs::read(manifest).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    let field = |k: &str| doc.as_ref().and_then(|v| v.get(k)).and_then(|x| x.as_str()).map(str::to_string);
+    let version = field("version");
     Package {
         name: name.to_string(),
         version,
@@ -108,6 +110,8 @@ fn js_package(manifest: &Utf8Path, name: &str) -> Package {
         native: None,
         library: None,
         dependencies: vec![],
+        main: field("main").or_else(|| field("types")),
+        perry_host: None,
     }
 }
 
@@ -168,4 +172,144 @@ fn add_well_known(
     let name = p.name.clone();
     push_unique(packages, p, scope.layout)?;
     Ok(name)
+}
+
+/// The program's entry module: `--entry`, else `perry.entry` or `main` in the root package.json, else `src/main.ts`;
+/// `None` when that file does not exist.
+pub fn entry(s_entry: Option<&Utf8Path>, root: &Package) -> Option<Utf8PathBuf> {
+    let host = root.perry_host.as_ref();
+    let named = host.and_then(|h| h.entry.as_deref()).or(root.main.as_deref()).unwrap_or("src/main.ts");
+    let file = s_entry.map_or_else(|| layout::normalize(&root.root.join(named)), Utf8Path::to_owned);
+    file.is_file().then_some(file)
+}
+
+/// A relative module's file as Perry (and TypeScript) finds it: the path itself, with an extension, a `.js` written
+/// for its `.ts`, or the folder's `index`.
+fn module_file(base: &Utf8Path) -> Option<Utf8PathBuf> {
+    if base.is_file() {
+        return Some(base.to_owned());
+    }
+    let with = |p: &Utf8Path, ext: &str| Utf8PathBuf::from(format!("{p}{ext}"));
+    let ts_for_js = [(".js", ".ts"), (".mjs", ".mts"), (".cjs", ".cts"), (".jsx", ".tsx")];
+    let swapped = ts_for_js.iter().find_map(|(js, ts)| Some(with(Utf8Path::new(base.as_str().strip_suffix(js)?), ts)));
+    swapped
+        .into_iter()
+        .chain(PERRY_EXTS.iter().map(|e| with(base, e)))
+        .chain(PERRY_EXTS.iter().map(|e| with(&base.join("index"), e)))
+        .find(|p| p.is_file())
+}
+
+/// The modules Perry compiles into the program, as it walks them: the entry, then every module imported by value —
+/// the project's own and installed packages' (`main`, else `index`), a binding's TypeScript wrapper included. Type
+/// imports, builtins and well-known bindings (Perry's own) have no module. Sorted; each once.
+pub fn modules(
+    entry: &Utf8Path,
+    imports: &[ResolvedImport],
+    packages: &[Package],
+    layout: &Layout,
+) -> Result<Vec<Utf8PathBuf>> {
+    use std::collections::{BTreeSet, HashMap};
+    let mut by_file: HashMap<&Utf8Path, Vec<&Import>> = HashMap::new();
+    for r in imports {
+        by_file.entry(r.import.file.as_path()).or_default().push(&r.import);
+    }
+    let mut seen: BTreeSet<Utf8PathBuf> = BTreeSet::new();
+    let mut todo = vec![entry.to_owned()];
+    while let Some(file) = todo.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let scanned: Vec<Import>;
+        let found: Vec<&Import> = match by_file.get(file.as_path()) {
+            Some(v) => v.clone(),
+            None => {
+                // a package's module: outside the project's scan, read here
+                let bytes = files::read_regular(&file, 256 << 20).map_err(|e| {
+                    Diagnostic::error(format!("cannot read the module {}: {e}", layout.display(&file))).into_err()
+                })?;
+                scanned = imports::scan(&file, &String::from_utf8_lossy(&bytes));
+                scanned.iter().collect()
+            }
+        };
+        let dir = file.parent().unwrap_or(Utf8Path::new("/"));
+        for imp in found.into_iter().filter(|i| !i.type_only) {
+            let spec = imp.specifier.as_str();
+            let next = if is_relative(spec) {
+                module_file(&layout::normalize(&dir.join(spec)))
+            } else if is_builtin(spec) || package_name(spec) == "perry" {
+                None
+            } else {
+                let pkg = package_name(spec);
+                let Some(manifest) = nearest_package(dir, &pkg).0 else { continue };
+                let manifest = layout::canonical(&manifest)?;
+                let Some(p) = packages.iter().find(|p| p.manifest == manifest) else { continue };
+                match spec.strip_prefix(pkg.as_str()).and_then(|s| s.strip_prefix('/')) {
+                    Some(sub) => module_file(&p.root.join(sub)),
+                    None => module_file(&layout::normalize(&p.root.join(p.main.as_deref().unwrap_or("index")))),
+                }
+            };
+            todo.extend(next);
+        }
+    }
+    Ok(seen.into_iter().collect())
+}
+
+/// Whether `allow` (`perry.allow.nativeLibrary`: names, `@scope/*`, `*`) lets `package` link native code.
+fn allowed(allow: &[String], package: &str) -> bool {
+    allow.iter().any(|a| {
+        a == "*" || a == package || a.strip_suffix("/*").is_some_and(|scope| package.starts_with(&format!("{scope}/")))
+    })
+}
+
+/// Perry's supply-chain gate: an import of an installed native binding the host's `perry.allow.nativeLibrary` does
+/// not allow is an error at the import, as `perry compile` makes it. Enforced when the real compiler builds the
+/// program or the host declares an allow-list; `PERRY_ALLOW_PERRY_FEATURES=1` allows everything for this gen.
+pub fn check_allowed(
+    imports: &[ResolvedImport],
+    root: &Package,
+    compiler_found: bool,
+    allow_all: bool,
+    layout: &Layout,
+    diags: &mut Diagnostics,
+) -> Result<()> {
+    let host = root.perry_host.clone().unwrap_or_default();
+    if !compiler_found && host.allow_native.is_none() {
+        return Ok(());
+    }
+    let allow = host.allow_native.unwrap_or_default();
+    let mut warned: Vec<&str> = Vec::new();
+    for r in imports.iter().filter(|r| r.layer == Layer::A) {
+        let Some(pkg) = r.package.as_deref().filter(|p| !allowed(&allow, p)) else { continue };
+        if allow_all {
+            if !warned.contains(&pkg) {
+                warned.push(pkg);
+                diags.push(Diagnostic::warning(format!(
+                    "PERRY_ALLOW_PERRY_FEATURES=1: native binding `{pkg}` is linked for this build, though the host's \
+                     `perry.allow.nativeLibrary` does not allow it"
+                )));
+            }
+            continue;
+        }
+        let mut list = allow.clone();
+        list.push(pkg.to_string());
+        let json = serde_json::json!({ "perry": { "allow": { "nativeLibrary": list } } });
+        return Err(import_error(
+            layout,
+            &r.import,
+            format!(
+                "package `{pkg}` declares `perry.nativeLibrary` (it links native code into the program) but the host's \
+                 `perry.allow.nativeLibrary` does not allow it"
+            ),
+        )
+        .with_note(format!(
+            "review the package, then add it to {}:\n{}",
+            layout.display(&root.manifest),
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        ))
+        .with_help(
+            "`@scope/*` allows a scope and `*` every package; PERRY_ALLOW_PERRY_FEATURES=1 allows it for one build",
+        )
+        .into_err());
+    }
+    Ok(())
 }
