@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs what ninjabind's examples and tests need and is missing: ninja, pkg-config, the -dev libraries, cargo.
+# Installs what is missing. `setup.sh example`: what the bundled examples need (ninja, a C compiler, sqlite3, the Perry
+# compiler from npm). `setup.sh` (or `setup.sh tests`): that and everything the test suite needs.
 set -euo pipefail
+mode="${1:-tests}"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 
-# distcc, icecc, ccache, redis-server: the scale-out tests start real daemons on loopback (tests/distributed.rs)
-packages=(ninja-build pkg-config gcc g++ clang llvm libsqlite3-dev zlib1g-dev libpq-dev
-  distcc icecc ccache redis-server man-db groff-base graphviz)
+# libssl-dev: Perry links every program with -lssl -lcrypto
+packages=(ninja-build pkg-config gcc libsqlite3-dev libssl-dev)
+if [ "$mode" = tests ]; then
+  # distcc, icecc, ccache, redis-server: the scale-out tests start real daemons on loopback (tests/distributed.rs)
+  packages+=(g++ clang llvm zlib1g-dev libpq-dev distcc icecc ccache redis-server man-db groff-base graphviz)
+fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
@@ -18,6 +24,19 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+
+# The real Perry compiler (a prebuilt binary and its runtime archives, from npm), pinned, into target/perry: the
+# Perry example and the tests that build TypeScript use it
+perry_version=0.5.1520
+perry_dir="$repo/target/perry"
+perry_pkg="$perry_dir/node_modules/@perryts/perry-linux-x64/package.json"
+if ! grep -q "\"version\": \"$perry_version\"" "$perry_pkg" 2>/dev/null; then
+  echo "setup: installing the Perry compiler $perry_version (@perryts/perry-linux-x64) into target/perry" >&2
+  mkdir -p "$perry_dir"
+  npm install --prefix "$perry_dir" --no-audit --no-fund --silent "@perryts/perry-linux-x64@$perry_version" >/dev/null
+fi
+
+[ "$mode" = tests ] || exit 0
 # sccache with Redis storage (Debian's 0.4 has none): once per machine, from crates.io, only the redis backend
 sccache_version=0.19.0
 if ! sccache --version 2>/dev/null | grep -qx "sccache $sccache_version"; then
@@ -25,7 +44,7 @@ if ! sccache --version 2>/dev/null | grep -qx "sccache $sccache_version"; then
   cargo install --quiet --locked sccache --version "$sccache_version" --no-default-features --features redis
 fi
 # TypeScript itself, the oracle the import scanner is compared with (tests/imports_vs_typescript.rs)
-oracle="$(dirname "$0")/../target/ts-oracle"
+oracle="$repo/target/ts-oracle"
 if [ ! -f "$oracle/node_modules/typescript/package.json" ]; then
   echo "setup: installing typescript (test oracle) into target/ts-oracle" >&2
   mkdir -p "$oracle"

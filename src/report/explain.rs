@@ -1,6 +1,7 @@
 //! `explain` and ninjabind-graph.json: renderings of the same plan `gen` writes.
 
 use crate::model;
+use crate::model::FrontEnd;
 use crate::pipeline::Generated;
 use crate::plan::RuleKind;
 use crate::resolve::Layer;
@@ -237,6 +238,26 @@ pub fn human(g: &Generated) -> String {
             layer_name(r.layer),
             layer_meaning(r.layer)
         );
+    }
+    if g.resolved.front_end == FrontEnd::Perry {
+        let search = &g.toolchain.perry;
+        match &search.found {
+            Some(c) => {
+                let _ = writeln!(o, "Perry compiler: {} ({}), runtime archives in {}", c.exe, c.version, c.lib_dir);
+                let entry = g.resolved.entry.as_ref().map_or("(none)".to_string(), |e| l.project_rel(e).to_string());
+                let _ = writeln!(o, "  entry {entry}; {} modules compiled by Perry:", g.resolved.modules.len());
+                for m in &g.resolved.modules {
+                    let _ = writeln!(o, "    {}", l.project_rel(m));
+                }
+            }
+            None => {
+                let _ = writeln!(o, "Perry compiler: not found; searched, in order:");
+                for s in &search.searched {
+                    let _ = writeln!(o, "  {s}");
+                }
+                let _ = writeln!(o, "  (the host's program is not built: --perry PATH, PERRY, or `npm install` one)");
+            }
+        }
     }
     let _ = writeln!(o, "packages:");
     for sp in &g.selected.packages {

@@ -1,0 +1,3 @@
+export function label(name: string, value: number): string {
+  return name + " = " + value;
+}

@@ -1,0 +1,171 @@
+//! The real Perry compiler (installed from npm by scripts/setup.sh) in the graph: `ninjabind gen && ninja` builds a
+//! TypeScript program with a Rust binding, as `perry compile` builds it, and rebuilds only what an edit reaches.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// The pinned compiler scripts/setup.sh installs; a test fails, never skips, when it is missing.
+fn perry() -> PathBuf {
+    let p = repo().join("target/perry/node_modules/@perryts/perry-linux-x64/bin/perry");
+    assert!(p.is_file(), "{} is missing: run scripts/setup.sh", p.display());
+    p
+}
+
+fn gen_with_perry(dir: &Path, args: &[&str]) -> std::process::Output {
+    let perry = perry();
+    ninjabind_with_env(dir, args, &[("PERRY", perry.to_str().unwrap())])
+}
+
+/// How many commands of `kind` the last ninja run ran (run or cut off early), from `ninjabind stats`.
+fn commands(dir: &Path, kind: &str) -> u64 {
+    let doc: serde_json::Value = serde_json::from_str(&ok(ninjabind(dir, &["stats", "--format", "json"]))).unwrap();
+    let k = &doc["by_kind"][kind];
+    k["ran"].as_u64().unwrap_or(0) + k["cut_off"].as_u64().unwrap_or(0)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    tick();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn perry_app_prints_what_perrys_own_program_prints_and_each_edit_reruns_only_what_it_reaches() {
+    // Perry's own build of the same sources, in its own copy
+    let (_t0, theirs) = example("perry-app");
+    let o = std::process::Command::new(perry())
+        .current_dir(&theirs)
+        .args(["compile", "src/main.ts", "-o", "app", "--cache-dir"])
+        .arg(theirs.join("perry-cache"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "perry compile failed:\n{}", text(&o));
+    let expected = run_program(&theirs.join("app"));
+    assert_eq!(expected, "weigh(6) = 42\ncount = 34\n");
+
+    let (_t, p) = example("perry-app");
+    ok(gen_with_perry(&p, &["gen"]));
+    let out = ok(ninja(&p, &[]));
+    let program = p.join("build/bin/perry-app");
+    assert_eq!(run_program(&program), expected, "{out}");
+    for (kind, n) in [("perry", 1), ("unzstd", 2), ("cargo", 1), ("link", 1)] {
+        assert_eq!(commands(&p, kind), n, "{kind} in the first build:\n{out}");
+    }
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+    // Perry's object cache is inside the build folder: removing it leaves nothing of the build behind
+    assert!(p.join("build/host/perry-cache").is_dir());
+    assert!(!p.join("node_modules/.cache").exists());
+
+    // the app's own TypeScript: Perry again and the link, no cargo, no unpacking
+    edit(&p.join("src/lib/label.ts"), "\" = \"", "\": \"");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&program), "weigh(6): 42\ncount: 34\n");
+    assert_eq!((commands(&p, "perry"), commands(&p, "cargo"), commands(&p, "unzstd")), (1, 0, 0));
+    assert_eq!(commands(&p, "link"), 1);
+
+    // the binding's TypeScript face
+    edit(&p.join("node_modules/tally/src/index.ts"), "return js_tally_count(a, b);", "return js_tally_count(b, a);");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&program), "weigh(6): 42\ncount: 43\n");
+    assert_eq!((commands(&p, "perry"), commands(&p, "cargo")), (1, 0));
+
+    // the binding's Rust: cargo and the link, not Perry
+    edit(&p.join("node_modules/tally/src/lib.rs"), "x * 7.0", "x * 8.0");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&program), "weigh(6): 48\ncount: 43\n");
+    assert_eq!((commands(&p, "perry"), commands(&p, "cargo"), commands(&p, "link")), (0, 1, 1));
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+
+    // a new import of another installed binding: ninja regenerates, builds it, links it
+    write_tree(
+        &p,
+        &[
+            (
+                "node_modules/doubler/package.json",
+                r#"{ "name": "doubler", "version": "0.1.0", "main": "src/index.ts",
+  "perry": { "nativeLibrary": { "abiVersion": "0.5",
+    "functions": [{ "name": "js_doubler_twice", "params": ["f64"], "returns": "f64" }],
+    "targets": { "linux": { "crate": ".", "lib": "doubler" } } } } }"#,
+            ),
+            (
+                "node_modules/doubler/src/index.ts",
+                "declare function js_doubler_twice(x: number): number;\nexport function twice(x: number): number { return js_doubler_twice(x); }\n",
+            ),
+            (
+                "node_modules/doubler/Cargo.toml",
+                "[package]\nname = \"doubler\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\ncrate-type = [\"staticlib\"]\n\n[workspace]\n",
+            ),
+            (
+                "node_modules/doubler/src/lib.rs",
+                "#[no_mangle]\npub extern \"C\" fn js_doubler_twice(x: f64) -> f64 {\n    x * 2.0\n}\n",
+            ),
+        ],
+    );
+    std::fs::copy(p.join("node_modules/tally/Cargo.lock"), p.join("node_modules/doubler/Cargo.lock")).unwrap();
+    let lock = std::fs::read_to_string(p.join("node_modules/doubler/Cargo.lock")).unwrap();
+    std::fs::write(
+        p.join("node_modules/doubler/Cargo.lock"),
+        lock.replace("\"tally\"", "\"doubler\"").replace("1.0.0", "0.1.0"),
+    )
+    .unwrap();
+    edit(&p.join("package.json"), "[\"tally\"]", "[\"tally\", \"doubler\"]");
+    edit(
+        &p.join("src/main.ts"),
+        "import { label } from \"./lib/label\";",
+        "import { label } from \"./lib/label\";\nimport { twice } from \"doubler\";\nconsole.log(label(\"twice\", twice(21)));",
+    );
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating build.ninja"), "{out}");
+    assert_eq!(run_program(&program), "twice: 42\nweigh(6): 48\ncount: 43\n", "{out}");
+    assert!(ran(&out).contains(&"CARGO build/lib/libdoubler.a".to_string()), "{out}");
+}
+
+#[test]
+fn a_native_binding_the_host_does_not_allow_is_an_error_at_its_import() {
+    let (_t, p) = example("perry-app");
+    edit(&p.join("package.json"), "[\"tally\"]", "[\"@other/*\"]");
+    let err = fails(gen_with_perry(&p, &["gen"]));
+    assert!(err.contains("package `tally` declares `perry.nativeLibrary`"), "{err}");
+    assert!(err.contains("src/main.ts:2:"), "the error points at the import: {err}");
+    assert!(
+        err.contains("\"nativeLibrary\": [\n") && err.contains("\"@other/*\",\n") && err.contains("\"tally\""),
+        "{err}"
+    );
+    assert!(!p.join("build.ninja").exists(), "nothing written");
+    // one build's escape hatch, as Perry's
+    let perry = perry();
+    let o =
+        ninjabind_with_env(&p, &["gen"], &[("PERRY", perry.to_str().unwrap()), ("PERRY_ALLOW_PERRY_FEATURES", "1")]);
+    let out = ok(o);
+    assert!(out.contains("warning: PERRY_ALLOW_PERRY_FEATURES=1: native binding `tally` is linked"), "{out}");
+    // never recorded: the replayed gen does not carry it
+    let ninja_file = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(!ninja_file.contains("PERRY_ALLOW_PERRY_FEATURES"));
+}
+
+#[test]
+fn a_compiler_or_entry_that_is_not_there_is_an_error_at_gen() {
+    let (_t, p) = example("perry-app");
+    let err = fails(ninjabind(&p, &["gen", "--perry", "nope/perry"]));
+    assert!(
+        err.contains("the Perry compiler nope/perry (from --perry, PERRY or ninjabind.toml) is not an executable file"),
+        "{err}"
+    );
+    let err = fails(gen_with_perry(&p, &["gen", "--entry", "src/missing.ts"]));
+    assert!(err.contains("not the program's entry module"), "{err}");
+    assert!(!p.join("build.ninja").exists());
+}
+
+#[test]
+fn without_a_compiler_a_perry_project_links_nothing_and_explain_says_where_it_looked() {
+    let (_t, p) = example("perry-app");
+    // PATH without perry, no node_modules/.bin/perry: today's behaviour, the link arguments for a host to use
+    let out = ok(ninjabind(&p, &["gen"]));
+    assert!(out.contains("no program of its own to link"), "{out}");
+    assert!(p.join("build/link.rsp").is_file());
+    let explain = ok(ninjabind(&p, &["explain"]));
+    assert!(explain.contains("Perry compiler: not found; searched"), "{explain}");
+    assert!(explain.contains("node_modules/.bin/perry"), "{explain}");
+}
