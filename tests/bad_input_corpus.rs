@@ -379,7 +379,7 @@ fn corpus() -> Vec<Case> {
         case(
             "binding trailing comma",
             "hello-perry",
-            vec![Replace(GREETER, "\"main\": \"index.js\",", "\"main\": \"index.js\",,")],
+            vec![Replace(GREETER, "\"main\": \"src/index.ts\",", "\"main\": \"src/index.ts\",,")],
             "--> node_modules/greeter/package.json:",
         ),
         case(
