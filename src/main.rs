@@ -1,10 +1,12 @@
 //! The `ninjabind` command line: parses arguments, calls the library, prints diagnostics, sets the exit code.
 
+use camino::Utf8Path;
 use clap::{Parser, Subcommand, ValueEnum};
 use ninjabind::base::color;
 use ninjabind::base::color::ColorChoice;
 use ninjabind::base::diag;
 use ninjabind::base::diag::{Diagnostic, Diagnostics};
+use ninjabind::base::layout;
 use ninjabind::edges;
 use ninjabind::init;
 use ninjabind::lex::scan_cache;
@@ -17,6 +19,7 @@ use ninjabind::report::dot;
 use ninjabind::report::explain;
 use ninjabind::report::list;
 use ninjabind::report::stats;
+use ninjabind::toolchain;
 use ninjabind::validate;
 use ninjabind::{build_plan, gen};
 use std::process::ExitCode;
@@ -70,6 +73,9 @@ enum Command {
         /// A table replacing the bundled one.
         #[arg(long, value_name = "FILE")]
         well_known: Option<camino::Utf8PathBuf>,
+        /// The Perry compiler whose table to list (env PERRY; else the one `gen` would find from here).
+        #[arg(long, value_name = "PATH")]
+        perry: Option<camino::Utf8PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -253,6 +259,20 @@ fn effective(args: &GenArgs, diags: &mut Diagnostics) -> Effective {
     eff
 }
 
+/// The table `list` shows: `--well-known`, else the table of the Perry compiler `gen` would find from here, else the
+/// bundled one.
+fn well_known_table(file: Option<&Utf8Path>, perry: Option<&Utf8Path>) -> anyhow::Result<well_known::Table> {
+    if file.is_some() {
+        return well_known::Table::load(file, None);
+    }
+    let cwd = layout::current_dir()?;
+    let asked = perry.map(|p| cwd.join(p)).or_else(|| std::env::var("PERRY").ok().map(|p| cwd.join(p)));
+    match toolchain::search_perry(asked.as_deref(), &cwd, |p| p.to_string())?.found {
+        Some(c) => well_known::Table::from_compiler_list(&c.native_list(None)?, &c.version),
+        None => well_known::Table::load(None, None),
+    }
+}
+
 fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
     match command {
         Command::Gen(args) => {
@@ -305,8 +325,8 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        Command::List { well_known, format } => {
-            let table = well_known::Table::load(well_known.as_deref(), None)?;
+        Command::List { well_known, perry, format } => {
+            let table = well_known_table(well_known.as_deref(), perry.as_deref())?;
             print!("{}", list::render(&table, *format == Format::Json));
             Ok(0)
         }

@@ -7,7 +7,7 @@ use crate::load::LoadCtx;
 use crate::model::FrontEnd;
 use crate::options::{Effective, Settings};
 use crate::resolve::perry::check_allowed;
-use crate::toolchain::{find_perry, Toolchain};
+use crate::toolchain::{find_perry, PerrySearch, Toolchain};
 use crate::{plan, resolve, select};
 use anyhow::Result;
 
@@ -34,12 +34,16 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
     let mut scan = ScanMemo::new(cache);
     let mut ctx = LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(host_triple);
-    let mut resolved = resolve::resolve(&mut ctx, &settings, &target, &mut scan)?;
+    let perry = match resolve::front_end(&settings.layout)? {
+        FrontEnd::Perry => find_perry(&settings)?,
+        FrontEnd::Vex => PerrySearch::default(),
+    };
+    let mut resolved = resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), &mut scan)?;
     // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
     let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, &mut scan, diags)?;
     let mut toolchain = Toolchain::detect(&settings)?;
+    toolchain.perry = perry;
     if resolved.front_end == FrontEnd::Perry {
-        toolchain.perry = find_perry(&settings)?;
         let root = &selected.packages[0].package;
         let found = toolchain.perry.found.is_some();
         check_allowed(&resolved.imports, root, found, settings.allow_all_native, &settings.layout, diags)?;

@@ -3,6 +3,7 @@
 use crate::base::diag::Diagnostic;
 use crate::base::layout;
 use crate::base::target::{host_triple, is_apple};
+use crate::base::write;
 use crate::options::{Lto, Settings};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -117,28 +118,37 @@ fn is_executable(p: &Utf8Path) -> bool {
 /// Finds the Perry compiler: the one asked for (`--perry`, `PERRY`, ninjabind.toml: an error when it is not there),
 /// else the nearest `node_modules/.bin/perry`, the nearest `node_modules/@perryts/perry-<os>-<arch>/bin/perry`, `PATH`.
 pub fn find_perry(s: &Settings) -> Result<PerrySearch> {
+    search_perry(s.perry.as_deref(), &s.layout.project, |p| s.layout.display(p).to_string())
+}
+
+/// [`find_perry`] from `project`, paths shown by `display`; `asked` is the compiler named by the user.
+pub fn search_perry(
+    asked: Option<&Utf8Path>,
+    project: &Utf8Path,
+    display: impl Fn(&Utf8Path) -> String,
+) -> Result<PerrySearch> {
     let mut search = PerrySearch::default();
     let platform = perry_platform_package();
     let mut candidates: Vec<Utf8PathBuf> = Vec::new();
-    if let Some(p) = &s.perry {
+    if let Some(p) = asked {
         if !is_executable(p) {
             return Err(Diagnostic::error(format!(
                 "the Perry compiler {} (from --perry, PERRY or ninjabind.toml) is not an executable file",
-                s.layout.display(p)
+                display(p)
             ))
             .with_help(format!("install it (`npm install {platform}`), or leave --perry out to search for one"))
             .into_err());
         }
-        candidates.push(p.clone());
+        candidates.push(p.to_owned());
     } else {
-        let ancestors: Vec<&Utf8Path> = s.layout.project.ancestors().collect();
+        let ancestors: Vec<&Utf8Path> = project.ancestors().collect();
         candidates.extend(ancestors.iter().map(|d| d.join("node_modules/.bin/perry")));
         candidates.extend(ancestors.iter().map(|d| d.join("node_modules").join(&platform).join("bin/perry")));
         let path = std::env::var("PATH").unwrap_or_default();
         candidates.extend(path.split(':').filter(|d| !d.is_empty()).map(|d| Utf8Path::new(d).join("perry")));
     }
     for c in candidates {
-        search.searched.push(s.layout.display(&c).to_string());
+        search.searched.push(display(&c));
         if !is_executable(&c) {
             continue;
         }
@@ -147,14 +157,14 @@ pub fn find_perry(s: &Settings) -> Result<PerrySearch> {
         let version = match out {
             Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string(),
             // a `perry` found on the way that does not run is not the compiler; one asked for by name must run
-            _ if s.perry.is_none() => continue,
+            _ if asked.is_none() => continue,
             _ => {
                 return Err(Diagnostic::error(format!("`{exe} --version` failed: is it the Perry compiler?")).into_err())
             }
         };
         // the platform package holds bin/perry and lib/*.a.zst; a launcher elsewhere has them beside the nearest one
         let beside = exe.parent().and_then(Utf8Path::parent).map(|d| d.join("lib"));
-        let nearest = s.layout.project.ancestors().map(|d| d.join("node_modules").join(&platform).join("lib"));
+        let nearest = project.ancestors().map(|d| d.join("node_modules").join(&platform).join("lib"));
         let has_runtime = |d: &Utf8PathBuf| d.join("libperry_runtime.a.zst").is_file();
         let Some(lib_dir) = beside.into_iter().chain(nearest).find(has_runtime) else {
             return Err(Diagnostic::error(format!(
@@ -167,4 +177,35 @@ pub fn find_perry(s: &Settings) -> Result<PerrySearch> {
         break;
     }
     Ok(search)
+}
+
+impl Perry {
+    /// The well-known bindings table this compiler ships (`perry native list --format json`), kept in `cache` with
+    /// the compiler's version on its first line: asked again only when the version changes.
+    pub fn native_list(&self, cache: Option<&Utf8Path>) -> Result<String> {
+        if let Ok(text) = cache.map_or(Err(std::io::ErrorKind::NotFound.into()), std::fs::read_to_string) {
+            if let Some(json) = text.strip_prefix(&format!("{}\n", self.version)) {
+                return Ok(json.to_string());
+            }
+        }
+        let out = std::process::Command::new(&self.exe)
+            .args(["native", "list", "--format", "json"])
+            .output()
+            .with_context(|| format!("cannot run {} native list", self.exe))?;
+        if !out.status.success() {
+            return Err(Diagnostic::error(format!(
+                "`{} native list --format json` failed: {}",
+                self.exe,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+            .into_err());
+        }
+        let json = String::from_utf8_lossy(&out.stdout).into_owned();
+        // a cache: a failure to write it costs the next gen 30 ms, nothing else
+        if let Some(cache) = cache {
+            let _ = cache.parent().map(std::fs::create_dir_all);
+            let _ = write::write_cache(cache, format!("{}\n{json}", self.version).as_bytes());
+        }
+        Ok(json)
+    }
 }

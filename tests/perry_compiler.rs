@@ -169,3 +169,23 @@ fn without_a_compiler_a_perry_project_links_nothing_and_explain_says_where_it_lo
     assert!(explain.contains("Perry compiler: not found; searched"), "{explain}");
     assert!(explain.contains("node_modules/.bin/perry"), "{explain}");
 }
+
+#[test]
+fn the_installed_compilers_well_known_table_replaces_the_bundled_one() {
+    let perry = perry();
+    let out = ok(ninjabind_with_env(&repo(), &["list"], &[("PERRY", perry.to_str().unwrap())]));
+    assert!(out.contains("from the well-known table of perry 0.5.1520 (`perry native list`)"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("@parcel/watcher ")), "{out}");
+    assert!(ok(ninjabind(&repo(), &["list"])).contains("from the bundled well-known table"));
+
+    // `@parcel/watcher` is in 0.5.1520's table, not in the bundled one
+    let (_t, p) = example("perry-app");
+    edit(&p.join("src/main.ts"), "import { label }", "import { subscribe } from \"@parcel/watcher\";\nimport { label }");
+    let with = fails(gen_with_perry(&p, &["gen"]));
+    assert!(with.contains("`@parcel/watcher` is a well-known binding (crate perry-ext-parcel-watcher)"), "{with}");
+    let cache = std::fs::read_to_string(p.join("build/perry-native-list.json")).unwrap();
+    assert!(cache.starts_with("perry 0.5.1520\n["), "cached by version: {}", &cache[..40.min(cache.len())]);
+    let without = fails(ninjabind(&p, &["gen"]));
+    assert!(without.contains("cannot resolve import `@parcel/watcher`"), "{without}");
+    assert!(without.contains("the bundled well-known table"), "{without}");
+}

@@ -43,8 +43,20 @@ pub struct WellKnown {
 #[derive(Debug, Clone)]
 pub struct Table {
     pub entries: BTreeMap<String, Entry>,
-    /// The file it came from; `None` for the bundled table.
+    /// The file it came from; `None` for the bundled table and the compiler's.
     pub path: Option<Utf8PathBuf>,
+    /// The compiler it came from (`perry 0.5.1520`), when `perry native list` gave it.
+    pub compiler: Option<String>,
+}
+
+/// One row of `perry native list --format json`.
+#[derive(Debug, Deserialize)]
+struct ListedRow {
+    package: String,
+    #[serde(rename = "crate")]
+    crate_name: String,
+    lib: String,
+    tracking: Option<String>,
 }
 
 impl Table {
@@ -71,7 +83,48 @@ impl Table {
                 .with_span(Span::at_offset(Utf8Path::new(shown), text, offset, 1))
                 .into_err()
         })?;
-        let table = Table { entries: file.bindings, path: path.map(Utf8Path::to_owned) };
+        let table = Table { entries: file.bindings, path: path.map(Utf8Path::to_owned), compiler: None };
+        table.check(text, shown)?;
+        Ok(table)
+    }
+
+    /// The table the installed compiler ships, from `perry native list --format json`.
+    pub fn from_compiler_list(json: &str, compiler: &str) -> Result<Table> {
+        let shown = format!("`perry native list` of {compiler}");
+        let rows: Vec<ListedRow> = serde_json::from_str(json)
+            .map_err(|e| Diagnostic::error(format!("{shown} is not the JSON list it should be: {e}")).into_err())?;
+        let entries = rows
+            .into_iter()
+            .map(|r| {
+                let e = Entry {
+                    crate_name: Some(r.crate_name),
+                    lib: Some(r.lib),
+                    tracking: r.tracking,
+                    compat: None,
+                    node_builtin: false,
+                    alias_of: None,
+                    upstream: None,
+                };
+                (r.package, e)
+            })
+            .collect();
+        let table = Table { entries, path: None, compiler: Some(compiler.to_string()) };
+        table.check(json, &shown)?;
+        Ok(table)
+    }
+
+    /// Where the table came from, in words.
+    pub fn source(&self) -> String {
+        match (&self.path, &self.compiler) {
+            (Some(p), _) => format!("the well-known table {p}"),
+            (None, Some(c)) => format!("the well-known table of {c} (`perry native list`)"),
+            (None, None) => "the bundled well-known table".to_string(),
+        }
+    }
+
+    /// Every entry resolves (`alias-of` included) to a crate and a lib that are names, never paths.
+    fn check(&self, text: &str, shown: &str) -> Result<()> {
+        let table = self;
         for key in table.entries.keys() {
             let at = |message: String| {
                 let offset = [format!("[bindings.{key}]"), format!("[bindings.\"{key}\"]")]
@@ -93,7 +146,7 @@ impl Table {
                 }
             }
         }
-        Ok(table)
+        Ok(())
     }
 
     /// Follows `alias-of` to an entry with a crate and a lib.

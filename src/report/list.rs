@@ -23,6 +23,6 @@ pub fn render(table: &Table, as_json: bool) -> String {
         let builtin = if w.node_builtin { "  (node builtin)" } else { "" };
         let _ = writeln!(o, "{:<width$}  {}  lib{}.a{builtin}", w.key, w.crate_name, w.lib);
     }
-    let _ = writeln!(o, "{} bindings", all.len());
+    let _ = writeln!(o, "{} bindings, from {}", all.len(), table.source());
     o
 }

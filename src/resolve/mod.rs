@@ -14,6 +14,7 @@ use crate::load::{vex_json, LoadCtx};
 use crate::model;
 use crate::model::{FrontEnd, Import, Origin, Package};
 use crate::options::Settings;
+use crate::toolchain::Perry;
 use anyhow::Result;
 use camino::Utf8PathBuf;
 use serde::Serialize;
@@ -60,21 +61,33 @@ pub struct Resolved {
 pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 pub const VEX_EXTS: &[&str] = &[".vx"];
 
-pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMemo) -> Result<Resolved> {
+/// Which compiler's project this is: a vex.json makes it Vex's, else a package.json Perry's.
+pub fn front_end(layout: &Layout) -> Result<FrontEnd> {
+    // present in any form: a FIFO or a folder named vex.json is then an error at reading it, not "no manifest"
+    let present = |p: &Utf8PathBuf| std::fs::metadata(p).is_ok();
+    if present(&layout.project.join("vex.json")) {
+        Ok(FrontEnd::Vex)
+    } else if present(&layout.project.join("package.json")) {
+        Ok(FrontEnd::Perry)
+    } else {
+        Err(Diagnostic::error(format!("no vex.json or package.json in {}", layout.display(&layout.project)))
+            .with_help("run ninjabind in a project folder, or point at one with -C DIR")
+            .into_err())
+    }
+}
+
+/// `compiler`: the Perry compiler found, whose own well-known table replaces the bundled one.
+pub fn resolve(
+    ctx: &mut LoadCtx,
+    s: &Settings,
+    target: &str,
+    compiler: Option<&Perry>,
+    memo: &mut ScanMemo,
+) -> Result<Resolved> {
     let layout = &s.layout;
     let vex_manifest = layout.project.join("vex.json");
     let perry_manifest = layout.project.join("package.json");
-    // present in any form: a FIFO or a folder named vex.json is then an error at reading it, not "no manifest"
-    let present = |p: &Utf8PathBuf| std::fs::metadata(p).is_ok();
-    let front_end = if present(&vex_manifest) {
-        FrontEnd::Vex
-    } else if present(&perry_manifest) {
-        FrontEnd::Perry
-    } else {
-        return Err(Diagnostic::error(format!("no vex.json or package.json in {}", layout.display(&layout.project)))
-            .with_help("run ninjabind in a project folder, or point at one with -C DIR")
-            .into_err());
-    };
+    let front_end = front_end(layout)?;
     let host = Host { ffi_version: &s.ffi_version, target };
     let root = match front_end {
         FrontEnd::Vex => vex_json::load(ctx, &host, &vex_manifest, &layout.display(&vex_manifest), Origin::Root)?,
@@ -107,8 +120,15 @@ pub fn resolve(ctx: &mut LoadCtx, s: &Settings, target: &str, memo: &mut ScanMem
     let resolved = match front_end {
         FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
         FrontEnd::Perry => {
-            let t =
-                Table::load(s.well_known.as_deref(), s.well_known.as_deref().map(|p| layout.display(p)).as_deref())?;
+            let t = match (compiler, &s.well_known) {
+                (Some(c), None) => {
+                    let list = c.native_list(Some(&layout.out.join("perry-native-list.json")))?;
+                    // a new compiler brings a new table: regenerate
+                    watch.push(c.exe.clone());
+                    Table::from_compiler_list(&list, &c.version)?
+                }
+                (_, given) => Table::load(given.as_deref(), given.as_deref().map(|p| layout.display(p)).as_deref())?,
+            };
             let scope = perry::PerryScope { layout, host, table: &t, bindings_root: s.bindings_root.as_deref() };
             perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?
         }

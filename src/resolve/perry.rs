@@ -84,9 +84,10 @@ fn resolve_one(
     if let Some(wk) = scope.table.lookup(spec, &pkg) {
         return Ok((Layer::C, Some(add_well_known(ctx, scope, imp, &wk, packages)?)));
     }
-    let table = scope.table.path.as_ref().map_or("the bundled well-known table".to_string(), |p| {
-        format!("the well-known table {}", scope.layout.display(p))
-    });
+    let table = match &scope.table.path {
+        Some(p) => format!("the well-known table {}", scope.layout.display(p)),
+        None => scope.table.source(),
+    };
     Err(import_error(scope.layout, imp, format!("cannot resolve import `{spec}`"))
         .with_note(format!(
             "searched node_modules/{pkg}/package.json in every folder from {} up to /, then {table}",
