@@ -379,3 +379,43 @@ fn cargo_features_of_the_target_entry_and_the_rustc_wrapper_reach_cargo() {
     let line = logged.lines().find(|l| l.contains("--crate-name b_rs")).unwrap_or_else(|| panic!("{logged}"));
     assert!(line.contains("--cfg feature=\"extra\""), "{line}");
 }
+
+#[test]
+fn perry_toml_native_library_features_reach_the_bindings_cargo_build() {
+    let (_t, p) = example("hello-perry");
+    let toml = p.join("node_modules/greeter/Cargo.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("[workspace]", "[features]\ndefault = [\"seven\"]\nseven = []\neight = []\n\n[workspace]"),
+    )
+    .unwrap();
+    let lib = p.join("node_modules/greeter/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(
+        &lib,
+        text.replace(
+            "    x * 7\n",
+            "    if cfg!(feature = \"eight\") {\n        x * 8\n    } else if cfg!(feature = \"seven\") {\n        x * 7\n    } else {\n        x\n    }\n",
+        ),
+    )
+    .unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    assert!(run_program(&p.join("build/bin/hello-perry")).starts_with("answer=42 "), "the crate's defaults");
+    // as Perry reads it: the package's table in perry.toml; ninja regenerates (perry.toml is watched) and rebuilds
+    tick();
+    write_tree(&p, &[("perry.toml", "[build]\nmarch = \"native\"\n\n[native-library.greeter]\ndefault-features = false\nfeatures = [\"eight\"]\n")]);
+    let out = ok(ninja(&p, &[]));
+    assert!(ran(&out).contains(&"CARGO build/lib/libgreeter.a".to_string()), "{out}");
+    assert_eq!(run_program(&p.join("build/bin/hello-perry")), "answer=48 wave=0.841 nanoid_size=21\n");
+    tick();
+    write_tree(&p, &[("perry.toml", "[native-library.greeter]\ndefault-features = false\n")]);
+    ok(ninja(&p, &[]));
+    assert!(run_program(&p.join("build/bin/hello-perry")).starts_with("answer=6 "), "no feature at all");
+    // a wrong type is an error at its place, and the graph stays
+    write_tree(&p, &[("perry.toml", "[native-library.greeter]\nfeatures = \"eight\"\n")]);
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("perry.toml: `features` of `greeter` must be an array of strings"), "{err}");
+    assert!(err.contains("--> perry.toml:1:"), "{err}");
+}

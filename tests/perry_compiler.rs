@@ -180,7 +180,11 @@ fn the_installed_compilers_well_known_table_replaces_the_bundled_one() {
 
     // `@parcel/watcher` is in 0.5.1520's table, not in the bundled one
     let (_t, p) = example("perry-app");
-    edit(&p.join("src/main.ts"), "import { label }", "import { subscribe } from \"@parcel/watcher\";\nimport { label }");
+    edit(
+        &p.join("src/main.ts"),
+        "import { label }",
+        "import { subscribe } from \"@parcel/watcher\";\nimport { label }",
+    );
     let with = fails(gen_with_perry(&p, &["gen"]));
     assert!(with.contains("`@parcel/watcher` is a well-known binding (crate perry-ext-parcel-watcher)"), "{with}");
     let cache = std::fs::read_to_string(p.join("build/perry-native-list.json")).unwrap();

@@ -21,6 +21,9 @@ pub struct CargoArgs {
     pub nsl: Utf8PathBuf,
     #[arg(long)]
     pub features: Option<String>,
+    /// perry.toml's `default-features = false` for this binding.
+    #[arg(long)]
+    pub no_default_features: bool,
     #[arg(long)]
     pub offline: bool,
     #[arg(long)]
@@ -78,6 +81,9 @@ fn cargo(a: &CargoArgs, cwd: &Utf8Path, kind: &str, print: Option<&Utf8Path>) ->
         .args(["--target", &a.target]);
     if let Some(f) = &a.features {
         cmd.args(["--features", f]);
+    }
+    if a.no_default_features {
+        cmd.arg("--no-default-features");
     }
     if a.offline {
         cmd.arg("--offline");

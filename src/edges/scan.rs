@@ -9,7 +9,7 @@ use crate::lex::imports::{scan, source_files};
 use crate::lex::scan_cache::{ScanCache, ScanMemo, FILE as CACHE_FILE};
 use crate::model::Import;
 use crate::protocol::runlog::{Decision, Timer};
-use crate::protocol::scan::{summary, ScanSpec};
+use crate::protocol::scan::{present_project_files, summary, ScanSpec};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -32,7 +32,7 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<S
         let required = memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
         gates.push((abs, required));
     }
-    Ok(summary(base, &imports, spec.perry, &gates))
+    Ok(summary(base, &imports, spec.perry, &gates, &present_project_files(&root)))
 }
 
 #[derive(clap::Args, Debug)]

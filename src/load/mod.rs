@@ -4,6 +4,7 @@ pub mod fields;
 pub mod json;
 pub mod native;
 pub mod package_json;
+pub mod perry_toml;
 pub mod vex_json;
 pub mod well_known;
 

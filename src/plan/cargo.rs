@@ -2,6 +2,7 @@
 
 use super::{Command, Edge, Plan, RuleKind};
 use crate::base::diag;
+use crate::load::perry_toml::NativeOverrides;
 use crate::model::ArchiveSource;
 use crate::options::Settings;
 use crate::select::Selected;
@@ -39,7 +40,14 @@ fn writable(dir: &Utf8Path) -> bool {
     unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
-pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Result<Vec<Archive>> {
+/// `overrides`: perry.toml's feature choices per binding, added to its target entry's `cargo_features`.
+pub fn plan(
+    s: &Settings,
+    tc: &Toolchain,
+    sel: &Selected,
+    overrides: &NativeOverrides,
+    p: &mut Plan,
+) -> Result<Vec<Archive>> {
     let l = &s.layout;
     let mut archives = Vec::new();
     for sp in &sel.packages {
@@ -83,8 +91,14 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, p: &mut Plan) -> Resul
                     "--nsl".into(),
                     nsl.to_string(),
                 ];
+                let chosen = overrides.get(&pkg.name);
+                let mut features = features.clone();
+                features.extend(chosen.iter().flat_map(|o| o.features.iter().cloned()));
                 if !features.is_empty() {
                     argv.extend(["--features".into(), features.join(",")]);
+                }
+                if chosen.is_some_and(|o| !o.default_features) {
+                    argv.push("--no-default-features".into());
                 }
                 if s.offline {
                     argv.push("--offline".into());

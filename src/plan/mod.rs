@@ -190,7 +190,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.local_pool = s.local_jobs;
     let host = host::plan(s, tc, resolved, &mut p)?;
     let objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
-    let archives = cargo::plan(s, tc, sel, &mut p)?;
+    let archives = cargo::plan(s, tc, sel, &resolved.native_overrides, &mut p)?;
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
     let parts =
         link::Parts { objects: &objects, archives: &archives, from_perry: host.as_ref(), symcheck: stamp.as_ref() };

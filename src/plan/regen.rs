@@ -58,7 +58,8 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         .flat_map(|sp| sp.config.sources.iter().map(|src| (src.path.abs.clone(), src.required.clone())))
         .collect();
     let imports: Vec<_> = resolved.imports.iter().map(|r| r.import.clone()).collect();
-    p.scan_stamp = scan::summary(&l.ninja_dir, &imports, perry, &sources);
+    let present = scan::present_project_files(&l.project);
+    p.scan_stamp = scan::summary(&l.ninja_dir, &imports, perry, &sources, &present);
     let exts = if perry { resolve::PERRY_EXTS } else { resolve::VEX_EXTS };
     let spec = ScanSpec {
         root: l.rel(&l.project),

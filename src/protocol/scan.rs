@@ -51,8 +51,23 @@ impl ScanSpec {
     }
 }
 
+/// Project files whose appearance or removal changes the graph: a gen that read none must regenerate when one
+/// appears, so the summary names those present.
+pub const PROJECT_FILES: [&str; 2] = ["ninjabind.toml", "perry.toml"];
+
+/// Which of [`PROJECT_FILES`] are in `root`.
+pub fn present_project_files(root: &Utf8Path) -> Vec<&'static str> {
+    PROJECT_FILES.into_iter().filter(|f| std::fs::symlink_metadata(root.join(f)).is_ok()).collect()
+}
+
 /// One line per import (file, specifier, kind, and for Perry the nearest installed package) and per gated source.
-pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8PathBuf, Vec<String>)]) -> String {
+pub fn summary(
+    base: &Utf8Path,
+    imports: &[Import],
+    perry: bool,
+    gates: &[(Utf8PathBuf, Vec<String>)],
+    present: &[&str],
+) -> String {
     let rel = |p: &Utf8Path| relative(base, p);
     let mut lines = BTreeSet::new();
     // each (folder, package) is looked up once, however many imports name it
@@ -81,6 +96,7 @@ pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, gates: &[(Utf8P
             lines.insert(format!("gate {} {}", rel(src), macros.join(" ")));
         }
     }
+    lines.extend(present.iter().map(|f| format!("present {f}")));
     lines.into_iter().map(|l| l + "\n").collect()
 }
 

@@ -9,6 +9,8 @@ use crate::base::layout::Layout;
 use crate::lex::imports;
 use crate::lex::scan_cache::ScanMemo;
 use crate::load::package_json::{self, Host};
+use crate::load::perry_toml;
+use crate::load::perry_toml::NativeOverrides;
 use crate::load::well_known::Table;
 use crate::load::{vex_json, LoadCtx};
 use crate::model;
@@ -49,6 +51,8 @@ pub struct Resolved {
     pub imports: Vec<ResolvedImport>,
     /// Every file gen read or whose appearance would change the graph, for the regeneration edge.
     pub watch: Vec<Utf8PathBuf>,
+    /// perry.toml's `[native-library."<pkg>"]` feature choices.
+    pub native_overrides: NativeOverrides,
     /// Perry's entry module, when the file exists.
     pub entry: Option<Utf8PathBuf>,
     /// The modules Perry compiles from the entry (empty without an entry, and for Vex).
@@ -139,6 +143,14 @@ pub fn resolve(
         Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
         _ => None,
     }));
+    let perry_toml = layout.project.join("perry.toml");
+    let native_overrides = match front_end == FrontEnd::Perry && std::fs::symlink_metadata(&perry_toml).is_ok() {
+        true => {
+            watch.push(perry_toml.clone());
+            perry_toml::load(&perry_toml, &layout.display(&perry_toml))?
+        }
+        false => NativeOverrides::default(),
+    };
     let (entry, modules) = match front_end {
         FrontEnd::Perry => {
             let entry = perry::entry(s.entry.as_deref(), &root);
@@ -153,7 +165,17 @@ pub fn resolve(
         }
         FrontEnd::Vex => (None, vec![]),
     };
-    Ok(Resolved { front_end, packages, imports: resolved, watch, entry, modules, scanned_files, scanned_dirs })
+    Ok(Resolved {
+        front_end,
+        packages,
+        imports: resolved,
+        watch,
+        native_overrides,
+        entry,
+        modules,
+        scanned_files,
+        scanned_dirs,
+    })
 }
 
 /// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
