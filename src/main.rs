@@ -155,6 +155,8 @@ enum EdgeCommand {
     Gate(GateArgs),
     /// Merge the system libraries every Rust archive needs into one list, each at its last occurrence.
     NativeLibs(edges::native_libs::NativeLibsArgs),
+    /// Check a prebuilt archive against its SHA-256 in perry.lock.
+    Lock(edges::lock::LockArgs),
     /// Unpack a zstd-compressed archive the Perry compiler ships.
     Unzstd(edges::unzstd::UnzstdArgs),
 }
@@ -392,6 +394,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             EdgeCommand::Gate(a) => edges::gate::run(a),
             EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
             EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
+            EdgeCommand::Lock(a) => edges::lock::run(a),
         },
     }
 }

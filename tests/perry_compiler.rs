@@ -193,3 +193,68 @@ fn the_installed_compilers_well_known_table_replaces_the_bundled_one() {
     assert!(without.contains("cannot resolve import `@parcel/watcher`"), "{without}");
     assert!(without.contains("the bundled well-known table"), "{without}");
 }
+
+/// A static archive with one function, made by the real cc and ar.
+fn archive(dir: &Path, name: &str, body: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("x.c"), body).unwrap();
+    let cc = std::process::Command::new("cc").current_dir(dir).args(["-c", "x.c", "-o", "x.o"]).output().unwrap();
+    assert!(cc.status.success(), "{}", text(&cc));
+    let _ = std::fs::remove_file(dir.join(name));
+    let ar = std::process::Command::new("ar").current_dir(dir).args(["crs", name, "x.o"]).output().unwrap();
+    assert!(ar.status.success(), "{}", text(&ar));
+}
+
+#[test]
+fn perry_lock_written_by_perry_fails_a_changed_prebuilt_archive_before_the_link() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("proj");
+    write_tree(
+        &p,
+        &[
+            ("package.json", r#"{ "name": "proj", "version": "0.1.0", "perry": { "allow": { "nativeLibrary": ["b"] } } }"#),
+            ("src/main.ts", "import { x } from \"b\";\n"),
+            (
+                "node_modules/b/package.json",
+                r#"{ "name": "b", "version": "1.0.0", "perry": { "nativeLibrary": { "abiVersion": "0.5",
+  "functions": [{ "name": "js_b_x", "params": [], "returns": "i64" }],
+  "targets": { "linux": { "prebuilt": "./prebuilt/libb.a" } } } } }"#,
+            ),
+        ],
+    );
+    let pre = p.join("node_modules/b/prebuilt");
+    archive(&pre, "libb.a", "long js_b_x(void) { return 1; }\n");
+    // Perry's own lock: the format and the key are Perry's
+    let o = std::process::Command::new(perry()).current_dir(&p).arg("lock").output().unwrap();
+    assert!(o.status.success(), "perry lock: {}", text(&o));
+    let lock = std::fs::read_to_string(p.join("perry.lock")).unwrap();
+    assert!(lock.contains("sha256_per_target"), "{lock}");
+
+    ok(ninjabind(&p, &["gen"]));
+    let out = ok(ninja(&p, &[]));
+    assert!(ran(&out).iter().any(|r| r.starts_with("LOCK ")), "{out}");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+
+    // a swapped archive: the check fails with both hashes and Perry's recipe
+    tick();
+    archive(&pre, "libb.a", "long js_b_x(void) { return 2; }\n");
+    let out = text(&ninja(&p, &[]));
+    assert!(out.contains("FAILED: build/lock/b.ok"), "{out}");
+    assert!(out.contains("the archive of `b` (target `linux-x86_64`) changed since it was locked"), "{out}");
+    let expected = lock.split('"').find(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).expect(&lock);
+    assert!(out.contains(&format!("expected: sha256:{expected}")), "{out}");
+    assert!(out.contains("found:    sha256:") && out.contains("perry lock --update b"), "{out}");
+    // accepted the way Perry accepts it
+    let o = std::process::Command::new(perry()).current_dir(&p).args(["lock", "--update", "b"]).output().unwrap();
+    assert!(o.status.success(), "perry lock --update: {}", text(&o));
+    ok(ninja(&p, &[]));
+
+    // an entry the lock lacks: a warning, and under --frozen-lock an error
+    tick();
+    std::fs::write(p.join("perry.lock"), "version = 1\n").unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("warning: `b` (target `linux-x86_64`) is not in perry.lock"), "{out}");
+    ok(ninjabind(&p, &["gen", "--frozen-lock"]));
+    let out = text(&ninja(&p, &[]));
+    assert!(out.contains("no lock entry for `b` (target `linux-x86_64`), and the lock is frozen"), "{out}");
+}

@@ -2,6 +2,7 @@
 
 pub mod cargo;
 pub mod gate;
+pub mod lock;
 pub mod native_libs;
 pub mod scan;
 pub mod shared_hashes;

@@ -25,6 +25,7 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::NativeLibs => ("NATIVELIBS $out", false),
         RuleKind::Host => ("PERRY $in", false),
         RuleKind::Unzstd => ("UNZSTD $out", false),
+        RuleKind::Lock => ("LOCK $in", false),
         RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
         RuleKind::Link => ("LINK $out", false),
         RuleKind::Regen => ("Regenerating build.ninja", false),

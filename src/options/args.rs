@@ -103,6 +103,9 @@ pub struct GenArgs {
     /// node_modules/@perryts/perry-<os>-<arch>/bin/perry, then PATH).
     #[arg(long, value_name = "PATH")]
     pub perry: Option<Utf8PathBuf>,
+    /// Fail on a prebuilt archive perry.lock has no entry for, not only on a changed one (env PERRY_LOCK_FROZEN).
+    #[arg(long)]
+    pub frozen_lock: bool,
     /// The program's entry module for Perry (default: `perry.entry` or `main` in package.json, else src/main.ts).
     #[arg(long, value_name = "FILE")]
     pub entry: Option<Utf8PathBuf>,
@@ -173,6 +176,7 @@ impl GenArgs {
             (self.strict_symbols, "--strict-symbols"),
             (self.offline, "--offline"),
             (self.no_gate, "--no-gate"),
+            (self.frozen_lock, "--frozen-lock"),
         ] {
             if on {
                 w.push(flag.to_string());
@@ -244,6 +248,7 @@ impl GenArgs {
             offline: self.offline || r.offline,
             fresh: false,
             no_gate: self.no_gate || r.no_gate,
+            frozen_lock: self.frozen_lock || r.frozen_lock,
             quiet: self.quiet,
             verbose: self.verbose,
             progress: self.progress,

@@ -25,6 +25,7 @@ pub const ENV_READ: &[&str] = &[
     "PERRY",
     "PERRY_BINDINGS_ROOT",
     "PERRY_FFI_VERSION",
+    "PERRY_LOCK_FROZEN",
     "PKG_CONFIG",
     "PKG_CONFIG_PATH",
     "RUSTC",

@@ -36,6 +36,8 @@ pub struct Settings {
     pub perry: Option<Utf8PathBuf>,
     /// The entry module given with `--entry` or in ninjabind.toml (else package.json says, else src/main.ts).
     pub entry: Option<Utf8PathBuf>,
+    /// perry.lock is frozen: an archive it lacks fails too (`--frozen-lock`, `PERRY_LOCK_FROZEN`).
+    pub frozen_lock: bool,
     /// `PERRY_ALLOW_PERRY_FEATURES=1`: every native binding allowed for this gen (never recorded, as in Perry).
     pub allow_all_native: bool,
     pub strict_manifests: bool,
@@ -192,6 +194,7 @@ impl GenArgs {
                 .or_else(|| env_path("PERRY"))
                 .or_else(|| pf.perry.as_deref().map(file_path)),
             entry: self.entry.as_deref().map(cli_path).or_else(|| pf.entry.as_deref().map(file_path)),
+            frozen_lock: self.frozen_lock || env.contains_key("PERRY_LOCK_FROZEN"),
             allow_all_native: std::env::var("PERRY_ALLOW_PERRY_FEATURES").is_ok_and(|v| v == "1"),
             strict_manifests: self.strict_manifests,
             strict_symbols: self.strict_symbols,

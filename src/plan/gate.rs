@@ -49,6 +49,7 @@ impl<'a> Wrapper<'a> {
                 | RuleKind::NativeLibs
                 | RuleKind::Host
                 | RuleKind::Unzstd
+                | RuleKind::Lock
                 | RuleKind::Link
         ) {
             return;

@@ -51,10 +51,12 @@ pub struct Parts<'a> {
     pub from_perry: Option<&'a HostParts>,
     /// The cross-binding symbol check the link waits for.
     pub symcheck: Option<&'a Utf8PathBuf>,
+    /// The perry.lock checks of prebuilt archives the link waits for.
+    pub locked: &'a [Utf8PathBuf],
 }
 
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut Plan) -> Result<()> {
-    let Parts { objects, archives, from_perry, symcheck } = parts;
+    let Parts { objects, archives, from_perry, symcheck, locked } = parts;
     let l = &s.layout;
     let host: Vec<Utf8PathBuf> = s.host_objects.iter().map(|h| l.rel(h)).collect();
     let (host_archives, host_objects): (Vec<_>, Vec<_>) =
@@ -155,7 +157,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     // eighth of the file at 20,000 sources, and ninja deleted it after each link (`ninja -t commands` named a file
     // that was gone)
     let content = escape::rsp_words(&args);
-    e.implicit_inputs = merged.into_iter().chain(symcheck.cloned()).chain([rsp.clone()]).collect();
+    e.implicit_inputs =
+        merged.into_iter().chain(symcheck.cloned()).chain(locked.iter().cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Command { env: vec![], argv });
     e.rsp = Some((rsp, content));
     p.edges.push(e);

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod gate;
 pub mod host;
 pub mod link;
+pub mod lock;
 pub mod regen;
 pub mod symbols;
 pub mod template;
@@ -38,6 +39,8 @@ pub enum RuleKind {
     Host,
     /// A runtime archive of the Perry compiler, unpacked.
     Unzstd,
+    /// A prebuilt archive checked against perry.lock.
+    Lock,
     Link,
     Scan,
     Regen,
@@ -55,6 +58,7 @@ impl RuleKind {
             RuleKind::NativeLibs => "nativelibs",
             RuleKind::Host => "perry",
             RuleKind::Unzstd => "unzstd",
+            RuleKind::Lock => "lock",
             RuleKind::Link => "link",
             RuleKind::Scan => "scan",
             RuleKind::Regen => "regen",
@@ -163,6 +167,7 @@ impl Plan {
             RuleKind::Symdiff
             | RuleKind::Host
             | RuleKind::Unzstd
+            | RuleKind::Lock
             | RuleKind::Symcheck
             | RuleKind::NativeLibs
             | RuleKind::Scan
@@ -192,8 +197,14 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
     let archives = cargo::plan(s, tc, sel, &resolved.native_overrides, &mut p)?;
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
-    let parts =
-        link::Parts { objects: &objects, archives: &archives, from_perry: host.as_ref(), symcheck: stamp.as_ref() };
+    let locked = lock::plan(s, resolved, sel, &mut p)?;
+    let parts = link::Parts {
+        objects: &objects,
+        archives: &archives,
+        from_perry: host.as_ref(),
+        symcheck: stamp.as_ref(),
+        locked: &locked,
+    };
     link::plan(s, tc, sel, parts, &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
@@ -226,6 +237,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     all.extend(p.program.iter().cloned());
     all.extend(p.edges.iter().filter(|e| e.rule == RuleKind::NativeLibs).flat_map(|e| e.outputs.iter().cloned()));
     all.extend(stamp);
+    all.extend(locked);
     let mut e = Edge::new(RuleKind::Phony, vec!["all".into()]);
     e.inputs = all;
     p.edges.push(e);

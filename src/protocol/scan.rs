@@ -53,7 +53,7 @@ impl ScanSpec {
 
 /// Project files whose appearance or removal changes the graph: a gen that read none must regenerate when one
 /// appears, so the summary names those present.
-pub const PROJECT_FILES: [&str; 2] = ["ninjabind.toml", "perry.toml"];
+pub const PROJECT_FILES: [&str; 3] = ["ninjabind.toml", "perry.lock", "perry.toml"];
 
 /// Which of [`PROJECT_FILES`] are in `root`.
 pub fn present_project_files(root: &Utf8Path) -> Vec<&'static str> {
