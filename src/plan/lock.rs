@@ -11,10 +11,7 @@ use camino::Utf8PathBuf;
 
 /// perry.lock's key for this host's target, as Perry derives it (`linux-x86_64`, `macos-arm64`).
 pub fn target_key() -> String {
-    let os = match std::env::consts::OS {
-        "macos" => "macos",
-        os => os,
-    };
+    let os = std::env::consts::OS;
     let arch = match std::env::consts::ARCH {
         "aarch64" => "arm64",
         "x86" => "i686",
