@@ -266,6 +266,35 @@ def main():
     row(f"Perry's per-build cargo checks / our ninja no-op ({many_bindings} bindings)", f"{t_perry / t_noop_p:.0f}x",
         f"{t_perry * 1000:.0f} ms vs {t_noop_p * 1000:.0f} ms")
 
+    # the real Perry compiler (installed by scripts/setup.sh) beside us on examples/perry-app: `perry compile` on
+    # every build against our graph (gen once, then ninja)
+    perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
+    if not perry_exe.exists():
+        sys.exit(f"{perry_exe} is missing: run scripts/setup.sh")
+    theirs, ours = tmp / "perry-theirs", tmp / "perry-ours"
+    for d in (theirs, ours):
+        shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja"))
+    perry_build = [perry_exe, "compile", "src/main.ts", "-o", "app", "--cache-dir", theirs / "perry-cache"]
+    run(perry_build, theirs)
+    run([exe, "gen"], ours, env={**CLEAN_ENV, "PERRY": str(perry_exe)})
+    run(["ninja"], ours)
+    t_p_noop, _ = run(perry_build, theirs)
+    t_o_noop, _ = run(["ninja"], ours)
+    row("real Perry: perry compile with nothing changed / our ninja no-op", f"{t_p_noop / t_o_noop:.0f}x",
+        f"{t_p_noop * 1000:.0f} ms vs {t_o_noop * 1000:.0f} ms")
+    edits = {
+        "one TS edit": ("src/lib/label.ts", '" = "', '" is "'),
+        "one binding (Rust) edit": ("node_modules/tally/src/lib.rs", "x * 7.0", "x * 9.0"),
+    }
+    for what, (f, old, new_text) in edits.items():
+        times = {}
+        for name, d, cmd in (("theirs", theirs, perry_build), ("ours", ours, ["ninja"])):
+            src = d / f
+            src.write_text(src.read_text().replace(old, new_text))
+            times[name], _ = run(cmd, d)
+        row(f"real Perry, {what}: ours / perry compile", f"{times['ours'] / times['theirs']:.2f}",
+            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
+
     # one .ts file with n imports: time and memory per input byte
     times = []
     for n in ts_sizes:

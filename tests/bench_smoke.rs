@@ -25,6 +25,9 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
         "touch every file, then ninja / clean build",
         "build folder restored on a fresh clone, then ninja / clean build",
         "memory to scan .ts: bytes per input byte",
+        "real Perry: perry compile with nothing changed / our ninja no-op",
+        "real Perry, one TS edit: ours / perry compile",
+        "real Perry, one binding (Rust) edit: ours / perry compile",
     ] {
         assert!(names.contains(&want), "`{want}` missing:\n{out}");
     }
