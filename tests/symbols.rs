@@ -22,7 +22,7 @@ fn a_declared_function_without_a_symbol_fails_at_symdiff_and_the_link_never_runs
     assert!(t.contains("FAILED: build/sym/greeter.syms"), "{t}");
     // the shape compilers print, pointing at the functions[] entry, for editors' problem matchers
     assert!(
-        t.contains("\nnode_modules/greeter/package.json:9:19: error: `js_greeter_answer` is declared in functions[] but build/lib/libgreeter.a does not define it\n"),
+        t.contains("\nnode_modules/greeter/package.json:10:19: error: `js_greeter_answer` is declared in functions[] but build/lib/libgreeter.a does not define it\n"),
         "{t}"
     );
     let gcc_matcher = |l: &str| {
