@@ -275,46 +275,94 @@ fn well_known_table(file: Option<&Utf8Path>, perry: Option<&Utf8Path>) -> anyhow
     }
 }
 
+/// `ninjabind gen`: plans, writes, and with `-v` says what it wrote and read.
+fn run_gen(args: &GenArgs, diags: &mut Diagnostics) -> anyhow::Result<i32> {
+    let progress = Progress::start(args.progress, "scanning imports, probing pkg-config, planning the graph");
+    let result = gen(&effective(args, diags), diags);
+    progress.finish();
+    let (g, written) = result?;
+    if args.quiet {
+        diags.items.retain(|d| d.level == diag::Level::Error);
+    }
+    if args.verbose {
+        let l = &g.settings.layout;
+        let count = |k: plan::RuleKind| g.plan.edges.iter().filter(|e| e.rule == k).count();
+        use ninjabind::plan::RuleKind as R;
+        eprintln!(
+            "{} {}: {} packages, {} compiles, {} cargo builds, {} symbol checks, {}",
+            if written.ninja_changed { "wrote" } else { "unchanged" },
+            l.display(&l.ninja_file()),
+            g.selected.packages.len(),
+            count(R::Cc) + count(R::Cxx),
+            count(R::Cargo),
+            count(R::Symdiff),
+            g.plan.program.as_ref().map_or("no link edge".to_string(), |p| format!("program {p}"))
+        );
+        eprintln!(
+            "scanned {} files for imports and HAVE_* guards: {} read, {} unchanged since {}",
+            g.scan.read + g.scan.reused,
+            g.scan.read,
+            g.scan.reused,
+            l.display(&l.out.join(scan_cache::FILE))
+        );
+    }
+    if g.plan.link_rsp.is_some() && !args.quiet {
+        let rsp = g.settings.layout.out_path("link.rsp");
+        diags.push(Diagnostic::note(format!(
+            "no program of its own to link: wrote {rsp}, the arguments a host compiler appends to its link (`cc … @{rsp}`)"
+        )));
+    }
+    Ok(0)
+}
+
+/// `ninjabind graph`: the dot text, or SVG through Graphviz when it is there.
+fn run_graph(args: &GenArgs, format: GraphFormat, diags: &mut Diagnostics) -> anyhow::Result<i32> {
+    let g = build_plan(&effective(args, diags), diags)?;
+    let dot = dot::render(&g);
+    if format == GraphFormat::Svg {
+        match dot::svg(&dot) {
+            Ok(svg) => {
+                use std::io::Write;
+                std::io::stdout().write_all(&svg)?;
+                return Ok(0);
+            }
+            Err(why) => diags.push(
+                Diagnostic::warning(format!("{why}: printed the dot text instead"))
+                    .with_help("install Graphviz (`apt-get install graphviz`) for SVG"),
+            ),
+        }
+    }
+    print!("{dot}");
+    Ok(0)
+}
+
+/// Shell completions, without the hidden `edge` commands, which build edges run and people do not type.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
+    let full = <Cli as clap::CommandFactory>::command();
+    let mut cmd = clap::Command::new("ninjabind")
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+    clap_complete::generate(shell, &mut cmd, "ninjabind", &mut std::io::stdout());
+    Ok(0)
+}
+
+/// What ninja runs at build time.
+fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
+    match e {
+        EdgeCommand::Cargo(a) => edges::cargo::run(a),
+        EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
+        EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
+        EdgeCommand::Scan(a) => edges::scan::run(a),
+        EdgeCommand::Gate(a) => edges::gate::run(a),
+        EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
+        EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
+        EdgeCommand::Lock(a) => edges::lock::run(a),
+    }
+}
+
 fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
     match command {
-        Command::Gen(args) => {
-            let progress = Progress::start(args.progress, "scanning imports, probing pkg-config, planning the graph");
-            let result = gen(&effective(args, diags), diags);
-            progress.finish();
-            let (g, written) = result?;
-            if args.quiet {
-                diags.items.retain(|d| d.level == diag::Level::Error);
-            }
-            if args.verbose {
-                let l = &g.settings.layout;
-                let count = |k: plan::RuleKind| g.plan.edges.iter().filter(|e| e.rule == k).count();
-                use ninjabind::plan::RuleKind as R;
-                eprintln!(
-                    "{} {}: {} packages, {} compiles, {} cargo builds, {} symbol checks, {}",
-                    if written.ninja_changed { "wrote" } else { "unchanged" },
-                    l.display(&l.ninja_file()),
-                    g.selected.packages.len(),
-                    count(R::Cc) + count(R::Cxx),
-                    count(R::Cargo),
-                    count(R::Symdiff),
-                    g.plan.program.as_ref().map_or("no link edge".to_string(), |p| format!("program {p}"))
-                );
-                eprintln!(
-                    "scanned {} files for imports and HAVE_* guards: {} read, {} unchanged since {}",
-                    g.scan.read + g.scan.reused,
-                    g.scan.read,
-                    g.scan.reused,
-                    l.display(&l.out.join(scan_cache::FILE))
-                );
-            }
-            if g.plan.link_rsp.is_some() && !args.quiet {
-                let rsp = g.settings.layout.out_path("link.rsp");
-                diags.push(Diagnostic::note(format!(
-                    "no program of its own to link: wrote {rsp}, the arguments a host compiler appends to its link (`cc … @{rsp}`)"
-                )));
-            }
-            Ok(0)
-        }
+        Command::Gen(args) => run_gen(args, diags),
         Command::Explain { args, format } => {
             let mode = if *format == Format::Json { options::Progress::Never } else { args.progress };
             let progress = Progress::start(mode, "scanning imports, probing pkg-config, planning the graph");
@@ -346,25 +394,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
             Ok(0)
         }
-        Command::Graph { args, format } => {
-            let g = build_plan(&effective(args, diags), diags)?;
-            let dot = dot::render(&g);
-            if *format == GraphFormat::Svg {
-                match dot::svg(&dot) {
-                    Ok(svg) => {
-                        use std::io::Write;
-                        std::io::stdout().write_all(&svg)?;
-                        return Ok(0);
-                    }
-                    Err(why) => diags.push(
-                        Diagnostic::warning(format!("{why}: printed the dot text instead"))
-                            .with_help("install Graphviz (`apt-get install graphviz`) for SVG"),
-                    ),
-                }
-            }
-            print!("{dot}");
-            Ok(0)
-        }
+        Command::Graph { args, format } => run_graph(args, *format, diags),
         Command::Stats { dir, format } => {
             let s = stats::read(dir)?;
             match format {
@@ -373,29 +403,12 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        Command::Completions { shell } => {
-            // without the hidden `edge` commands, which build edges run and people do not type
-            let full = <Cli as clap::CommandFactory>::command();
-            let mut cmd = clap::Command::new("ninjabind")
-                .args(full.get_arguments().cloned())
-                .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
-            clap_complete::generate(*shell, &mut cmd, "ninjabind", &mut std::io::stdout());
-            Ok(0)
-        }
+        Command::Completions { shell } => completions(*shell),
         Command::Man => {
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
             Ok(0)
         }
-        Command::Edge(e) => match e {
-            EdgeCommand::Cargo(a) => edges::cargo::run(a),
-            EdgeCommand::Symdiff(a) => edges::symdiff::run(a),
-            EdgeCommand::Symcheck(a) => edges::symdiff::symcheck(a),
-            EdgeCommand::Scan(a) => edges::scan::run(a),
-            EdgeCommand::Gate(a) => edges::gate::run(a),
-            EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
-            EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
-            EdgeCommand::Lock(a) => edges::lock::run(a),
-        },
+        Command::Edge(e) => run_edge(e),
     }
 }
 

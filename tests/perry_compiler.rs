@@ -212,7 +212,10 @@ fn perry_lock_written_by_perry_fails_a_changed_prebuilt_archive_before_the_link(
     write_tree(
         &p,
         &[
-            ("package.json", r#"{ "name": "proj", "version": "0.1.0", "perry": { "allow": { "nativeLibrary": ["b"] } } }"#),
+            (
+                "package.json",
+                r#"{ "name": "proj", "version": "0.1.0", "perry": { "allow": { "nativeLibrary": ["b"] } } }"#,
+            ),
             ("src/main.ts", "import { x } from \"b\";\n"),
             (
                 "node_modules/b/package.json",

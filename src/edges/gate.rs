@@ -9,6 +9,7 @@ use crate::protocol::gate::{content_key, Entry, GateArgs, Kind, Record};
 use crate::protocol::runlog::{Decision, Timer};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file's stat and content hash; a recorded entry with the same size+mtime+inode is trusted without reading.
@@ -120,6 +121,20 @@ fn with_listed_inputs(a: &GateArgs) -> Result<std::borrow::Cow<'_, GateArgs>> {
     Ok(std::borrow::Cow::Owned(a))
 }
 
+/// The recorded run still holds (same key, every file the same content): the depfile and the record's stats are
+/// brought up to date and the command is not run.
+fn skip(a: &GateArgs, rec: &Record, shared: &mut SharedHashes) -> Result<bool> {
+    let Some(entries) = still_fresh(rec, a, shared) else { return Ok(false) };
+    if let Some(d) = &a.depfile {
+        write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
+    }
+    let fresh = Record { key: rec.key.clone(), entries };
+    if fresh != *rec {
+        write_atomic(&a.record, &fresh.render())?;
+    }
+    Ok(true)
+}
+
 fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
     let env: Vec<(String, String)> = a.env.iter().map(|k| (k.clone(), std::env::var(k).unwrap_or_default())).collect();
     let rsp = match &a.rsp {
@@ -130,21 +145,14 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
     let old = read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
     let mut shared = SharedHashes::for_output(a.outputs.first().map_or("build.ninja", |o| o.as_str()));
     if let Some(rec) = old.as_ref().filter(|r| r.key == key) {
-        if let Some(entries) = still_fresh(rec, a, &mut shared) {
-            if let Some(d) = &a.depfile {
-                write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
-            }
-            let fresh = Record { key: key.clone(), entries };
-            if fresh != *rec {
-                write_atomic(&a.record, &fresh.render())?;
-            }
+        if skip(a, rec, &mut shared)? {
             return Ok((0, Decision::Skipped));
         }
     }
     // no record may claim outputs while the command rewrites them
     let _ = std::fs::remove_file(&a.record);
     // the previous record's entries by path text: one lookup per input, not a scan of the record
-    let previous: std::collections::HashMap<&str, &Entry> =
+    let previous: HashMap<&str, &Entry> =
         old.iter().flat_map(|r| r.entries.iter().map(|e| (e.path.as_str(), e))).collect();
     let by_path = |p: &Utf8Path| previous.get(p.as_str()).copied();
     let started = filesystem_now();
@@ -176,30 +184,7 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
     let mut changed: Vec<Utf8PathBuf> =
         entries.iter().filter(|e| stat(&e.path) != Some(e.stat)).map(|e| e.path.clone()).collect();
     if let Some(d) = &a.depfile {
-        let discovered = read_regular_text(d, RECORD_LIMIT).map(|t| depfile::parse(&t)).unwrap_or_default();
-        for dep in discovered {
-            let p = Utf8PathBuf::from(dep);
-            if a.inputs.contains(&p) || a.outputs.contains(&p) {
-                continue;
-            }
-            let Some(st) = stat(&p) else { continue };
-            let hash = match by_path(&p).filter(|e| e.stat == st) {
-                // unchanged since a run before this one began
-                Some(e) => e.hash.clone(),
-                None if st.mtime_ns >= started && !a.products.as_ref().is_some_and(|d| p.starts_with(d)) => {
-                    changed.push(p);
-                    continue;
-                }
-                None => match shared.hash(&p, &st) {
-                    Ok(h) => h,
-                    Err(_) => continue,
-                },
-            };
-            entries.push(Entry { kind: Kind::Dep, stat: st, hash, path: p });
-        }
-        // rewritten in a form ninja reads back exactly (gcc writes quotes ninja cannot parse)
-        let changed_deps = changed.iter().filter(|p| !a.inputs.contains(p)).map(|p| p.as_path());
-        write_atomic(d, &ninja_depfile(a, deps_of(&entries).chain(changed_deps), true))?;
+        record_discovered(a, d, &previous, started, &mut entries, &mut changed, &mut shared)?;
     }
     if !changed.is_empty() {
         for p in &changed {
@@ -215,6 +200,57 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         }
         return Ok((0, Decision::Raced));
     }
+    let identical = record_outputs(a, before, &mut entries, &mut shared)?;
+    write_atomic(&a.record, &Record { key, entries }.render())?;
+    Ok((0, if identical == a.outputs.len() { Decision::CutOff } else { Decision::Ran }))
+}
+
+/// The inputs the command's depfile names beyond its own: recorded with their hashes, or, when saved while it ran,
+/// kept in `changed`; the depfile is rewritten in a form ninja reads back exactly.
+fn record_discovered(
+    a: &GateArgs,
+    d: &Utf8Path,
+    previous: &HashMap<&str, &Entry>,
+    started: u128,
+    entries: &mut Vec<Entry>,
+    changed: &mut Vec<Utf8PathBuf>,
+    shared: &mut SharedHashes,
+) -> Result<()> {
+    let discovered = read_regular_text(d, RECORD_LIMIT).map(|t| depfile::parse(&t)).unwrap_or_default();
+    for dep in discovered {
+        let p = Utf8PathBuf::from(dep);
+        if a.inputs.contains(&p) || a.outputs.contains(&p) {
+            continue;
+        }
+        let Some(st) = stat(&p) else { continue };
+        let hash = match previous.get(p.as_str()).filter(|e| e.stat == st) {
+            // unchanged since a run before this one began
+            Some(e) => e.hash.clone(),
+            None if st.mtime_ns >= started && !a.products.as_ref().is_some_and(|d| p.starts_with(d)) => {
+                changed.push(p);
+                continue;
+            }
+            None => match shared.hash(&p, &st) {
+                Ok(h) => h,
+                Err(_) => continue,
+            },
+        };
+        entries.push(Entry { kind: Kind::Dep, stat: st, hash, path: p });
+    }
+    // rewritten in a form ninja reads back exactly (gcc writes quotes ninja cannot parse)
+    let changed_deps = changed.iter().filter(|p| !a.inputs.contains(p)).map(|p| p.as_path());
+    write_atomic(d, &ninja_depfile(a, deps_of(entries).chain(changed_deps), true))?;
+    Ok(())
+}
+
+/// Each output's stat and hash; one byte-identical to its last run gets its old mtime back, so restat prunes
+/// everything downstream. Returns how many were identical.
+fn record_outputs(
+    a: &GateArgs,
+    before: Vec<Option<(String, SystemTime)>>,
+    entries: &mut Vec<Entry>,
+    shared: &mut SharedHashes,
+) -> Result<usize> {
     let mut identical = 0;
     for (o, prev) in a.outputs.iter().zip(before) {
         let st = stat(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
@@ -230,6 +266,5 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         };
         entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });
     }
-    write_atomic(&a.record, &Record { key, entries }.render())?;
-    Ok((0, if identical == a.outputs.len() { Decision::CutOff } else { Decision::Ran }))
+    Ok(identical)
 }
