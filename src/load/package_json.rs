@@ -132,27 +132,50 @@ pub fn parse_native_library(
         Some(e) => object(doc, e, &epath)?,
         None => &empty,
     };
-    let get_str = |k: &str| -> Result<Option<String>> {
-        entry.get(k).map(|v| string(doc, v, &epath.key(k)).map(str::to_string)).transpose()
-    };
-    let get_list = |k: &str| -> Result<Vec<String>> {
-        let list = entry.get(k).map(|v| string_list(doc, v, &epath.key(k))).transpose()?.unwrap_or_default();
-        for (i, s) in list.iter().enumerate() {
-            check_printable(doc, s, &epath.key(k).index(i))?;
-        }
-        Ok(list)
-    };
-    let crate_dir = get_str("crate")?;
-    let mut lib = get_str("lib")?.map(|l| lib_name(ctx, doc, &epath.key("lib"), &l, &pkg.name)).transpose()?;
-    let prebuilt = get_str("prebuilt")?;
+    let at = Entry { doc, map: entry, path: &epath };
+    let lib = at.string("lib")?.map(|l| lib_name(ctx, doc, &epath.key("lib"), &l, &pkg.name)).transpose()?;
+    let prebuilt = at.string("prebuilt")?;
     if let Some(p) = &prebuilt {
         super::fields::check_path(doc, p, &epath.key("prebuilt"))?;
     }
-    let features = get_list("cargo_features")?;
-    let mut frameworks = get_list("frameworks")?;
+    let features = at.list("cargo_features")?;
+    let link = link_fragment(ctx, host, &at, pkg)?;
+    let crate_dir = crate_folder(ctx, &at, at.string("crate")?, prebuilt.is_some(), pkg)?;
+    let fields = ArchiveFields { crate_dir, lib, prebuilt, features };
+    let archive = archive_source(ctx, &at, path, fields, native.is_some(), pkg)?;
+    Ok((Some(NativeLibrary { abi_version, functions, declared_at, archive, link }), native))
+}
+
+/// The selected target entry of a `nativeLibrary`, with its JSON path for errors.
+struct Entry<'a> {
+    doc: &'a JsonDoc,
+    map: &'a serde_json::Map<String, Value>,
+    path: &'a JPath,
+}
+
+impl Entry<'_> {
+    fn string(&self, k: &str) -> Result<Option<String>> {
+        self.map.get(k).map(|v| string(self.doc, v, &self.path.key(k)).map(str::to_string)).transpose()
+    }
+
+    /// A list of printable strings.
+    fn list(&self, k: &str) -> Result<Vec<String>> {
+        let list =
+            self.map.get(k).map(|v| string_list(self.doc, v, &self.path.key(k))).transpose()?.unwrap_or_default();
+        for (i, s) in list.iter().enumerate() {
+            check_printable(self.doc, s, &self.path.key(k).index(i))?;
+        }
+        Ok(list)
+    }
+}
+
+/// What the target entry links besides the archive: libraries, their folders, pkg-config names, frameworks (Apple's
+/// only: a note elsewhere).
+fn link_fragment(ctx: &mut LoadCtx, host: &Host, at: &Entry, pkg: &Package) -> Result<Fragment> {
+    let mut frameworks = at.list("frameworks")?;
     if !frameworks.is_empty() && !target::is_apple(host.target) {
-        ctx.diags.push(doc.note(
-            &epath.key("frameworks"),
+        ctx.diags.push(at.doc.note(
+            &at.path.key("frameworks"),
             format!(
                 "frameworks of `{}` ({}) are linked on Apple targets only: ignored for {}",
                 pkg.name,
@@ -162,23 +185,35 @@ pub fn parse_native_library(
         ));
         frameworks.clear();
     }
-    let pkg_config = get_list("pkgConfig")?;
-    let pkg_config_spans = (0..pkg_config.len()).map(|i| doc.span(&epath.key("pkgConfig").index(i))).collect();
-    let link = Fragment {
-        libraries: get_list("libs")?,
-        search_paths: get_list("libDirs")?.iter().map(|d| layout::normalize(&pkg.root.join(d))).collect(),
+    let pkg_config = at.list("pkgConfig")?;
+    let pkg_config_spans = (0..pkg_config.len()).map(|i| at.doc.span(&at.path.key("pkgConfig").index(i))).collect();
+    Ok(Fragment {
+        libraries: at.list("libs")?,
+        search_paths: at.list("libDirs")?.iter().map(|d| layout::normalize(&pkg.root.join(d))).collect(),
         pkg_config,
         pkg_config_spans,
         frameworks,
         ..Fragment::default()
-    };
+    })
+}
+
+/// The crate's folder: `crate` (which must hold a Cargo.toml unless a prebuilt stands in), else a Cargo.toml beside
+/// package.json (with a warning), else none.
+fn crate_folder(
+    ctx: &mut LoadCtx,
+    at: &Entry,
+    crate_dir: Option<String>,
+    has_prebuilt: bool,
+    pkg: &Package,
+) -> Result<Option<Utf8PathBuf>> {
+    let (doc, epath) = (at.doc, at.path);
     let cargo_beside = pkg.root.join("Cargo.toml").is_file();
-    let crate_dir = match (crate_dir, &prebuilt) {
+    Ok(match (crate_dir, has_prebuilt) {
         (Some(c), _) => {
             super::fields::check_path(doc, &c, &epath.key("crate"))?;
             let dir = layout::normalize(&pkg.root.join(&c));
             // a missing crate is the manifest's mistake, said here rather than by ninja later
-            if prebuilt.is_none() && !dir.join("Cargo.toml").is_file() {
+            if !has_prebuilt && !dir.join("Cargo.toml").is_file() {
                 return Err(doc
                     .error(
                         &epath.key("crate"),
@@ -191,10 +226,10 @@ pub fn parse_native_library(
             }
             Some(dir)
         }
-        (None, None) if cargo_beside => {
+        (None, false) if cargo_beside => {
             ctx.diags.push(
                 doc.warning(
-                    &epath,
+                    epath,
                     format!(
                         "package `{}` names no `crate` or `prebuilt`; building the Cargo.toml beside its package.json",
                         pkg.name
@@ -205,8 +240,30 @@ pub fn parse_native_library(
             Some(pkg.root.clone())
         }
         _ => None,
-    };
-    let archive = match (&crate_dir, prebuilt) {
+    })
+}
+
+/// The target entry's archive fields, each checked on its own.
+struct ArchiveFields {
+    crate_dir: Option<Utf8PathBuf>,
+    lib: Option<String>,
+    prebuilt: Option<String>,
+    features: Vec<String>,
+}
+
+/// Where the binding's archive comes from: a prebuilt that exists, else its crate (a note when a prebuilt was
+/// named), else nothing when the package has its own C sources; anything else is an error at the manifest.
+fn archive_source(
+    ctx: &mut LoadCtx,
+    at: &Entry,
+    path: &JPath,
+    fields: ArchiveFields,
+    has_native: bool,
+    pkg: &Package,
+) -> Result<Option<ArchiveSource>> {
+    let (doc, epath) = (at.doc, at.path);
+    let ArchiveFields { crate_dir, mut lib, prebuilt, features } = fields;
+    Ok(match (&crate_dir, prebuilt) {
         (_, Some(pre)) => {
             let found = resolve_prebuilt(&pkg.root, &pre);
             match (found, &crate_dir) {
@@ -219,7 +276,7 @@ pub fn parse_native_library(
                         "prebuilt library of `{}` not found at {pre}; building it from its crate",
                         pkg.name
                     )));
-                    let l = infer_lib(ctx, doc, &epath, dir, lib.take(), &pkg.name)?;
+                    let l = infer_lib(ctx, doc, epath, dir, lib.take(), &pkg.name)?;
                     Some(ArchiveSource::Cargo { manifest_dir: dir.clone(), lib: l, features })
                 }
                 (None, None) => {
@@ -236,10 +293,10 @@ pub fn parse_native_library(
             }
         }
         (Some(dir), None) => {
-            let l = infer_lib(ctx, doc, &epath, dir, lib.take(), &pkg.name)?;
+            let l = infer_lib(ctx, doc, epath, dir, lib.take(), &pkg.name)?;
             Some(ArchiveSource::Cargo { manifest_dir: dir.clone(), lib: l, features })
         }
-        (None, None) if native.is_some() => None,
+        (None, None) if has_native => None,
         (None, None) => {
             return Err(doc
                 .error(path, format!("package `{}` declares a native library with nothing to link", pkg.name))
@@ -247,8 +304,7 @@ pub fn parse_native_library(
                 .with_help("add `\"crate\": \".\", \"lib\": \"<name>\"` to the target entry, or a `prebuilt` archive")
                 .into_err())
         }
-    };
-    Ok((Some(NativeLibrary { abi_version, functions, declared_at, archive, link }), native))
+    })
 }
 
 fn check_abi(
