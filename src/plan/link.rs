@@ -5,6 +5,7 @@ use super::host::HostParts;
 use super::{Command, Edge, Objects, Plan, RuleKind};
 use crate::base::escape;
 use crate::base::layout;
+use crate::base::layout::Layout;
 use crate::base::target;
 use crate::options::Settings;
 use crate::select::{dedup, Selected};
@@ -81,55 +82,12 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     if use_group {
         args.push("-Wl,--end-group".into());
     }
-    let mut dirs: Vec<Utf8PathBuf> =
-        sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
-    dedup(&mut dirs);
-    let program_dir = l.out.join("bin");
-    for d in &dirs {
-        args.push(format!("-L{}", l.rel(d)));
-    }
-    // pkg-config's -L folders need an rpath as much as search_paths do
-    let mut rpath_dirs = dirs.clone();
-    rpath_dirs.extend(
-        sel.packages
-            .iter()
-            .flat_map(|sp| sp.config.pkg_link.iter())
-            .filter_map(|f| f.strip_prefix("-L"))
-            .map(|d| layout::normalize(Utf8Path::new(d))),
-    );
-    dedup(&mut rpath_dirs);
-    for d in rpath_dirs.iter().filter(|d| !is_system_lib_dir(d)) {
-        args.push(format!("-Wl,-rpath,{}", rpath(l, &program_dir, d, &tc.target)));
-    }
-    let mut libs: Vec<String> = Vec::new();
-    for sp in &sel.packages {
-        libs.extend(sp.config.libraries.iter().map(|x| format!("-l{x}")));
-        libs.extend(sp.config.pkg_link.iter().cloned());
-        // `-framework` means something only to Apple's linker; one word each, so deduplication keeps the pair whole
-        for f in sp.config.frameworks.iter().filter(|_| target::is_apple(&tc.target)) {
-            libs.push(format!("-Wl,-framework,{f}"));
-        }
-    }
-    args.extend(dedup_keep_last(libs));
+    args.extend(search_paths(l, tc, sel));
+    args.extend(libraries(tc, sel));
     args.extend(from_perry.iter().flat_map(|h| h.flags.iter().cloned()));
     // the system libraries the Rust archives need, as rustc listed them, merged at build time (a nested response file)
-    let nsl: Vec<Utf8PathBuf> = archives.iter().filter_map(|a| a.nsl.clone()).collect();
-    let merged = (!nsl.is_empty()).then(|| s.layout.out_path("lib/native-libs.rsp"));
-    if let Some(m) = &merged {
-        args.push(format!("@{m}"));
-        let mut argv = vec![
-            super::regen::exe_path()?.to_string(),
-            "edge".into(),
-            "native-libs".into(),
-            "--out".into(),
-            m.to_string(),
-        ];
-        argv.extend(nsl.iter().map(|n| n.to_string()));
-        let mut e = Edge::new(RuleKind::NativeLibs, vec![m.clone()]);
-        e.inputs = nsl;
-        e.command = Some(Command { env: vec![], argv });
-        p.edges.push(e);
-    }
+    let merged = native_libs(s, archives, p)?;
+    args.extend(merged.iter().map(|m| format!("@{m}")));
     args.extend(tc.lto_flags.iter().cloned());
     args.extend(tc.ldflags.iter().cloned());
 
@@ -164,6 +122,68 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     p.edges.push(e);
     p.program = Some(program);
     Ok(())
+}
+
+/// `-L` for every package's library folders, and an rpath for each outside the system's (pkg-config's too).
+fn search_paths(l: &Layout, tc: &Toolchain, sel: &Selected) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut dirs: Vec<Utf8PathBuf> =
+        sel.packages.iter().flat_map(|sp| sp.config.search_paths.iter().cloned()).collect();
+    dedup(&mut dirs);
+    let program_dir = l.out.join("bin");
+    for d in &dirs {
+        args.push(format!("-L{}", l.rel(d)));
+    }
+    // pkg-config's -L folders need an rpath as much as search_paths do
+    let mut rpath_dirs = dirs.clone();
+    rpath_dirs.extend(
+        sel.packages
+            .iter()
+            .flat_map(|sp| sp.config.pkg_link.iter())
+            .filter_map(|f| f.strip_prefix("-L"))
+            .map(|d| layout::normalize(Utf8Path::new(d))),
+    );
+    dedup(&mut rpath_dirs);
+    for d in rpath_dirs.iter().filter(|d| !is_system_lib_dir(d)) {
+        args.push(format!("-Wl,-rpath,{}", rpath(l, &program_dir, d, &tc.target)));
+    }
+    args
+}
+
+/// `-l` for every package's libraries, pkg-config's link flags and (on Apple) frameworks, each at its last place.
+fn libraries(tc: &Toolchain, sel: &Selected) -> Vec<String> {
+    let mut libs: Vec<String> = Vec::new();
+    for sp in &sel.packages {
+        libs.extend(sp.config.libraries.iter().map(|x| format!("-l{x}")));
+        libs.extend(sp.config.pkg_link.iter().cloned());
+        // `-framework` means something only to Apple's linker; one word each, so deduplication keeps the pair whole
+        for f in sp.config.frameworks.iter().filter(|_| target::is_apple(&tc.target)) {
+            libs.push(format!("-Wl,-framework,{f}"));
+        }
+    }
+    dedup_keep_last(libs)
+}
+
+/// The system libraries the Rust archives need, as rustc listed them, merged at build time into a nested response
+/// file by an edge; `None` without Rust archives.
+fn native_libs(s: &Settings, archives: &[Archive], p: &mut Plan) -> Result<Option<Utf8PathBuf>> {
+    let nsl: Vec<Utf8PathBuf> = archives.iter().filter_map(|a| a.nsl.clone()).collect();
+    let merged = (!nsl.is_empty()).then(|| s.layout.out_path("lib/native-libs.rsp"));
+    if let Some(m) = &merged {
+        let mut argv = vec![
+            super::regen::exe_path()?.to_string(),
+            "edge".into(),
+            "native-libs".into(),
+            "--out".into(),
+            m.to_string(),
+        ];
+        argv.extend(nsl.iter().map(|n| n.to_string()));
+        let mut e = Edge::new(RuleKind::NativeLibs, vec![m.clone()]);
+        e.inputs = nsl;
+        e.command = Some(Command { env: vec![], argv });
+        p.edges.push(e);
+    }
+    Ok(merged)
 }
 
 /// Deduplicates link flags keeping the last occurrence (a later archive may need an earlier library).
