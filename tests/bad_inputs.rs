@@ -337,3 +337,13 @@ fn other_build_folders_in_the_project_are_neither_scanned_nor_watched() {
     write_tree(&p, &[("cb/CMakeFiles/z.ts", "import \"no-such-package-xyz\";\n"), ("mb/more.ts", "x\n")]);
     assert!(ok(ninja(&p, &[])).contains("no work to do"));
 }
+
+#[test]
+fn a_host_object_that_does_not_exist_is_an_error_at_gen() {
+    let (_t, p) = example("hello-perry");
+    ok(ninjabind(&p, &["gen"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    let err = fails(ninjabind(&p, &["gen", "--host-object", "nope.o"]));
+    assert!(err.contains("error: host object nope.o (from --host-object or ninjabind.toml) not found"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before, "the previous build.ninja stays");
+}

@@ -239,6 +239,11 @@ fn external_binding_shape_infers_crate_and_lib_and_builds() {
         r#"{ "abiVersion": "0.5", "functions": [{ "name": "js_b_x", "returns": "i64" }], "targets": { "linux": { "cargo_features": [] }, "macos": { "frameworks": ["Security"] } } }"#,
     ));
     write_tree(&p, &[("host.c", "#include <stdint.h>\n#include <stdio.h>\nint64_t js_b_x(void);\nint main(void){ printf(\"%lld\\n\", (long long)js_b_x()); return 0; }\n")]);
+    // the host compiler's object exists before gen names it
+    std::fs::create_dir_all(p.join("build")).unwrap();
+    let cc =
+        std::process::Command::new("cc").current_dir(&p).args(["-c", "host.c", "-o", "build/host.o"]).status().unwrap();
+    assert!(cc.success());
     let out = ok(ninjabind(&p, &["gen", "--host-object", "build/host.o"]));
     assert!(
         out.contains(
@@ -247,10 +252,6 @@ fn external_binding_shape_infers_crate_and_lib_and_builds() {
         "{out}"
     );
     assert!(out.contains("warning: package `b` names no `lib`; using `b_rs` from its Cargo.toml"), "{out}");
-    std::fs::create_dir_all(p.join("build")).unwrap();
-    let cc =
-        std::process::Command::new("cc").current_dir(&p).args(["-c", "host.c", "-o", "build/host.o"]).status().unwrap();
-    assert!(cc.success());
     ok(ninja(&p, &[]));
     assert_eq!(run_program(&p.join("build/bin/proj")), "1\n");
 }

@@ -1,7 +1,7 @@
 //! The resolved settings every stage reads: the command line over the environment over `ninjabind.toml` over defaults.
 
 use super::args::{GenArgs, Lto};
-use super::project_file::{read_project_file, Words};
+use super::project_file::{read_project_file, ProjectFile, Words};
 use super::selection::Selection;
 use crate::base::diag::Diagnostic;
 use crate::base::escape::split_shell_words;
@@ -111,43 +111,9 @@ impl GenArgs {
         check_program("launcher", &launcher)?;
         let rustc_wrapper = self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone());
         check_program("rustc-wrapper", rustc_wrapper.as_slice())?;
-        let opt_level = match (self.opt_level, self.release) {
-            (Some(n), _) => n,
-            (None, true) => 3,
-            (None, false) => pf.opt_level.as_ref().map_or(0, |o| *o.get_ref()),
-        };
-        let lto = match (self.lto, pf.lto.as_deref()) {
-            (Some(l), _) => l,
-            (None, Some(s)) => Lto::from_str(s, true).map_err(|_| {
-                Diagnostic::error(format!("ninjabind.toml: `lto` must be off, thin or full, not `{s}`")).into_err()
-            })?,
-            (None, None) if opt_level >= 2 => Lto::Thin,
-            (None, None) => Lto::Off,
-        };
-        // checked at load: a string or an array of strings
-        let toml_features = match pf.features.as_ref().map(toml::Spanned::get_ref) {
-            Some(toml::Value::String(s)) => Some(s.clone()),
-            Some(toml::Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
-            _ => None,
-        };
-        let list = if let Some(f) = &self.features {
-            Some((f.as_str(), "--features"))
-        } else if let Some(f) = env.get("VEX_NATIVE_FEATURES") {
-            Some((f.as_str(), "VEX_NATIVE_FEATURES"))
-        } else if let Some(f) = env.get("VEX_DB_FEATURES") {
-            Some((f.as_str(), "VEX_DB_FEATURES"))
-        } else {
-            toml_features.as_deref().map(|f| (f, "ninjabind.toml"))
-        };
-        let selection = Selection::parse(list, self.all_features);
-
-        let ffi = self.ffi_version.clone().or_else(|| env.get("PERRY_FFI_VERSION").cloned()).or(pf.ffi_version.clone());
-        let ffi_version = match ffi {
-            Some(v) => semver::Version::parse(v.trim()).map_err(|e| {
-                Diagnostic::error(format!("the host's perry-ffi version `{v}` is not a semver version: {e}")).into_err()
-            })?,
-            None => semver::Version::new(0, 5, 0),
-        };
+        let (opt_level, lto) = self.optimisation(&pf)?;
+        let selection = self.selection(env, &pf);
+        let ffi_version = self.ffi_version(env, &pf)?;
         let stdlib: Vec<Utf8PathBuf> = if !self.stdlib.is_empty() {
             self.stdlib.iter().map(|p| cli_path(p)).collect()
         } else if let Some(v) = env.get("VEX_STDLIB") {
@@ -155,11 +121,20 @@ impl GenArgs {
         } else {
             pf.stdlib.iter().flatten().map(|p| file_path(p)).collect()
         };
-        let host_objects = if !self.host_object.is_empty() {
+        let host_objects: Vec<Utf8PathBuf> = if !self.host_object.is_empty() {
             self.host_object.iter().map(|p| cli_path(p)).collect()
         } else {
             pf.host_object.iter().flatten().map(|p| file_path(p)).collect()
         };
+        // said now, like a missing source, rather than by ninja as "missing and no known rule"
+        if let Some(missing) = host_objects.iter().find(|h| !h.is_file()) {
+            return Err(Diagnostic::error(format!(
+                "host object {} (from --host-object or ninjabind.toml) not found",
+                layout.display(missing)
+            ))
+            .with_help("build it first (the host compiler's object or archive), or leave it out")
+            .into_err());
+        }
 
         let replay = self.replay_words(&layout);
         Ok(Settings {
@@ -205,5 +180,54 @@ impl GenArgs {
             replay,
             layout,
         })
+    }
+
+    /// `-O` level and LTO: the command line, else ninjabind.toml; LTO thin from -O2 up unless asked.
+    fn optimisation(&self, pf: &ProjectFile) -> Result<(u8, Lto)> {
+        let opt_level = match (self.opt_level, self.release) {
+            (Some(n), _) => n,
+            (None, true) => 3,
+            (None, false) => pf.opt_level.as_ref().map_or(0, |o| *o.get_ref()),
+        };
+        let lto = match (self.lto, pf.lto.as_deref()) {
+            (Some(l), _) => l,
+            (None, Some(s)) => Lto::from_str(s, true).map_err(|_| {
+                Diagnostic::error(format!("ninjabind.toml: `lto` must be off, thin or full, not `{s}`")).into_err()
+            })?,
+            (None, None) if opt_level >= 2 => Lto::Thin,
+            (None, None) => Lto::Off,
+        };
+        Ok((opt_level, lto))
+    }
+
+    /// The feature list and where it came from: `--features`, `VEX_NATIVE_FEATURES`, `VEX_DB_FEATURES`, ninjabind.toml.
+    fn selection(&self, env: &BTreeMap<String, String>, pf: &ProjectFile) -> Selection {
+        // checked at load: a string or an array of strings
+        let toml_features = match pf.features.as_ref().map(toml::Spanned::get_ref) {
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(toml::Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
+            _ => None,
+        };
+        let list = if let Some(f) = &self.features {
+            Some((f.as_str(), "--features"))
+        } else if let Some(f) = env.get("VEX_NATIVE_FEATURES") {
+            Some((f.as_str(), "VEX_NATIVE_FEATURES"))
+        } else if let Some(f) = env.get("VEX_DB_FEATURES") {
+            Some((f.as_str(), "VEX_DB_FEATURES"))
+        } else {
+            toml_features.as_deref().map(|f| (f, "ninjabind.toml"))
+        };
+        Selection::parse(list, self.all_features)
+    }
+
+    /// The host's perry-ffi version: `--ffi-version`, `PERRY_FFI_VERSION`, ninjabind.toml, else 0.5.0.
+    fn ffi_version(&self, env: &BTreeMap<String, String>, pf: &ProjectFile) -> Result<semver::Version> {
+        let ffi = self.ffi_version.clone().or_else(|| env.get("PERRY_FFI_VERSION").cloned()).or(pf.ffi_version.clone());
+        match ffi {
+            Some(v) => semver::Version::parse(v.trim()).map_err(|e| {
+                Diagnostic::error(format!("the host's perry-ffi version `{v}` is not a semver version: {e}")).into_err()
+            }),
+            None => Ok(semver::Version::new(0, 5, 0)),
+        }
     }
 }
