@@ -320,6 +320,16 @@ fn dependencies_by_path_and_version_cycles_and_duplicates() {
     );
     let err = fails(ninjabind(&app, &["gen"]));
     assert!(err.contains("dependency `net` requires ^1.2, but"), "{err}");
+    assert!(err.contains("--> vex.json:1:"), "at the dependency in app/vex.json: {err}");
+    // a range that is no range says so, with semver's reason, installed or not
+    let manifest = app.join("vex.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("\"^1.2\"", "\"banana!!\"")).unwrap();
+    let err = fails(ninjabind(&app, &["gen"]));
+    assert!(err.contains("dependency `net` of `app`: `banana!!` is not a version range: "), "{err}");
+    assert!(err.contains("--> vex.json:1:"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+    std::fs::write(&manifest, text).unwrap();
     // a cycle is shown
     write_tree(
         r,

@@ -57,7 +57,10 @@ fn visit(
                 }
                 m
             }
-            DependencySpec::Version(req) => find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
+            DependencySpec::Version(req) => {
+                // an invalid range is the manifest's mistake, whether or not the package is installed
+                check_requirement(dep, req, &pkg.name)?;
+                find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
                 at(Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name)), dep)
                     .with_note(format!(
                         "searched vex_modules/{}/vex.json upward from {}",
@@ -65,7 +68,8 @@ fn visit(
                         layout.display(&pkg.root)
                     ))
                     .into_err()
-            })?,
+                })?
+            }
         };
         let manifest = layout::canonical(&manifest)?;
         if let Some(pos) = stack.iter().position(|m| *m == manifest) {
@@ -78,7 +82,7 @@ fn visit(
         }
         let dep_pkg = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Dependency)?;
         if let DependencySpec::Version(req) = &dep.spec {
-            check_version(&dep_pkg, req, layout)?;
+            check_version(&dep_pkg, dep, req, layout)?;
         }
         push_unique(scope, dep_pkg.clone(), layout)?;
         stack.push(manifest);
@@ -96,18 +100,28 @@ fn find_vex_module(from: &Utf8Path, name: &str) -> Option<Utf8PathBuf> {
     from.ancestors().map(|d| d.join("vex_modules").join(name).join("vex.json")).find(|m| m.is_file())
 }
 
-fn check_version(p: &Package, req: &str, layout: &Layout) -> Result<()> {
-    let parsed = semver::VersionReq::parse(req).map_err(|e| {
-        Diagnostic::error(format!("dependency `{}`: `{req}` is not a version requirement: {e}", p.name)).into_err()
-    })?;
+/// A dependency's version range, parsed; an error at the dependency with semver's reason when it is not one.
+fn check_requirement(dep: &model::Dependency, req: &str, of: &str) -> Result<semver::VersionReq> {
+    semver::VersionReq::parse(req).map_err(|e| {
+        at(Diagnostic::error(format!("dependency `{}` of `{of}`: `{req}` is not a version range: {e}", dep.name)), dep)
+            .with_help("a semver range: `1.2`, `^1.2.3`, `>=1, <2`, `*`")
+            .into_err()
+    })
+}
+
+fn check_version(p: &Package, dep: &model::Dependency, req: &str, layout: &Layout) -> Result<()> {
+    let parsed = check_requirement(dep, req, &p.name)?;
     let version = p.version.as_deref().unwrap_or("");
     match semver::Version::parse(version) {
         Ok(v) if parsed.matches(&v) => Ok(()),
-        _ => Err(Diagnostic::error(format!(
-            "dependency `{}` requires {req}, but {} has version `{version}`",
-            p.name,
-            layout.display(&p.manifest)
-        ))
+        _ => Err(at(
+            Diagnostic::error(format!(
+                "dependency `{}` requires {req}, but {} has version `{version}`",
+                p.name,
+                layout.display(&p.manifest)
+            )),
+            dep,
+        )
         .into_err()),
     }
 }
