@@ -347,3 +347,30 @@ fn a_host_object_that_does_not_exist_is_an_error_at_gen() {
     assert!(err.contains("error: host object nope.o (from --host-object or ninjabind.toml) not found"), "{err}");
     assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before, "the previous build.ninja stays");
 }
+
+#[test]
+fn an_unreadable_folder_in_the_project_is_named_in_a_warning() {
+    let (t, p) = example("hello-perry");
+    write_tree(&p, &[("src/lib/more.ts", "import \"left-pad\";\n")]);
+    let chmod = |mode: &str, path: &Path| {
+        assert!(std::process::Command::new("chmod").arg(mode).arg(path).status().unwrap().success());
+    };
+    // root reads any folder: gen then runs as nobody, over a project nobody may read and write
+    let as_nobody = common::daemon::is_root();
+    if as_nobody {
+        chmod("a+rwx", t.path());
+        assert!(std::process::Command::new("chmod").args(["-R", "a+rwX"]).arg(&p).status().unwrap().success());
+    }
+    chmod("000", &p.join("src/lib"));
+    let mut c = if as_nobody {
+        let mut c = clean_command("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", EXE]);
+        c
+    } else {
+        clean_command(EXE)
+    };
+    let o = c.current_dir(&p).arg("gen").output().unwrap();
+    chmod("755", &p.join("src/lib"));
+    let out = ok(o);
+    assert!(out.contains("warning: not scanned for imports: src/lib (the folder cannot be read)"), "{out}");
+}

@@ -411,7 +411,11 @@ impl Walker<'_> {
         if !self.seen.insert(canonical.clone()) {
             return;
         }
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            // said, like a link out of the project: an import in there would go unseen
+            self.w.skipped.push((dir.to_owned(), "the folder cannot be read"));
+            return;
+        };
         let mut entries: Vec<(String, std::fs::FileType)> = Vec::new();
         for e in rd.flatten() {
             let Ok(ft) = e.file_type() else { continue };
