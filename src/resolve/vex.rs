@@ -61,13 +61,13 @@ fn visit(
                 // an invalid range is the manifest's mistake, whether or not the package is installed
                 check_requirement(dep, req, &pkg.name)?;
                 find_vex_module(&pkg.root, &dep.name).ok_or_else(|| {
-                at(Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name)), dep)
-                    .with_note(format!(
-                        "searched vex_modules/{}/vex.json upward from {}",
-                        dep.name,
-                        layout.display(&pkg.root)
-                    ))
-                    .into_err()
+                    at(Diagnostic::error(format!("dependency `{}` ({req}) of `{}` not found", dep.name, pkg.name)), dep)
+                        .with_note(format!(
+                            "searched vex_modules/{}/vex.json upward from {}",
+                            dep.name,
+                            layout.display(&pkg.root)
+                        ))
+                        .into_err()
                 })?
             }
         };
