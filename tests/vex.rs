@@ -419,3 +419,29 @@ fn a_root_without_a_name_is_named_by_its_folder() {
     assert!(p.join("build/bin/my-tool").is_file());
     assert!(p.join("build/obj/my-tool/m.c.o").is_file());
 }
+
+#[test]
+fn a_dependency_keyed_other_than_its_package_name_is_named_in_a_warning_and_strict_makes_it_an_error() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write_tree(
+        r,
+        &[
+            (
+                "app/vex.json",
+                r#"{ "name": "app", "dependencies": { "other": { "path": "../dbfork" } }, "native": { "sources": ["main.c"] } }"#,
+            ),
+            ("app/main.c", "int main(void) { return 0; }\n"),
+            ("dbfork/vex.json", r#"{ "name": "db", "version": "9.0.0" }"#),
+        ],
+    );
+    let app = r.join("app");
+    let out = ok(ninjabind(&app, &["gen"]));
+    assert!(
+        out.contains("warning: dependency `other` of `app` is the package `db` (../dbfork/vex.json): imports of `db` resolve to it, not to `other`"),
+        "{out}"
+    );
+    assert!(out.contains("--> vex.json:1:"), "at the dependency: {out}");
+    let err = fails(ninjabind(&app, &["gen", "--strict-manifests"]));
+    assert!(err.contains("error: dependency `other` of `app` is the package `db`"), "{err}");
+}

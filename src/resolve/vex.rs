@@ -81,6 +81,20 @@ fn visit(
             continue;
         }
         let dep_pkg = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Dependency)?;
+        if dep_pkg.name != dep.name {
+            // imports name packages, not keys: `other` naming the package `db` stands in for every `db`
+            let d = Diagnostic::warning(format!(
+                "dependency `{}` of `{}` is the package `{}` ({}): imports of `{}` resolve to it, not to `{}`",
+                dep.name,
+                pkg.name,
+                dep_pkg.name,
+                layout.display(&manifest),
+                dep_pkg.name,
+                dep.name
+            ))
+            .with_help(format!("key the dependency by its name, `\"{}\"`, or rename the package", dep_pkg.name));
+            ctx.manifest_warning(at(d, dep))?;
+        }
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, dep, req, layout)?;
         }
