@@ -374,3 +374,54 @@ fn an_unreadable_folder_in_the_project_is_named_in_a_warning() {
     let out = ok(o);
     assert!(out.contains("warning: not scanned for imports: src/lib (the folder cannot be read)"), "{out}");
 }
+
+/// The temp files in `dirs` (`.<name>.<pid>.tmp`).
+fn temps(dirs: &[&Path]) -> Vec<std::path::PathBuf> {
+    dirs.iter()
+        .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".tmp")))
+        .collect()
+}
+
+#[test]
+fn a_gen_killed_while_its_temp_files_exist_leaves_them_to_the_next_gen_which_removes_them() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("app");
+    many_c_sources(&p, 3000);
+    ok(ninjabind(&p, &["gen"]));
+    let build = p.join("build");
+    // stop a gen the moment one of its temp files appears, then kill it: a real SIGKILL mid-write
+    let mut caught = Vec::new();
+    for attempt in 0..40 {
+        let mut child = clean_command(EXE).current_dir(&p).args(["gen", "--fresh"]).spawn().unwrap();
+        let pid = child.id() as i32;
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed() < std::time::Duration::from_secs(20) {
+            let found = temps(&[&build, &p]);
+            if !found.is_empty() {
+                // SAFETY: signals to our own child, by its pid
+                unsafe { libc::kill(pid, libc::SIGSTOP) };
+                caught = temps(&[&build, &p]);
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                break;
+            }
+        }
+        let _ = child.wait();
+        if !caught.is_empty() {
+            break;
+        }
+        assert!(attempt < 39, "no gen was caught with its temp files in 40 tries");
+    }
+    assert!(caught.iter().all(|f| f.exists()), "the killed gen's temp files stay: {caught:?}");
+    // a side file's temp left by a process that is gone (a real pid, reaped): swept like the rest
+    let dead = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    let _ = { dead }.wait();
+    let side = build.join(format!("bin/.app.rsp.{dead_pid}.tmp"));
+    std::fs::create_dir_all(side.parent().unwrap()).unwrap();
+    std::fs::write(&side, "half").unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    let left = temps(&[&build, &p, &build.join("bin")]);
+    assert!(left.is_empty(), "the next gen removed {caught:?} and the side file's; left: {left:?}");
+}

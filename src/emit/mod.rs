@@ -12,8 +12,9 @@ use crate::lex::scan_cache::ScanMemo;
 use crate::plan::{Plan, RuleKind};
 use crate::protocol::runlog;
 use anyhow::Result;
+use camino::Utf8PathBuf;
 use ninja::NinjaWriter;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &'static str)> {
     let (description, deps) = match kind {
@@ -155,8 +156,20 @@ pub fn write_all(
     if let Some(rsp) = &plan.link_rsp {
         batch.stage(&out.join("link.rsp"), rsp.as_bytes())?;
     }
-    // input lists, and the response files edges read
-    for (path, text) in plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_ref())) {
+    // input lists, and the response files edges read; a killed gen's temp files beside them go first
+    let side: Vec<&(Utf8PathBuf, String)> =
+        plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_ref())).collect();
+    let mut by_folder: BTreeMap<Utf8PathBuf, Vec<&str>> = BTreeMap::new();
+    for (path, _) in &side {
+        let abs = layout.ninja_dir.join(path);
+        if let (Some(dir), Some(name)) = (abs.parent(), path.file_name()) {
+            by_folder.entry(dir.to_owned()).or_default().push(name);
+        }
+    }
+    for (dir, names) in &by_folder {
+        write::remove_stale_temps(dir, names);
+    }
+    for (path, text) in side {
         batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
     }
     let folder = FolderStamp::take(&layout.ninja_dir);
