@@ -155,6 +155,8 @@ enum EdgeCommand {
     Gate(GateArgs),
     /// Merge the system libraries every Rust archive needs into one list, each at its last occurrence.
     NativeLibs(edges::native_libs::NativeLibsArgs),
+    /// List the `js_*` symbols the Perry runtime archives define.
+    RuntimeSyms(edges::symdiff::RuntimeSymsArgs),
     /// Check a prebuilt archive against its SHA-256 in perry.lock.
     Lock(edges::lock::LockArgs),
     /// Unpack a zstd-compressed archive the Perry compiler ships.
@@ -357,6 +359,7 @@ fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
         EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
         EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
         EdgeCommand::Lock(a) => edges::lock::run(a),
+        EdgeCommand::RuntimeSyms(a) => edges::symdiff::runtime_syms(a),
     }
 }
 

@@ -261,3 +261,29 @@ fn perry_lock_written_by_perry_fails_a_changed_prebuilt_archive_before_the_link(
     let out = text(&ninja(&p, &[]));
     assert!(out.contains("no lock entry for `b` (target `linux-x86_64`), and the lock is frozen"), "{out}");
 }
+
+#[test]
+fn a_binding_symbol_the_perry_runtime_defines_too_is_a_warning_naming_both_and_strict_an_error() {
+    let (_t, p) = example("perry-app");
+    // tally also exports a symbol Perry's runtime defines: Perry's link (--allow-multiple-definition) would hide it
+    edit(
+        &p.join("node_modules/tally/src/lib.rs"),
+        "#[no_mangle]\npub extern \"C\" fn js_tally_count",
+        "#[no_mangle]\npub extern \"C\" fn js_abort_controller_new() -> i64 {\n    0\n}\n\n#[no_mangle]\npub extern \"C\" fn js_tally_count",
+    );
+    edit(
+        &p.join("node_modules/tally/package.json"),
+        "{ \"name\": \"js_tally_count\"",
+        "{ \"name\": \"js_abort_controller_new\", \"params\": [], \"returns\": \"i64\" },\n        { \"name\": \"js_tally_count\"",
+    );
+    ok(gen_with_perry(&p, &["gen"]));
+    let out = ok(ninja(&p, &["build/sym/all.stamp"]));
+    assert!(
+        out.contains("node_modules/tally/package.json:11:19: warning: `js_abort_controller_new` of `tally` is also defined by the Perry runtime (libperry_stdlib.a, libperry_runtime.a)"),
+        "{out}"
+    );
+    ok(gen_with_perry(&p, &["gen", "--strict-symbols"]));
+    let out = text(&ninja(&p, &["build/sym/all.stamp"]));
+    assert!(out.contains("FAILED: build/sym/all.stamp"), "{out}");
+    assert!(out.contains("error: `js_abort_controller_new` of `tally` is also defined by the Perry runtime"), "{out}");
+}

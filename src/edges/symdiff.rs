@@ -134,6 +134,13 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
 pub struct SymcheckArgs {
     #[arg(long)]
     pub out: Utf8PathBuf,
+    /// The `js_*` symbols the Perry compiler's runtime defines (`edge runtime-syms`): a binding symbol among them is
+    /// a warning, since Perry's link hides the clash.
+    #[arg(long)]
+    pub runtime: Option<Utf8PathBuf>,
+    /// A binding symbol the runtime defines too is an error.
+    #[arg(long)]
+    pub strict_symbols: bool,
     pub syms: Vec<Utf8PathBuf>,
 }
 
@@ -160,6 +167,53 @@ fn read_syms(f: &Utf8Path) -> Result<Syms> {
     Ok(s)
 }
 
+#[derive(clap::Args, Debug)]
+pub struct RuntimeSymsArgs {
+    #[arg(long)]
+    pub out: Utf8PathBuf,
+    #[arg(long)]
+    pub nm: String,
+    #[arg(long)]
+    pub target: String,
+    pub archives: Vec<Utf8PathBuf>,
+}
+
+/// The `js_*` symbols the Perry runtime archives define, one per line: read once per compiler (nm over 170 MB takes
+/// a second), not at every symbol check.
+pub fn runtime_syms(a: &RuntimeSymsArgs) -> Result<i32> {
+    let defined = run_nm(&a.nm, &a.archives, &a.target)?;
+    let names: Vec<&str> = a.archives.iter().filter_map(|r| r.file_name()).collect();
+    let mut text = format!("# archives {}\n", names.join(", "));
+    for s in defined.iter().filter(|s| s.starts_with("js_")) {
+        text.push_str(s);
+        text.push('\n');
+    }
+    write::write_if_changed(&a.out, text.as_bytes())?;
+    Ok(0)
+}
+
+/// Each binding symbol the runtime archives define too: Perry links with `--allow-multiple-definition`, so one of
+/// the two would be dropped without a word. A warning naming both (an error under `--strict-symbols`); returns the
+/// number of errors.
+fn runtime_clashes(a: &SymcheckArgs, list: &Utf8Path, owner: &BTreeMap<&str, (&Syms, Option<&str>)>) -> Result<usize> {
+    let text = std::fs::read_to_string(list).with_context(|| format!("cannot read {list}"))?;
+    let mut lines = text.lines();
+    let archives = lines.next().and_then(|l| l.strip_prefix("# archives ")).unwrap_or("its archives").to_string();
+    let defined: BTreeSet<&str> = lines.collect();
+    let level = if a.strict_symbols { "error" } else { "warning" };
+    let mut errors = 0;
+    for (sym, (f, at)) in owner.iter().filter(|(s, _)| defined.contains(**s)) {
+        let message = format!(
+            "`{sym}` of `{}` is also defined by the Perry runtime ({}): its link allows multiple definitions, so one \
+             of the two would be dropped without a word",
+            f.package, archives
+        );
+        eprintln!("{}", located(&f.manifest, *at, level, &message));
+        errors += usize::from(a.strict_symbols);
+    }
+    Ok(errors)
+}
+
 /// Fails when two bindings export one `js_*` symbol, naming both, each at its declaration.
 pub fn symcheck(a: &SymcheckArgs) -> Result<i32> {
     let files: Vec<Syms> = a.syms.iter().map(|f| read_syms(f)).collect::<Result<_>>()?;
@@ -180,6 +234,9 @@ pub fn symcheck(a: &SymcheckArgs) -> Result<i32> {
                 }
             }
         }
+    }
+    if let Some(list) = &a.runtime {
+        clashes += runtime_clashes(a, list, &owner)?;
     }
     if clashes > 0 {
         return Ok(1);

@@ -196,7 +196,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let host = host::plan(s, tc, resolved, &mut p)?;
     let objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
     let archives = cargo::plan(s, tc, sel, &resolved.native_overrides, &mut p)?;
-    let stamp = symbols::plan(s, tc, sel, &archives, &objects, &mut p)?;
+    let runtime = host.as_ref().map_or(&[][..], |h| h.archives.as_slice());
+    let stamp = symbols::plan(s, tc, sel, &archives, &objects, runtime, &mut p)?;
     let locked = lock::plan(s, resolved, sel, &mut p)?;
     let parts = link::Parts {
         objects: &objects,

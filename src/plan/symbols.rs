@@ -15,6 +15,7 @@ pub fn plan(
     sel: &Selected,
     archives: &[Archive],
     objects: &Objects,
+    runtime: &[Utf8PathBuf],
     p: &mut Plan,
 ) -> Result<Option<Utf8PathBuf>> {
     let l = &s.layout;
@@ -60,10 +61,28 @@ pub fn plan(
         return Ok(None);
     }
     let stamp = l.out_path("sym/all.stamp");
+    // Perry links with --allow-multiple-definition: a binding's symbol its runtime defines too is checked here,
+    // against the runtime's symbols listed once by an edge of their own
+    let runtime_list = (!runtime.is_empty()).then(|| l.out_path("host/perry-runtime.syms"));
+    if let Some(list) = &runtime_list {
+        let mut argv = vec![exe.clone(), "edge".into(), "runtime-syms".into(), "--out".into(), list.to_string()];
+        argv.extend(["--nm".into(), tc.archive_nm.clone(), "--target".into(), tc.target.clone()]);
+        argv.extend(runtime.iter().map(|r| r.to_string()));
+        let mut e = Edge::new(RuleKind::Symdiff, vec![list.clone()]);
+        e.inputs = runtime.to_vec();
+        e.command = Some(Command { env: vec![], argv });
+        p.edges.push(e);
+    }
     let mut argv = vec![exe, "edge".into(), "symcheck".into(), "--out".into(), stamp.to_string()];
+    if let Some(list) = &runtime_list {
+        argv.extend(["--runtime".into(), list.to_string()]);
+        if s.strict_symbols {
+            argv.push("--strict-symbols".into());
+        }
+    }
     argv.extend(syms.iter().map(|s| s.to_string()));
     let mut e = Edge::new(RuleKind::Symcheck, vec![stamp.clone()]);
-    e.inputs = syms;
+    e.inputs = syms.into_iter().chain(runtime_list).collect();
     e.command = Some(Command { env: vec![], argv });
     p.edges.push(e);
     Ok(Some(stamp))
