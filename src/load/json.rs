@@ -296,7 +296,6 @@ fn value_len(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps).
 /// The offset of member `key`'s value in the object at `i` (the last of duplicate keys, as serde_json keeps).
 fn member_offset(b: &[u8], mut i: usize, key: &str) -> Option<usize> {
     if b.get(i) != Some(&b'{') {
@@ -322,35 +321,12 @@ fn member_offset(b: &[u8], mut i: usize, key: &str) -> Option<usize> {
     }
 }
 
+/// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps).
 fn locate(b: &[u8], path: &[Seg]) -> Option<usize> {
     let mut i = skip_ws(b, 0);
     for seg in path {
         match seg {
-            Seg::Key(k) => {
-                if b.get(i) != Some(&b'{') {
-                    return None;
-                }
-                i += 1;
-                let mut found = None;
-                loop {
-                    i = skip_ws(b, i);
-                    if b.get(i) != Some(&b'"') {
-                        break;
-                    }
-                    let end = skip_string(b, i);
-                    let key: String = serde_json::from_slice(&b[i..end]).ok()?;
-                    i = skip_ws(b, end);
-                    i = skip_ws(b, i + 1); // past ':'
-                    if &key == k {
-                        found = Some(i);
-                    }
-                    i = skip_ws(b, skip_value(b, i));
-                    if b.get(i) == Some(&b',') {
-                        i += 1;
-                    }
-                }
-                i = found?;
-            }
+            Seg::Key(k) => i = member_offset(b, i, k)?,
             Seg::Index(n) => {
                 if b.get(i) != Some(&b'[') {
                     return None;
