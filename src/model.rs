@@ -71,6 +71,8 @@ pub struct NativeLibrary {
     pub functions: Vec<String>,
     /// Where each of `functions` is declared in the manifest: (line, column) of its `name`.
     pub declared_at: Vec<(usize, usize)>,
+    /// The finalizer symbols of owned return handles, with the (line, column) of each `finalizer` string.
+    pub finalizers: Vec<(String, (usize, usize))>,
     pub archive: Option<ArchiveSource>,
     /// Link-only inputs of the target entry (`libs`, `libDirs`, `pkgConfig`).
     pub link: Fragment,

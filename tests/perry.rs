@@ -420,3 +420,67 @@ fn perry_toml_native_library_features_reach_the_bindings_cargo_build() {
     assert!(err.contains("perry.toml: `features` of `greeter` must be an array of strings"), "{err}");
     assert!(err.contains("--> perry.toml:1:"), "{err}");
 }
+
+#[test]
+fn object_descriptors_are_validated_as_perry_validates_them_each_at_its_place() {
+    let cases = [
+        (
+            r#"{ "name": "js_b_x", "params": [{ "kind": "pod", "fields": [{ "name": "s", "type": "string" }] }], "returns": "i64" }"#,
+            "`string` is no numeric scalar: a POD field is one of i32, i64, u32, u64, usize, f32, f64, number, buffer_len",
+        ),
+        (
+            r#"{ "name": "js_b_x", "params": [{ "kind": "pod", "fields": [{ "name": "n", "type": "u32", "abi": { "kind": "u32" } }] }], "returns": "i64" }"#,
+            "needs exactly one of `type` and `abi`",
+        ),
+        (
+            r#"{ "name": "js_b_x", "params": [{ "kind": "pod", "fields": [{ "name": "", "type": "u32" }] }], "returns": "i64" }"#,
+            "needs a non-empty `name`",
+        ),
+        (r#"{ "name": "js_b_x", "params": [], "returns": { "kind": "pod", "fields": [{ "name": "n", "type": "u32" }] } }"#, "`pod` is only allowed as a parameter"),
+        (r#"{ "name": "js_b_x", "params": [{ "kind": "handle", "ownership": "mine" }], "returns": "i64" }"#, "`ownership` is `borrowed` or `owned`, not `mine`"),
+        (r#"{ "name": "js_b_x", "params": [{ "kind": "handle", "thread": "ui" }], "returns": "i64" }"#, "`thread` is `any`, `main` or `creator`, not `ui`"),
+        (r#"{ "name": "js_b_x", "params": [{ "kind": "handle", "nullable": "yes" }], "returns": "i64" }"#, "`nullable` must be true or false"),
+        (
+            r#"{ "name": "js_b_x", "params": [{ "kind": "handle", "ownership": "owned", "finalizer": "js_b_free" }], "returns": "i64" }"#,
+            "a `finalizer` is allowed only on an owned return handle",
+        ),
+        (
+            r#"{ "name": "js_b_x", "params": [], "returns": { "kind": "handle", "finalizer": "js_b_free" } }"#,
+            "a `finalizer` is allowed only on an owned return handle",
+        ),
+        (r#"{ "name": "js_b_x", "params": [{ "kind": "void" }], "returns": "i64" }"#, "`void` is only allowed as a return type"),
+    ];
+    for (function, want) in cases {
+        let (_t, p) =
+            project_with(&manifest(&format!(r#"{{ "abiVersion": "0.5", "functions": [{function}], {TARGETS} }}"#)));
+        let err = fails(ninjabind(&p, &["gen"]));
+        assert!(err.contains(want), "{function}\n{err}");
+        assert!(err.contains("--> node_modules/b/package.json:1:"), "at its place: {err}");
+    }
+}
+
+#[test]
+fn a_finalizer_the_archive_lacks_fails_its_symbol_check_at_the_finalizer() {
+    let (_t, p) = project_with(&manifest(&format!(
+        r#"{{ "abiVersion": "0.5", "functions": [
+  {{ "name": "js_b_x", "params": [], "returns": {{ "kind": "handle", "type": "Thing", "ownership": "owned", "finalizer": "js_b_free" }} }}
+], {TARGETS} }}"#
+    )));
+    ok(ninjabind(&p, &["gen"]));
+    let out = text(&ninja(&p, &["build/sym/b.syms"]));
+    assert!(out.contains("FAILED: build/sym/b.syms"), "{out}");
+    assert!(
+        out.contains("node_modules/b/package.json:2:120: error: `js_b_free` is a handle's finalizer but build/lib/libb_rs.a does not define it"),
+        "{out}"
+    );
+    // defined: the check passes, and the finalizer is listed for the cross-binding duplicate check
+    write_tree(
+        &p,
+        &[(
+            "node_modules/b/src/lib.rs",
+            "#[no_mangle]\npub extern \"C\" fn js_b_x() -> i64 { 1 }\n#[no_mangle]\npub extern \"C\" fn js_b_free(_a: *mut u8, _b: *mut u8) {}\n",
+        )],
+    );
+    ok(ninja(&p, &["build/sym/b.syms"]));
+    assert!(std::fs::read_to_string(p.join("build/sym/b.syms")).unwrap().contains("js_b_free 2:120\n"));
+}

@@ -71,6 +71,10 @@ pub struct SymdiffArgs {
     /// A declared function, `NAME` or `NAME@LINE:COL` (where the manifest declares it).
     #[arg(long)]
     pub declared: Vec<String>,
+    /// An owned handle's finalizer, `NAME@LINE:COL` (where its `finalizer` string is): a symbol the archive must
+    /// define like a declared function.
+    #[arg(long)]
+    pub finalizer: Vec<String>,
     /// The package's manifest, named in errors (relative to the ninja file's folder).
     #[arg(long)]
     pub manifest: Option<Utf8PathBuf>,
@@ -83,8 +87,11 @@ pub struct SymdiffArgs {
 }
 
 pub fn run(a: &SymdiffArgs) -> Result<i32> {
-    let declared: Vec<(&str, Option<&str>)> =
-        a.declared.iter().map(|d| d.split_once('@').map_or((d.as_str(), None), |(n, at)| (n, Some(at)))).collect();
+    fn split(d: &str) -> (&str, Option<&str>) {
+        d.split_once('@').map_or((d, None), |(n, at)| (n, Some(at)))
+    }
+    let declared: Vec<(&str, Option<&str>)> = a.declared.iter().chain(&a.finalizer).map(|d| split(d)).collect();
+    let is_finalizer = |name: &str| a.finalizer.iter().any(|f| split(f).0 == name);
     let names: Vec<String> = declared.iter().map(|(n, _)| n.to_string()).collect();
     let mut symbols = BTreeSet::new();
     if !a.archive.is_empty() {
@@ -99,7 +106,8 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
     let at = |name: &str| declared.iter().find(|(n, _)| *n == name).and_then(|(_, at)| *at);
     let mut failed = false;
     for name in &r.missing {
-        let message = format!("`{name}` is declared in functions[] but {} does not define it", shown.join(", "));
+        let what = if is_finalizer(name) { "a handle's finalizer" } else { "declared in functions[]" };
+        let message = format!("`{name}` is {what} but {} does not define it", shown.join(", "));
         eprintln!("{}", located(&manifest, at(name), "error", &message));
         failed = true;
     }
@@ -118,7 +126,9 @@ pub fn run(a: &SymdiffArgs) -> Result<i32> {
     }
     // `# package`, `# manifest`, then each exported js_* symbol with where it is declared, for symcheck's errors
     let mut text = format!("# package {}\n# manifest {manifest}\n", a.package);
-    for s in &r.exported_js {
+    let finalizers = a.finalizer.iter().map(|f| split(f).0.to_string()).filter(|f| symbols.contains(f));
+    let listed: BTreeSet<String> = r.exported_js.iter().cloned().chain(finalizers).collect();
+    for s in &listed {
         text.push_str(s);
         if let Some(at) = at(s) {
             text.push(' ');

@@ -114,9 +114,13 @@ pub fn parse_native_library(
     } else {
         check_abi(ctx, host, doc, map.get("abiVersion"), &path.key("abiVersion"), &pkg.name)?
     };
-    let (functions, declared_at) = match map.get("functions") {
-        Some(f) => parse_functions(doc, f, &path.key("functions"))?.into_iter().unzip(),
-        None => (vec![], vec![]),
+    let (functions, declared_at, finalizers) = match map.get("functions") {
+        Some(f) => {
+            let (declared, finalizers) = parse_functions(doc, f, &path.key("functions"))?;
+            let (names, at) = declared.into_iter().unzip();
+            (names, at, finalizers)
+        }
+        None => (vec![], vec![], vec![]),
     };
     let native = match map.get("native") {
         Some(n) => Some(parse_native(ctx, doc, n, &path.key("native"), &pkg.root)?),
@@ -143,7 +147,7 @@ pub fn parse_native_library(
     let crate_dir = crate_folder(ctx, &at, at.string("crate")?, prebuilt.is_some(), pkg)?;
     let fields = ArchiveFields { crate_dir, lib, prebuilt, features };
     let archive = archive_source(ctx, &at, path, fields, native.is_some(), pkg)?;
-    Ok((Some(NativeLibrary { abi_version, functions, declared_at, archive, link }), native))
+    Ok((Some(NativeLibrary { abi_version, functions, declared_at, finalizers, archive, link }), native))
 }
 
 /// The selected target entry of a `nativeLibrary`, with its JSON path for errors.
@@ -397,12 +401,101 @@ pub fn check_descriptor(d: &str, is_return: bool) -> Result<(), String> {
     Err(format!("unknown type descriptor `{d}`"))
 }
 
-/// Each declared function's name with the (line, column) of its `name` in the manifest.
-fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<(String, (usize, usize))>> {
+/// POD fields hold numeric scalars with a stable C layout, nothing pointerful (manifest v1).
+const POD_SCALARS: &[&str] = &["i32", "i64", "u32", "u64", "usize", "f32", "f64", "number", "buffer_len"];
+
+/// An object descriptor, as Perry's manifest v1 validates it: `handle` (`ownership`, `nullable`, `thread`, a
+/// `finalizer` only on owned return handles), `promise`, `buffer+len` and `pod` (parameters only; `fields` with
+/// non-empty names and exactly one of `type`/`abi`, numeric scalars only), or a scalar by its `kind`. `Err` is the
+/// key at fault (if one) and the reason.
+pub fn check_object_descriptor(
+    o: &serde_json::Map<String, Value>,
+    is_return: bool,
+) -> Result<(), (Option<&'static str>, String)> {
+    let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
+    let str_of = |k: &'static str| o.get(k).map(|v| v.as_str().ok_or((Some(k), format!("`{k}` must be a string"))));
+    match kind {
+        "handle" => {
+            let ownership = str_of("ownership").transpose()?.unwrap_or("borrowed");
+            if !["borrowed", "owned"].contains(&ownership) {
+                return Err((Some("ownership"), format!("`ownership` is `borrowed` or `owned`, not `{ownership}`")));
+            }
+            if o.get("nullable").is_some_and(|v| !v.is_boolean()) {
+                return Err((Some("nullable"), "`nullable` must be true or false".into()));
+            }
+            let thread = str_of("thread").transpose()?.unwrap_or("any");
+            if !["any", "main", "creator"].contains(&thread) {
+                return Err((Some("thread"), format!("`thread` is `any`, `main` or `creator`, not `{thread}`")));
+            }
+            str_of("type").transpose()?;
+            str_of("debugName").transpose()?;
+            if let Some(f) = str_of("finalizer").transpose()? {
+                if !is_return || ownership != "owned" {
+                    return Err((Some("finalizer"), "a `finalizer` is allowed only on an owned return handle".into()));
+                }
+                if !is_c_identifier(f) {
+                    return Err((Some("finalizer"), format!("`finalizer` is not a C identifier: `{f}`")));
+                }
+            }
+            Ok(())
+        }
+        "promise" => {
+            if let Some(r) = str_of("result").transpose()? {
+                check_descriptor(r, true).map_err(|why| (Some("result"), why))?;
+            }
+            Ok(())
+        }
+        "buffer+len" | "pod" if is_return => Err((Some("kind"), format!("`{kind}` is only allowed as a parameter"))),
+        "buffer+len" => Ok(()),
+        "pod" => {
+            let fields = o.get("fields").and_then(Value::as_array).filter(|f| !f.is_empty());
+            let Some(fields) = fields else {
+                return Err((Some("fields"), "a `pod` needs `fields`: a non-empty array of { name, type }".into()));
+            };
+            for (i, f) in fields.iter().enumerate() {
+                let field = |why: String| (Some("fields"), format!("field {i}: {why}"));
+                let Some(f) = f.as_object() else { return Err(field("must be an object".into())) };
+                if f.get("name").and_then(Value::as_str).is_none_or(str::is_empty) {
+                    return Err(field("needs a non-empty `name`".into()));
+                }
+                let scalar = match (f.get("type"), f.get("abi")) {
+                    (Some(t), None) => t.as_str(),
+                    (None, Some(a)) => a.get("kind").and_then(Value::as_str),
+                    _ => return Err(field("needs exactly one of `type` and `abi`".into())),
+                };
+                match scalar {
+                    Some(s) if POD_SCALARS.contains(&s) => {}
+                    other => {
+                        return Err(field(format!(
+                            "`{}` is no numeric scalar: a POD field is one of {}",
+                            other.unwrap_or("?"),
+                            POD_SCALARS.join(", ")
+                        )))
+                    }
+                }
+            }
+            Ok(())
+        }
+        scalar => check_descriptor(scalar, is_return).map_err(|why| (Some("kind"), why)),
+    }
+}
+
+fn is_c_identifier(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A symbol with the (line, column) where the manifest names it.
+type Located = (String, (usize, usize));
+
+/// Each declared function's name with the (line, column) of its `name` in the manifest, and each owned return
+/// handle's finalizer with the position of its `finalizer` string.
+fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<(Vec<Located>, Vec<Located>)> {
     let items = v
         .as_array()
         .ok_or_else(|| doc.error(path, format!("`{path}` must be an array, found {}", type_name(v))).into_err())?;
     let mut names = Vec::new();
+    let mut finalizers = Vec::new();
     let name_spans = doc.element_member_spans(path, "name");
     for (i, f) in items.iter().enumerate() {
         let p = path.index(i);
@@ -418,7 +511,12 @@ fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<(String
                 Value::String(s) => {
                     check_descriptor(s, is_return).map_err(|why| doc.error(&dp, format!("`{dp}`: {why}")).into_err())
                 }
-                Value::Object(o) if o.get("kind").is_some_and(Value::is_string) => Ok(()),
+                Value::Object(o) if o.get("kind").is_some_and(Value::is_string) => {
+                    check_object_descriptor(o, is_return).map_err(|(key, why)| {
+                        let at = key.map_or_else(|| dp.clone(), |k| dp.key(k));
+                        doc.error(&at, format!("`{dp}`: {why}")).into_err()
+                    })
+                }
                 other => Err(doc
                     .error(
                         &dp,
@@ -440,11 +538,16 @@ fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<(String
         }
         if let Some(r) = map.get("returns") {
             check(r, p.key("returns"), true)?;
+            // checked above: a finalizer only on an owned return handle
+            if let Some(f) = r.get("finalizer").and_then(Value::as_str) {
+                let at = doc.span(&p.key("returns").key("finalizer"));
+                finalizers.push((f.to_string(), (at.line, at.column)));
+            }
         }
         let at = name_spans.get(i).cloned().flatten().unwrap_or_else(|| doc.span(&p.key("name")));
         names.push((name.to_string(), (at.line, at.column)));
     }
-    Ok(names)
+    Ok((names, finalizers))
 }
 
 /// `<os>-<arch>` and `<os>` for a target triple, in Perry's naming.
@@ -603,7 +706,7 @@ mod tests {
             let path = JPath::default().key("perry").key("nativeLibrary").key("functions");
             let v = doc.value["perry"]["nativeLibrary"]["functions"].clone();
             super::super::json::SKIPPED.with(|c| c.set(0));
-            let names = parse_functions(&doc, &v, &path).unwrap();
+            let (names, _) = parse_functions(&doc, &v, &path).unwrap();
             assert_eq!(names[n - 1], (format!("js_f{}", n - 1), (n + 1, 10)), "the last one's line and column");
             super::super::json::SKIPPED.with(|c| c.get())
         };

@@ -44,6 +44,9 @@ pub fn plan(
         }
         // errors point into the manifest, `path:line:col: error: …`, for editors to jump to
         argv.extend(["--out".into(), out.to_string(), "--manifest".into(), l.rel(&sp.package.manifest).to_string()]);
+        for (f, (line, col)) in &lib.finalizers {
+            argv.extend(["--finalizer".into(), format!("{f}@{line}:{col}")]);
+        }
         for (i, f) in lib.functions.iter().enumerate() {
             let at = lib.declared_at.get(i).map(|(line, col)| format!("@{line}:{col}")).unwrap_or_default();
             argv.extend(["--declared".into(), format!("{f}{at}")]);

@@ -154,6 +154,7 @@ fn add_well_known(
                 abi_version: None,
                 functions: vec![],
                 declared_at: vec![],
+                finalizers: vec![],
                 archive: None,
                 link: Default::default(),
             });
