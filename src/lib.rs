@@ -17,6 +17,7 @@ pub mod resolve;
 pub mod select;
 pub mod toolchain;
 pub mod validate;
+pub mod watch;
 
 use anyhow::Result;
 use base::diag::Diagnostics;

@@ -21,6 +21,7 @@ use ninjabind::report::list;
 use ninjabind::report::stats;
 use ninjabind::toolchain;
 use ninjabind::validate;
+use ninjabind::watch;
 use ninjabind::{build_plan, gen};
 use std::process::ExitCode;
 
@@ -122,6 +123,15 @@ enum Command {
         dir: camino::Utf8PathBuf,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+    },
+    /// Run ninja on every change of the project's files, one status line per build (`--run`: restart the program).
+    Watch {
+        /// The folder holding build.ninja.
+        #[arg(short = 'C', long = "directory", default_value = ".", value_name = "DIR")]
+        dir: camino::Utf8PathBuf,
+        /// Restart the built program after each successful build.
+        #[arg(long)]
+        run: bool,
     },
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) on stdout.
     ///
@@ -398,6 +408,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Graph { args, format } => run_graph(args, *format, diags),
+        Command::Watch { dir, run } => watch::watch(&watch::Options { dir: dir.clone(), run: *run }),
         Command::Stats { dir, format } => {
             let s = stats::read(dir)?;
             match format {
