@@ -124,42 +124,7 @@ fn merge(
             Some(f) => format!("feature `{f}` of package `{}`", p.name),
             None => format!("package `{}`", p.name),
         };
-        let mut found = Vec::new();
-        let mut failed = None;
-        for name in &part.fragment.pkg_config {
-            match &probes[name] {
-                Ok(probe) => found.push((name, probe)),
-                Err(msg) => {
-                    failed = Some((name, msg));
-                    break;
-                }
-            }
-        }
-        if let Some((name, msg)) = failed {
-            if part.fragment.pkg_config_optional {
-                let reason = format!("pkg-config `{name}` not found (optional): {msg}");
-                diags.push(Diagnostic::note(format!("skipping {what}: {reason}")));
-                match part.feature {
-                    Some(f) => {
-                        active.retain(|(a, _)| a != f);
-                        skipped.push(Skipped { name: f.to_string(), reason });
-                    }
-                    None => skipped.push(Skipped { name: "(base)".to_string(), reason }),
-                }
-                continue;
-            }
-            let search = std::env::var("PKG_CONFIG_PATH").unwrap_or_else(|_| "(unset)".to_string());
-            let mut d = Diagnostic::error(format!("pkg-config could not find `{name}`, required by {what}"));
-            let index = part.fragment.pkg_config.iter().position(|n| n == name);
-            d.span = index.and_then(|i| part.fragment.pkg_config_spans.get(i)).cloned();
-            return Err(d
-                .with_note(msg.clone())
-                .with_note(format!("PKG_CONFIG_PATH={search}"))
-                .with_help(format!(
-                    "install the package that provides `{name}.pc` (on Debian, its -dev package), point PKG_CONFIG_PATH at it, or mark the fragment `\"pkg_config_optional\": true`"
-                ))
-                .into_err());
-        }
+        let Some(found) = probed(&part, &what, probes, &mut active, &mut skipped, diags)? else { continue };
         let f = part.fragment;
         sources.extend(f.sources.iter().cloned());
         c.include_dirs.extend(f.include_dirs.iter().cloned());
@@ -192,7 +157,64 @@ fn merge(
             diags.push(Diagnostic::warning(format!("folder {d} named by package `{}` does not exist", p.name)));
         }
     }
-    let defined = have::defined_macros(&c.cflags);
+    c.sources = gated(p, sources, &c.cflags, memo)?;
+    Ok(c)
+}
+
+/// The pkg-config results a fragment asks for; `None` when an optional one is missing (the fragment, or its feature,
+/// is skipped with a note), an error at the name when a required one is.
+fn probed<'a>(
+    part: &Part<'a>,
+    what: &str,
+    probes: &'a Probes,
+    active: &mut Vec<(String, String)>,
+    skipped: &mut Vec<Skipped>,
+    diags: &mut Diagnostics,
+) -> Result<Option<Vec<(&'a String, &'a pkg_config::Probe)>>> {
+    let mut found = Vec::new();
+    let mut failed = None;
+    for name in &part.fragment.pkg_config {
+        match &probes[name] {
+            Ok(probe) => found.push((name, probe)),
+            Err(msg) => {
+                failed = Some((name, msg));
+                break;
+            }
+        }
+    }
+    if let Some((name, msg)) = failed {
+        if part.fragment.pkg_config_optional {
+            let reason = format!("pkg-config `{name}` not found (optional): {msg}");
+            diags.push(Diagnostic::note(format!("skipping {what}: {reason}")));
+            match part.feature {
+                Some(f) => {
+                    active.retain(|(a, _)| a != f);
+                    skipped.push(Skipped { name: f.to_string(), reason });
+                }
+                None => skipped.push(Skipped { name: "(base)".to_string(), reason }),
+            }
+            return Ok(None);
+        }
+        let search = std::env::var("PKG_CONFIG_PATH").unwrap_or_else(|_| "(unset)".to_string());
+        let mut d = Diagnostic::error(format!("pkg-config could not find `{name}`, required by {what}"));
+        let index = part.fragment.pkg_config.iter().position(|n| n == name);
+        d.span = index.and_then(|i| part.fragment.pkg_config_spans.get(i)).cloned();
+        return Err(d
+            .with_note(msg.clone())
+            .with_note(format!("PKG_CONFIG_PATH={search}"))
+            .with_help(format!(
+                "install the package that provides `{name}.pc` (on Debian, its -dev package), point PKG_CONFIG_PATH at it, or mark the fragment `\"pkg_config_optional\": true`"
+            ))
+            .into_err());
+    }
+    Ok(Some(found))
+}
+
+/// Each source with the HAVE_* macros its guard needs and whether the flags define them (read once, through the
+/// scan cache).
+fn gated(p: &Package, sources: Vec<SourcePath>, cflags: &[String], memo: &mut ScanMemo) -> Result<Vec<Source>> {
+    let defined = have::defined_macros(cflags);
+    let mut out = Vec::new();
     for s in sources {
         let required = memo.gates(&s.abs, || have::required_macros_in(&s.abs)).map_err(|e| {
             let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
@@ -203,9 +225,9 @@ fn merge(
             d.into_err()
         })?;
         let missing: Vec<String> = required.iter().filter(|m| !defined.contains(*m)).cloned().collect();
-        c.sources.push(Source { path: s, compiled: missing.is_empty(), required, missing_macros: missing });
+        out.push(Source { path: s, compiled: missing.is_empty(), required, missing_macros: missing });
     }
-    Ok(c)
+    Ok(out)
 }
 
 /// Keeps the first of equal items, in order.
