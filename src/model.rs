@@ -73,6 +73,8 @@ pub struct NativeLibrary {
     pub declared_at: Vec<(usize, usize)>,
     /// The finalizer symbols of owned return handles, with the (line, column) of each `finalizer` string.
     pub finalizers: Vec<(String, (usize, usize))>,
+    /// Where the target entry names the archive's `lib` (or the entry itself when the lib is inferred).
+    pub lib_span: Option<Box<Span>>,
     pub archive: Option<ArchiveSource>,
     /// Link-only inputs of the target entry (`libs`, `libDirs`, `pkgConfig`).
     pub link: Fragment,
@@ -116,6 +118,8 @@ pub struct Package {
     pub main: Option<String>,
     /// What a Perry host's own package.json says of its program (the root package only).
     pub perry_host: Option<PerryHost>,
+    /// Where the manifest names the package (its `name`), for errors about two packages of one name.
+    pub name_span: Option<Box<Span>>,
 }
 
 /// The root package.json's `perry` settings for the program: its entry and which native bindings it allows.

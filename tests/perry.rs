@@ -324,6 +324,10 @@ fn well_known_names_sharing_a_crate_build_it_once_and_two_crates_with_one_lib_fa
     write_tree(&p, &[("src/clash.ts", "import \"clash\";\n")]);
     let err = fails(ninjabind(&p, &["gen"]));
     assert!(err.contains("two different crates build the library `perry_ext_nanoid`"), "{err}");
+    // at the `lib` of one, the other's in a note, both as file:line:col relative to the project
+    assert!(err.contains("--> bindings/perry-ext-nanoid/package.json:8:52"), "{err}");
+    assert!(err.contains("`clash` builds it too: node_modules/clash/package.json:3:48"), "{err}");
+    assert!(!err.contains(&p.display().to_string()), "no absolute path: {err}");
 }
 
 #[test]

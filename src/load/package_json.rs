@@ -46,6 +46,7 @@ pub fn load(
         dependencies: vec![],
         main: None,
         perry_host: None,
+        name_span: Some(Box::new(doc.span(&JPath::default().key("name")))),
     };
     if let Some(perry) = map.get("perry") {
         // a `perry` that is not an object would drop the native block without a word
@@ -147,7 +148,8 @@ pub fn parse_native_library(
     let crate_dir = crate_folder(ctx, &at, at.string("crate")?, prebuilt.is_some(), pkg)?;
     let fields = ArchiveFields { crate_dir, lib, prebuilt, features };
     let archive = archive_source(ctx, &at, path, fields, native.is_some(), pkg)?;
-    Ok((Some(NativeLibrary { abi_version, functions, declared_at, finalizers, archive, link }), native))
+    let lib_span = Some(Box::new(doc.span(&if entry.contains_key("lib") { epath.key("lib") } else { epath.clone() })));
+    Ok((Some(NativeLibrary { abi_version, functions, declared_at, finalizers, lib_span, archive, link }), native))
 }
 
 /// The selected target entry of a `nativeLibrary`, with its JSON path for errors.

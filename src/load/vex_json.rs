@@ -61,6 +61,7 @@ pub fn load(
         dependencies,
         main: None,
         perry_host: None,
+        name_span: Some(Box::new(doc.span(&JPath::default().key("name")))),
     };
     if let Some(nl) = map.get("nativeLibrary") {
         let (library, extra) = parse_native_library(ctx, host, &doc, nl, &top.key("nativeLibrary"), &pkg)?;

@@ -18,7 +18,7 @@ use crate::model::{FrontEnd, Import, Origin, Package};
 use crate::options::Settings;
 use crate::toolchain::Perry;
 use anyhow::Result;
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 /// Which rule resolved an import (SPEC §1, `imports[].layer`).
@@ -137,7 +137,7 @@ pub fn resolve(
             perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?
         }
     };
-    check_lib_names(&packages)?;
+    check_lib_names(&packages, layout)?;
     watch.extend(packages.iter().map(|p| p.manifest.clone()));
     watch.extend(packages.iter().filter_map(|p| match &p.library.as_ref()?.archive {
         Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
@@ -181,7 +181,12 @@ pub fn resolve(
 }
 
 /// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
-fn check_lib_names(packages: &[Package]) -> Result<()> {
+/// `file:line:col` of a span, for a note that points at a second place.
+fn place(span: Option<&Span>, or: &Utf8Path, layout: &Layout) -> String {
+    span.map_or_else(|| layout.display(or).to_string(), |s| format!("{}:{}:{}", s.file, s.line, s.column))
+}
+
+fn check_lib_names(packages: &[Package], layout: &Layout) -> Result<()> {
     let mut seen: Vec<(&str, &Package)> = Vec::new();
     for p in packages {
         let Some(lib) = p.library.as_ref().and_then(|l| l.archive.as_ref()) else { continue };
@@ -189,11 +194,16 @@ fn check_lib_names(packages: &[Package]) -> Result<()> {
             model::ArchiveSource::Cargo { lib, .. } | model::ArchiveSource::Prebuilt { lib, .. } => lib.as_str(),
         };
         if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
-            return Err(Diagnostic::error(format!("two different crates build the library `{name}`"))
-                .with_note(format!("package `{}` at {}", other.name, other.root))
-                .with_note(format!("package `{}` at {}", p.name, p.root))
-                .with_help("rename one crate's [lib] name (and its `lib` in package.json)")
-                .into_err());
+            let lib_span = |p: &Package| p.library.as_ref().and_then(|l| l.lib_span.as_deref()).cloned();
+            let mut d = Diagnostic::error(format!("two different crates build the library `{name}`"))
+                .with_note(format!(
+                    "`{}` builds it too: {}",
+                    other.name,
+                    place(lib_span(other).as_ref(), &other.manifest, layout)
+                ))
+                .with_help("rename one crate's [lib] name (and its `lib` in package.json)");
+            d.span = lib_span(p);
+            return Err(d.into_err());
         }
         seen.push((name, p));
     }
@@ -206,10 +216,10 @@ pub fn push_unique(scope: &mut Vec<Package>, p: Package, layout: &Layout) -> Res
         if other.root == p.root {
             return Ok(());
         }
-        return Err(Diagnostic::error(format!("two packages are named `{}`", p.name))
-            .with_note(format!("one at {}", layout.display(&other.manifest)))
-            .with_note(format!("one at {}", layout.display(&p.manifest)))
-            .into_err());
+        let mut d = Diagnostic::error(format!("two packages are named `{}`", p.name))
+            .with_note(format!("the other is named at {}", place(other.name_span.as_deref(), &other.manifest, layout)));
+        d.span = p.name_span.as_deref().cloned();
+        return Err(d.into_err());
     }
     scope.push(p);
     Ok(())

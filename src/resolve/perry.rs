@@ -113,6 +113,7 @@ fn js_package(manifest: &Utf8Path, name: &str) -> Package {
         dependencies: vec![],
         main: field("main").or_else(|| field("types")),
         perry_host: None,
+        name_span: None,
     }
 }
 
@@ -155,6 +156,7 @@ fn add_well_known(
                 functions: vec![],
                 declared_at: vec![],
                 finalizers: vec![],
+                lib_span: None,
                 archive: None,
                 link: Default::default(),
             });
