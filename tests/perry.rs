@@ -199,8 +199,8 @@ fn descriptor_errors_name_their_json_path() {
         assert!(err.contains(want), "want {want}\ngot {err}");
         assert!(err.contains("--> node_modules/b/package.json:1:"), "{err}");
     }
-    // accepted forms: aliases, generics, object descriptors
-    let good = r#"[{ "name": "js_b_x", "params": ["number", "js_value", "boolean", "handle<Conn>", {"kind": "pod", "fields": []}, "buffer+len"], "returns": "promise<string>" }]"#;
+    // accepted forms: aliases, generics, object descriptors (a `pod` has fields: Perry's codegen refuses an empty one)
+    let good = r#"[{ "name": "js_b_x", "params": ["number", "js_value", "boolean", "handle<Conn>", {"kind": "pod", "fields": [{"name": "n", "type": "u32"}, {"name": "w", "abi": {"kind": "f32"}}]}, "buffer+len", {"kind": "handle", "type": "Conn", "nullable": true, "thread": "main"}], "returns": {"kind": "handle", "type": "Conn", "ownership": "owned", "finalizer": "js_b_close"} }]"#;
     let (_t, p) = project_with(&manifest(&format!("{{ \"abiVersion\": \"0.5\", \"functions\": {good}, {TARGETS} }}")));
     ok(ninjabind(&p, &["gen"]));
 }
