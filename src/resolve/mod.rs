@@ -103,6 +103,55 @@ pub fn resolve(
     vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
 
     let exts = if front_end == FrontEnd::Vex { VEX_EXTS } else { PERRY_EXTS };
+    let (found, scanned_files, scanned_dirs) = scan_project(ctx, layout, exts, memo)?;
+    let mut watch: Vec<Utf8PathBuf> = Vec::new();
+    let resolved = match front_end {
+        FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
+        FrontEnd::Perry => {
+            let t = well_known_table(s, compiler, &mut watch)?;
+            let scope = perry::PerryScope { layout, host, table: &t, bindings_root: s.bindings_root.as_deref() };
+            perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?
+        }
+    };
+    check_lib_names(&packages, layout)?;
+    watch.extend(packages.iter().map(|p| p.manifest.clone()));
+    watch.extend(packages.iter().filter_map(|p| match &p.library.as_ref()?.archive {
+        Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
+        _ => None,
+    }));
+    let native_overrides = match front_end {
+        FrontEnd::Perry => perry_toml_overrides(layout, &mut watch)?,
+        FrontEnd::Vex => NativeOverrides::default(),
+    };
+    // the modules are the compiler's to build: without one, no file is looked for (20,000 relative imports of
+    // files that do not exist cost a second of stats)
+    let (entry, modules) = match front_end {
+        FrontEnd::Perry if compiler.is_some() => {
+            program_modules(s, &root, &resolved, &packages, &scanned_files, &mut watch)?
+        }
+        _ => (None, vec![]),
+    };
+    Ok(Resolved {
+        front_end,
+        packages,
+        imports: resolved,
+        watch,
+        native_overrides,
+        entry,
+        modules,
+        scanned_files,
+        scanned_dirs,
+    })
+}
+
+/// Every source of the project (the walk skips node_modules, dot-folders and build folders) and its imports, read
+/// through the scan cache; an unreadable folder is named in a warning.
+fn scan_project(
+    ctx: &mut LoadCtx,
+    layout: &Layout,
+    exts: &[&str],
+    memo: &mut ScanMemo,
+) -> Result<(Vec<Import>, Vec<Utf8PathBuf>, Vec<Utf8PathBuf>)> {
     let walked = imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
     for (path, why) in &walked.skipped {
         ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
@@ -120,72 +169,60 @@ pub fn resolve(
             Ok(imports::scan(f, &String::from_utf8_lossy(&bytes)))
         })?);
     }
-    let mut watch: Vec<Utf8PathBuf> = Vec::new();
-    let resolved = match front_end {
-        FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
-        FrontEnd::Perry => {
-            let t = match (compiler, &s.well_known) {
-                (Some(c), None) => {
-                    let list = c.native_list(Some(&layout.out.join("perry-native-list.json")))?;
-                    // a new compiler brings a new table: regenerate
-                    watch.push(c.exe.clone());
-                    Table::from_compiler_list(&list, &c.version)?
-                }
-                (_, given) => Table::load(given.as_deref(), given.as_deref().map(|p| layout.display(p)).as_deref())?,
-            };
-            let scope = perry::PerryScope { layout, host, table: &t, bindings_root: s.bindings_root.as_deref() };
-            perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?
-        }
-    };
-    check_lib_names(&packages, layout)?;
-    watch.extend(packages.iter().map(|p| p.manifest.clone()));
-    watch.extend(packages.iter().filter_map(|p| match &p.library.as_ref()?.archive {
-        Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
-        _ => None,
-    }));
-    let perry_toml = layout.project.join("perry.toml");
-    let native_overrides = match front_end == FrontEnd::Perry && std::fs::symlink_metadata(&perry_toml).is_ok() {
-        true => {
-            watch.push(perry_toml.clone());
-            perry_toml::load(&perry_toml, &layout.display(&perry_toml))?
-        }
-        false => NativeOverrides::default(),
-    };
-    // the modules are the compiler's to build: without one, no file is looked for (20,000 relative imports of
-    // files that do not exist cost a second of stats)
-    let (entry, modules) = match front_end {
-        FrontEnd::Perry if compiler.is_some() => {
-            let entry = perry::entry(s.entry.as_deref(), &root);
-            let modules = match &entry {
-                Some(e) => perry::modules(e, &resolved, &packages, layout)?,
-                None => vec![],
-            };
-            // a package's module (outside the project's scan) that changes what it imports changes the set: regenerate
-            let scanned: std::collections::HashSet<&Utf8PathBuf> = scanned_files.iter().collect();
-            watch.extend(modules.iter().filter(|m| !scanned.contains(m)).cloned());
-            (entry, modules)
-        }
-        _ => (None, vec![]),
-    };
-    Ok(Resolved {
-        front_end,
-        packages,
-        imports: resolved,
-        watch,
-        native_overrides,
-        entry,
-        modules,
-        scanned_files,
-        scanned_dirs,
-    })
+    Ok((found, scanned_files, scanned_dirs))
 }
 
-/// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
+/// The well-known table: `--well-known`, else the compiler's own (`perry native list`, cached by its version), else
+/// the bundled one.
+fn well_known_table(s: &Settings, compiler: Option<&Perry>, watch: &mut Vec<Utf8PathBuf>) -> Result<Table> {
+    let layout = &s.layout;
+    match (compiler, &s.well_known) {
+        (Some(c), None) => {
+            let list = c.native_list(Some(&layout.out.join("perry-native-list.json")))?;
+            // a new compiler brings a new table: regenerate
+            watch.push(c.exe.clone());
+            Table::from_compiler_list(&list, &c.version)
+        }
+        (_, given) => Table::load(given.as_deref(), given.as_deref().map(|p| layout.display(p)).as_deref()),
+    }
+}
+
+/// perry.toml's per-binding cargo features, when the project has one (then a regeneration input).
+fn perry_toml_overrides(layout: &Layout, watch: &mut Vec<Utf8PathBuf>) -> Result<NativeOverrides> {
+    let perry_toml = layout.project.join("perry.toml");
+    if std::fs::symlink_metadata(&perry_toml).is_err() {
+        return Ok(NativeOverrides::default());
+    }
+    watch.push(perry_toml.clone());
+    perry_toml::load(&perry_toml, &layout.display(&perry_toml))
+}
+
+/// The entry module and the modules Perry compiles from it; those outside the project's scan are regeneration
+/// inputs (what they import changes the set).
+fn program_modules(
+    s: &Settings,
+    root: &Package,
+    resolved: &[ResolvedImport],
+    packages: &[Package],
+    scanned_files: &[Utf8PathBuf],
+    watch: &mut Vec<Utf8PathBuf>,
+) -> Result<(Option<Utf8PathBuf>, Vec<Utf8PathBuf>)> {
+    let entry = perry::entry(s.entry.as_deref(), root);
+    let modules = match &entry {
+        Some(e) => perry::modules(e, resolved, packages, &s.layout)?,
+        None => vec![],
+    };
+    let scanned: std::collections::HashSet<&Utf8PathBuf> = scanned_files.iter().collect();
+    watch.extend(modules.iter().filter(|m| !scanned.contains(m)).cloned());
+    Ok((entry, modules))
+}
+
 /// `file:line:col` of a span, for a note that points at a second place.
 fn place(span: Option<&Span>, or: &Utf8Path, layout: &Layout) -> String {
     span.map_or_else(|| layout.display(or).to_string(), |s| format!("{}:{}:{}", s.file, s.line, s.column))
 }
 
+/// Two different crates (or prebuilt archives) with one `lib` name would overwrite each other's archive.
 fn check_lib_names(packages: &[Package], layout: &Layout) -> Result<()> {
     let mut seen: Vec<(&str, &Package)> = Vec::new();
     for p in packages {
