@@ -1,6 +1,7 @@
 //! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
 
 use crate::base::diag::Diagnostic;
+use crate::base::files::is_executable;
 use crate::base::layout;
 use crate::base::target::{host_triple, is_apple};
 use crate::base::write;
@@ -108,11 +109,6 @@ pub fn perry_platform_package() -> String {
         arch => arch,
     };
     format!("@perryts/perry-{os}-{arch}")
-}
-
-fn is_executable(p: &Utf8Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Finds the Perry compiler: the one asked for (`--perry`, `PERRY`, ninjabind.toml: an error when it is not there),

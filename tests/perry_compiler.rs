@@ -287,3 +287,38 @@ fn a_binding_symbol_the_perry_runtime_defines_too_is_a_warning_naming_both_and_s
     assert!(out.contains("FAILED: build/sym/all.stamp"), "{out}");
     assert!(out.contains("error: `js_abort_controller_new` of `tally` is also defined by the Perry runtime"), "{out}");
 }
+
+#[test]
+fn a_new_compiler_version_recompiles_the_modules_and_nothing_else_is_rebuilt_for_a_touch() {
+    let real = perry();
+    let (t, p) = example("perry-app");
+    // a compiler that says another version: a wrapper around the real one, its runtime archives beside it
+    let tool = t.path().join("tool");
+    std::fs::create_dir_all(tool.join("bin")).unwrap();
+    std::os::unix::fs::symlink(real.parent().unwrap().parent().unwrap().join("lib"), tool.join("lib")).unwrap();
+    let wrapper = tool.join("bin/perry");
+    let write_wrapper = |version: &str| {
+        let script = format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo '{version}'; exit 0; fi\nexec '{}' \"$@\"\n",
+            real.display()
+        );
+        std::fs::write(&wrapper, script).unwrap();
+        assert!(std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().unwrap().success());
+    };
+    write_wrapper("perry 0.5.1520");
+    ok(ninjabind_with_env(&p, &["gen"], &[("PERRY", wrapper.to_str().unwrap())]));
+    ok(ninja(&p, &[]));
+    // touching the modules runs nothing: the gate sees the same content and the same compiler
+    for m in ["src/main.ts", "src/lib/label.ts"] {
+        touch(&p.join(m));
+    }
+    ok(ninja(&p, &[]));
+    assert_eq!(commands(&p, "perry"), 0, "a touch recompiles nothing");
+    // another version of the compiler: its modules are compiled again (the version is part of the edge's key)
+    tick();
+    write_wrapper("perry 0.5.1521");
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating build.ninja"), "the compiler is a regeneration input: {out}");
+    assert_eq!(commands(&p, "perry"), 1, "{out}");
+    assert_eq!(run_program(&p.join("build/bin/perry-app")), "weigh(6) = 42\ncount = 34\n");
+}

@@ -69,6 +69,12 @@ fn same_stream(mut a: impl Read, mut b: impl Read) -> bool {
 }
 
 /// `read_regular` as UTF-8 text.
+/// Whether `path` is a regular file (or a link to one) some user may execute.
+pub fn is_executable(path: &Utf8Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 pub fn read_regular_text(path: &Utf8Path, limit: u64) -> io::Result<String> {
     String::from_utf8(read_regular(path, limit)?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("{path} is not UTF-8")))

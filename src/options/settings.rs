@@ -5,6 +5,7 @@ use super::project_file::{read_project_file, ProjectFile, Words};
 use super::selection::Selection;
 use crate::base::diag::Diagnostic;
 use crate::base::escape::split_shell_words;
+use crate::base::files::is_executable;
 use crate::base::layout::{normalize, Layout};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -54,16 +55,14 @@ pub struct Settings {
 
 /// Whether `program` can run: itself when it names a path, else from a PATH folder.
 fn runnable(program: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let is_exe = |p: &Utf8Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
     if program.contains('/') {
-        return is_exe(Utf8Path::new(program));
+        return is_executable(Utf8Path::new(program));
     }
     std::env::var("PATH")
         .unwrap_or_default()
         .split(':')
         .filter(|d| !d.is_empty())
-        .any(|d| is_exe(&Utf8Path::new(d).join(program)))
+        .any(|d| is_executable(&Utf8Path::new(d).join(program)))
 }
 
 /// A launcher or wrapper must exist at gen time: naming it now beats a failure deep inside ninja.

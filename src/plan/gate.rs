@@ -26,7 +26,8 @@ pub struct Wrapper<'a> {
     cc: &'a str,
     cxx: &'a str,
     rustc: &'a str,
-    perry: Option<&'a str>,
+    /// What the Perry compiler said of itself when gen found it (`perry --version`), not asked again.
+    perry_version: Option<&'a str>,
     /// Per kind, a hash of what its tool says of itself: asked and hashed once, not per edge.
     tool_ids: BTreeMap<RuleKind, String>,
     /// Input lists too long for a command line: written by gen beside the record.
@@ -34,8 +35,8 @@ pub struct Wrapper<'a> {
 }
 
 impl<'a> Wrapper<'a> {
-    pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str, perry: Option<&'a str>) -> Wrapper<'a> {
-        Wrapper { exe, cc, cxx, rustc, perry, tool_ids: BTreeMap::new(), side_files: Vec::new() }
+    pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str, perry_version: Option<&'a str>) -> Wrapper<'a> {
+        Wrapper { exe, cc, cxx, rustc, perry_version, tool_ids: BTreeMap::new(), side_files: Vec::new() }
     }
 
     pub fn wrap(&mut self, e: &mut Edge) {
@@ -55,7 +56,7 @@ impl<'a> Wrapper<'a> {
             return;
         }
         let Some(inner) = e.command.take() else { return };
-        let (cc, cxx, rustc, perry) = (self.cc, self.cxx, self.rustc, self.perry);
+        let (cc, cxx, rustc, perry_version) = (self.cc, self.cxx, self.rustc, self.perry_version);
         let tool_id = self
             .tool_ids
             .entry(e.rule)
@@ -64,7 +65,7 @@ impl<'a> Wrapper<'a> {
                     RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
                     RuleKind::Cxx => identity(cxx, "--version"),
                     RuleKind::Cargo => identity(rustc, "-vV"),
-                    RuleKind::Host => perry.map_or(String::new(), |p| identity(p, "--version")),
+                    RuleKind::Host => perry_version.unwrap_or_default().to_string(),
                     _ => String::new(),
                 };
                 hex(&Sha256::digest(id.as_bytes()))[..16].to_string()

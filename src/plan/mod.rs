@@ -210,8 +210,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     regen::plan(s, resolved, sel, &mut p)?;
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
     let exe = regen::exe_path()?;
-    let perry = tc.perry.found.as_ref().map(|p| p.exe.as_str());
-    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc[0], &tc.cxx[0], rustc, perry);
+    let perry_version = tc.perry.found.as_ref().map(|p| p.version.as_str());
+    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc[0], &tc.cxx[0], rustc, perry_version);
     let mut sharer = template::Sharer::default();
     // one pass: each edge is gated and moved into its shared rule before the next is looked at
     for e in &mut p.edges {
