@@ -10,6 +10,9 @@ packages=(ninja-build pkg-config gcc libsqlite3-dev libssl-dev)
 if [ "$mode" = tests ]; then
   # distcc, icecc, ccache, redis-server: the scale-out tests start real daemons on loopback (tests/distributed.rs)
   packages+=(g++ clang llvm zlib1g-dev libpq-dev distcc icecc ccache redis-server man-db groff-base graphviz)
+  # glslc: a Vulkan backend's shaderSources are compiled by an edge (tests/manifest_v1.rs); generate-ninja: GN, the
+  # bench's yardstick for gen (bench/bench.py)
+  packages+=(glslc generate-ninja)
 fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

@@ -171,6 +171,8 @@ enum EdgeCommand {
     Lock(edges::lock::LockArgs),
     /// Unpack a zstd-compressed archive the Perry compiler ships.
     Unzstd(edges::unzstd::UnzstdArgs),
+    /// Copy a binding's resource or shader output beside the program.
+    Stage(edges::stage::StageArgs),
 }
 
 /// A spinner on a terminal's stderr once work passes ~200 ms; nothing on a pipe or with `--progress never`.
@@ -370,6 +372,7 @@ fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
         EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
         EdgeCommand::Lock(a) => edges::lock::run(a),
         EdgeCommand::RuntimeSyms(a) => edges::symdiff::runtime_syms(a),
+        EdgeCommand::Stage(a) => edges::stage::run(a),
     }
 }
 

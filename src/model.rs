@@ -76,8 +76,73 @@ pub struct NativeLibrary {
     /// Where the target entry names the archive's `lib` (or the entry itself when the lib is inferred).
     pub lib_span: Option<Box<Span>>,
     pub archive: Option<ArchiveSource>,
-    /// Link-only inputs of the target entry (`libs`, `libDirs`, `pkgConfig`).
+    /// Link-only inputs of the target entry (`libs`, `libDirs`, `pkgConfig`), the active backends' included.
     pub link: Fragment,
+    /// Files staged beside the program and the graphics backends (manifest v1).
+    pub staging: Staging,
+}
+
+/// What a binding ships beside the program (manifest v1): `resources` and `shaderOutputs` copied into
+/// `NativeLibraries/<package>/`, and its graphics backends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Staging {
+    pub resources: Vec<SourcePath>,
+    pub shader_outputs: Vec<SourcePath>,
+    pub backends: Vec<Backend>,
+}
+
+/// One `backends.<name>` block of the selected target entry (`metal`, `vulkan`, `d3d12`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backend {
+    pub name: String,
+    /// `false`: declared and skipped (`unavailableReason` says why); nothing of it is linked or staged.
+    pub available: bool,
+    pub unavailable_reason: Option<String>,
+    /// An archive linked in addition to the target's.
+    pub prebuilt: Option<Utf8PathBuf>,
+    /// `libs`, `libDirs`, `pkgConfig`, `frameworks`: also merged into the library's `link`.
+    pub link: Fragment,
+    /// Compiled by the backend's tool (`glslc`, `dxc`, `xcrun metal`) into the backend's folder.
+    pub shader_sources: Vec<SourcePath>,
+    pub shader_outputs: Vec<SourcePath>,
+    pub resources: Vec<SourcePath>,
+    /// `package`: written to `perry-backend-package.json` as Perry writes it.
+    pub package: Option<BackendPackage>,
+}
+
+/// A backend's descriptive metadata (`name`, `version`, `kind`), each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackendPackage {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub kind: Option<String>,
+}
+
+impl BackendPackage {
+    /// `perry-backend-package.json` as Perry writes it: serde_json's pretty form of a sorted map, no newline at
+    /// the end.
+    pub fn to_json(&self, backend: &str) -> String {
+        let mut m = serde_json::Map::new();
+        m.insert("backend".into(), backend.into());
+        for (k, v) in [("kind", &self.kind), ("name", &self.name), ("version", &self.version)] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.as_str().into());
+            }
+        }
+        serde_json::to_string_pretty(&serde_json::Value::Object(m)).expect("a map of strings serialises")
+    }
+}
+
+/// Perry's folder name for a package under `NativeLibraries/`: each character but a letter, digit, `-`, `_` or `.`
+/// made `_` (`@scope/demo` → `_scope_demo`).
+pub fn staging_folder(package: &str) -> String {
+    let s: String =
+        package.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    if s.is_empty() {
+        "native-library".into()
+    } else {
+        s
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -205,3 +205,31 @@ impl Perry {
         Ok(json)
     }
 }
+
+/// The tool a graphics backend compiles its `shaderSources` with, and the variable that names another (Perry's).
+pub fn shader_tool(backend: &str) -> (&'static str, &'static str) {
+    match backend {
+        "metal" => ("xcrun", "PERRY_XCRUN"),
+        "d3d12" => ("dxc", "PERRY_DXC"),
+        _ => ("glslc", "PERRY_GLSLC"),
+    }
+}
+
+/// Finds a backend's shader compiler: its variable (`PERRY_GLSLC`, …), else the tool on `PATH`; an error naming
+/// the tool when neither is there, since the backend's shaders cannot be built.
+pub fn find_shader_tool(s: &Settings, backend: &str, package: &str) -> Result<String> {
+    let (tool, var) = shader_tool(backend);
+    if let Some(v) = s.env.get(var) {
+        if !is_executable(Utf8Path::new(v)) {
+            return Err(Diagnostic::error(format!("{var}={v} is not an executable file")).into_err());
+        }
+        return Ok(v.clone());
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    if path.split(':').filter(|d| !d.is_empty()).any(|d| is_executable(&Utf8Path::new(d).join(tool))) {
+        return Ok(tool.to_string());
+    }
+    Err(Diagnostic::error(format!("`{tool}` not found: the {backend} backend of `{package}` has shaderSources to compile"))
+        .with_help(format!("install `{tool}` (the {backend} SDK's shader compiler), or name it with {var}=PATH; a package can ship compiled `shaderOutputs` instead"))
+        .into_err())
+}

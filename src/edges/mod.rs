@@ -6,6 +6,7 @@ pub mod lock;
 pub mod native_libs;
 pub mod scan;
 pub mod shared_hashes;
+pub mod stage;
 pub mod symdiff;
 pub mod unzstd;
 

@@ -27,6 +27,8 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::Host => ("PERRY $in", false),
         RuleKind::Unzstd => ("UNZSTD $out", false),
         RuleKind::Lock => ("LOCK $in", false),
+        RuleKind::Stage => ("STAGE $out", false),
+        RuleKind::Shader => ("SHADER $in", false),
         RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
         RuleKind::Link => ("LINK $out", false),
         RuleKind::Regen => ("Regenerating build.ninja", false),

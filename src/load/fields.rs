@@ -1,6 +1,7 @@
 //! Typed reads of manifest fields from JSON, each failure pointing at its JSON path.
 
 use super::json::{JPath, JsonDoc};
+use super::LoadCtx;
 use crate::base::layout;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -137,6 +138,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// Perry reads a `prebuilt` that starts with neither `./`, `../` nor `/` as a package in node_modules (`dist/x.a`
+/// is package `dist`): a warning when ours is read as a relative path instead, so the compiler is not the one to find it.
+pub fn perry_spelling(ctx: &mut LoadCtx, doc: &JsonDoc, pre: &str, path: &JPath) {
+    if pre.starts_with(['.', '/', '@']) {
+        return;
+    }
+    ctx.diags.push(
+        doc.warning(path, format!("`{pre}` is read as a path relative to package.json here, but Perry reads it as package `{}` in node_modules", pre.split('/').next().unwrap_or(pre)))
+            .with_help(format!("write `./{pre}`")),
+    );
+}
+
+/// A `prebuilt` that exists: a path relative to package.json (or absolute), or `@scope/pkg/sub/file.a` through the
+/// nearest node_modules that holds it.
+pub fn resolve_prebuilt(root: &Utf8Path, pre: &str) -> Option<Utf8PathBuf> {
+    let candidates: Vec<Utf8PathBuf> = if pre.starts_with('@') {
+        root.ancestors().map(|d| d.join("node_modules").join(pre)).collect()
+    } else {
+        vec![layout::normalize(&root.join(pre))]
+    };
+    candidates.into_iter().find(|p| p.is_file())
 }
 
 #[cfg(test)]

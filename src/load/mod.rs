@@ -5,6 +5,7 @@ pub mod json;
 pub mod native;
 pub mod package_json;
 pub mod perry_toml;
+pub mod staging;
 pub mod vex_json;
 pub mod well_known;
 

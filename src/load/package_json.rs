@@ -3,6 +3,7 @@
 use super::fields::{boolean, check_printable, object, string, string_list, type_name};
 use super::json::{JPath, JsonDoc};
 use super::native::parse_native;
+use super::staging;
 use super::LoadCtx;
 use crate::base::diag;
 use crate::base::diag::Diagnostic;
@@ -108,6 +109,7 @@ pub fn parse_native_library(
     pkg: &Package,
 ) -> Result<(Option<NativeLibrary>, Option<model::NativeBlock>)> {
     let map = object(doc, v, path)?;
+    staging::check_keys(ctx, doc, map, path, staging::LIBRARY_KEYS)?;
     // a root project declaring only its own C sources is not a binding: no ABI to check
     let own_sources_only = pkg.origin == Origin::Root && map.keys().all(|k| k == "native");
     let abi_version = if own_sources_only {
@@ -117,7 +119,7 @@ pub fn parse_native_library(
     };
     let (functions, declared_at, finalizers) = match map.get("functions") {
         Some(f) => {
-            let (declared, finalizers) = parse_functions(doc, f, &path.key("functions"))?;
+            let (declared, finalizers) = parse_functions(ctx, doc, f, &path.key("functions"))?;
             let (names, at) = declared.into_iter().unzip();
             (names, at, finalizers)
         }
@@ -142,14 +144,23 @@ pub fn parse_native_library(
     let prebuilt = at.string("prebuilt")?;
     if let Some(p) = &prebuilt {
         super::fields::check_path(doc, p, &epath.key("prebuilt"))?;
+        super::fields::perry_spelling(ctx, doc, p, &epath.key("prebuilt"));
     }
     let features = at.list("cargo_features")?;
-    let link = link_fragment(ctx, host, &at, pkg)?;
+    let mut link = link_fragment(ctx, host, &at, pkg)?;
+    let (_, os) = target_keys(host.target);
+    let staging = if entry.is_empty() {
+        model::Staging::default()
+    } else {
+        let at = staging::EntryAt { doc, map: entry, path: &epath, os: &os, triple: host.target };
+        staging::parse(ctx, &at, pkg, &mut link)?
+    };
     let crate_dir = crate_folder(ctx, &at, at.string("crate")?, prebuilt.is_some(), pkg)?;
     let fields = ArchiveFields { crate_dir, lib, prebuilt, features };
     let archive = archive_source(ctx, &at, path, fields, native.is_some(), pkg)?;
     let lib_span = Some(Box::new(doc.span(&if entry.contains_key("lib") { epath.key("lib") } else { epath.clone() })));
-    Ok((Some(NativeLibrary { abi_version, functions, declared_at, finalizers, lib_span, archive, link }), native))
+    let library = NativeLibrary { abi_version, functions, declared_at, finalizers, lib_span, archive, link, staging };
+    Ok((Some(library), native))
 }
 
 /// The selected target entry of a `nativeLibrary`, with its JSON path for errors.
@@ -271,7 +282,7 @@ fn archive_source(
     let ArchiveFields { crate_dir, mut lib, prebuilt, features } = fields;
     Ok(match (&crate_dir, prebuilt) {
         (_, Some(pre)) => {
-            let found = resolve_prebuilt(&pkg.root, &pre);
+            let found = super::fields::resolve_prebuilt(&pkg.root, &pre);
             match (found, &crate_dir) {
                 (Some(path), _) => {
                     let lib = lib.clone().unwrap_or_else(|| lib_from_archive(&path));
@@ -492,7 +503,7 @@ type Located = (String, (usize, usize));
 
 /// Each declared function's name with the (line, column) of its `name` in the manifest, and each owned return
 /// handle's finalizer with the position of its `finalizer` string.
-fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<(Vec<Located>, Vec<Located>)> {
+fn parse_functions(ctx: &mut LoadCtx, doc: &JsonDoc, v: &Value, path: &JPath) -> Result<(Vec<Located>, Vec<Located>)> {
     let items = v
         .as_array()
         .ok_or_else(|| doc.error(path, format!("`{path}` must be an array, found {}", type_name(v))).into_err())?;
@@ -502,6 +513,9 @@ fn parse_functions(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<(Vec<Locate
     for (i, f) in items.iter().enumerate() {
         let p = path.index(i);
         let map = object(doc, f, &p)?;
+        if map.keys().any(|k| !staging::FUNCTION_KEYS.contains(&k.as_str())) {
+            staging::check_keys(ctx, doc, map, &p, staging::FUNCTION_KEYS)?;
+        }
         let name = string(doc, map.get("name").unwrap_or(&Value::Null), &p.key("name"))?;
         let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -603,7 +617,11 @@ fn select_target<'v>(
     let epath = path.key(&key);
     if let Some(a) = entry.get("available") {
         if !boolean(doc, a, &epath.key("available"))? {
-            let reason = entry.get("unavailableReason").and_then(Value::as_str).unwrap_or("no reason given");
+            let reason = entry
+                .get("unavailableReason")
+                .or_else(|| entry.get("unavailable_reason"))
+                .and_then(Value::as_str)
+                .unwrap_or("no reason given");
             return Err(doc
                 .error(&epath.key("available"), format!("package `{pkg}` is not available for `{key}`: {reason}"))
                 .into_err());
@@ -681,16 +699,6 @@ fn lib_from_archive(path: &Utf8Path) -> String {
     stem.strip_prefix("lib").unwrap_or(stem).to_string()
 }
 
-/// A prebuilt path: relative to the package, absolute, or `@scope/pkg/sub/file.a` through node_modules.
-fn resolve_prebuilt(root: &Utf8Path, pre: &str) -> Option<Utf8PathBuf> {
-    let candidates: Vec<Utf8PathBuf> = if pre.starts_with('@') {
-        root.ancestors().map(|d| d.join("node_modules").join(pre)).collect()
-    } else {
-        vec![layout::normalize(&root.join(pre))]
-    };
-    candidates.into_iter().find(|p| p.is_file())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,7 +716,9 @@ mod tests {
             let path = JPath::default().key("perry").key("nativeLibrary").key("functions");
             let v = doc.value["perry"]["nativeLibrary"]["functions"].clone();
             super::super::json::SKIPPED.with(|c| c.set(0));
-            let (names, _) = parse_functions(&doc, &v, &path).unwrap();
+            let mut diags = crate::base::diag::Diagnostics::default();
+            let mut ctx = LoadCtx { strict_manifests: true, diags: &mut diags };
+            let (names, _) = parse_functions(&mut ctx, &doc, &v, &path).unwrap();
             assert_eq!(names[n - 1], (format!("js_f{}", n - 1), (n + 1, 10)), "the last one's line and column");
             super::super::json::SKIPPED.with(|c| c.get())
         };

@@ -129,5 +129,13 @@ pub fn plan(
             }
         }
     }
+    // an active backend's prebuilt is linked in addition to its target's archive (manifest v1), after them all
+    for sp in &sel.packages {
+        let backends = sp.package.library.iter().flat_map(|lib| lib.staging.backends.iter()).filter(|b| b.available);
+        for path in backends.filter_map(|b| b.prebuilt.as_ref()) {
+            let (package, id) = (sp.package.name.clone(), sp.package.id());
+            archives.push(Archive { package, id, path: l.rel(path), nsl: None });
+        }
+    }
     Ok(archives)
 }

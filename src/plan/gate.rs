@@ -28,8 +28,9 @@ pub struct Wrapper<'a> {
     rustc: &'a str,
     /// What the Perry compiler said of itself when gen found it (`perry --version`), not asked again.
     perry_version: Option<&'a str>,
-    /// Per kind, a hash of what its tool says of itself: asked and hashed once, not per edge.
-    tool_ids: BTreeMap<RuleKind, String>,
+    /// Per kind (and per tool, for shader compilers), a hash of what its tool says of itself: asked and hashed
+    /// once, not per edge.
+    tool_ids: BTreeMap<(RuleKind, String), String>,
     /// Input lists too long for a command line: written by gen beside the record.
     pub side_files: Vec<(Utf8PathBuf, String)>,
 }
@@ -51,21 +52,25 @@ impl<'a> Wrapper<'a> {
                 | RuleKind::Host
                 | RuleKind::Unzstd
                 | RuleKind::Lock
+                | RuleKind::Stage
+                | RuleKind::Shader
                 | RuleKind::Link
         ) {
             return;
         }
         let Some(inner) = e.command.take() else { return };
         let (cc, cxx, rustc, perry_version) = (self.cc, self.cxx, self.rustc, self.perry_version);
+        let tool = if e.rule == RuleKind::Shader { inner.argv[0].clone() } else { String::new() };
         let tool_id = self
             .tool_ids
-            .entry(e.rule)
-            .or_insert_with(|| {
+            .entry((e.rule, tool))
+            .or_insert_with_key(|(_, tool)| {
                 let id = match e.rule {
                     RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
                     RuleKind::Cxx => identity(cxx, "--version"),
                     RuleKind::Cargo => identity(rustc, "-vV"),
                     RuleKind::Host => perry_version.unwrap_or_default().to_string(),
+                    RuleKind::Shader => identity(tool, "--version"),
                     _ => String::new(),
                 };
                 hex(&Sha256::digest(id.as_bytes()))[..16].to_string()
@@ -80,7 +85,7 @@ impl<'a> Wrapper<'a> {
             env: inner.env.iter().map(|(k, _)| k.clone()).collect(),
             rsp: e.rsp.as_ref().map(|(f, _)| f.clone()),
             // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
-            record: Utf8PathBuf::from(format!("{}.nbh", e.outputs[0])),
+            record: e.record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
             depfile: e.vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
             products: e.products.clone(),
             outputs: e.outputs.iter().chain(&e.implicit_outputs).cloned().collect(),

@@ -54,10 +54,12 @@ pub struct Parts<'a> {
     pub symcheck: Option<&'a Utf8PathBuf>,
     /// The perry.lock checks of prebuilt archives the link waits for.
     pub locked: &'a [Utf8PathBuf],
+    /// The files staged beside the program: made before it, not inputs of its link.
+    pub staged: &'a [Utf8PathBuf],
 }
 
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut Plan) -> Result<()> {
-    let Parts { objects, archives, from_perry, symcheck, locked } = parts;
+    let Parts { objects, archives, from_perry, symcheck, locked, staged } = parts;
     let l = &s.layout;
     let host: Vec<Utf8PathBuf> = s.host_objects.iter().map(|h| l.rel(h)).collect();
     let (host_archives, host_objects): (Vec<_>, Vec<_>) =
@@ -119,6 +121,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         merged.into_iter().chain(symcheck.cloned()).chain(locked.iter().cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Command { env: vec![], argv });
     e.rsp = Some((rsp, content));
+    e.order_only = staged.to_vec();
     p.edges.push(e);
     p.program = Some(program);
     Ok(())

@@ -7,6 +7,7 @@ pub mod host;
 pub mod link;
 pub mod lock;
 pub mod regen;
+pub mod stage;
 pub mod symbols;
 pub mod template;
 
@@ -41,6 +42,10 @@ pub enum RuleKind {
     Unzstd,
     /// A prebuilt archive checked against perry.lock.
     Lock,
+    /// A binding's resource or shader output copied beside the program.
+    Stage,
+    /// A backend's shader source compiled by its tool (`glslc`, `dxc`, `xcrun metal`).
+    Shader,
     Link,
     Scan,
     Regen,
@@ -59,6 +64,8 @@ impl RuleKind {
             RuleKind::Host => "perry",
             RuleKind::Unzstd => "unzstd",
             RuleKind::Lock => "lock",
+            RuleKind::Stage => "stage",
+            RuleKind::Shader => "shader",
             RuleKind::Link => "link",
             RuleKind::Scan => "scan",
             RuleKind::Regen => "regen",
@@ -90,6 +97,8 @@ pub struct Edge {
     pub template: Option<usize>,
     /// A response file the command reads, and its text: gen writes it with the side files (an implicit input).
     pub rsp: Option<(Utf8PathBuf, String)>,
+    /// Where the gate keeps its record, when not beside the first output (a staged file's folder is the program's).
+    pub record: Option<Utf8PathBuf>,
 }
 
 impl Edge {
@@ -109,6 +118,7 @@ impl Edge {
             products: None,
             template: None,
             rsp: None,
+            record: None,
         }
     }
 }
@@ -168,6 +178,8 @@ impl Plan {
             | RuleKind::Host
             | RuleKind::Unzstd
             | RuleKind::Lock
+            | RuleKind::Stage
+            | RuleKind::Shader
             | RuleKind::Symcheck
             | RuleKind::NativeLibs
             | RuleKind::Scan
@@ -199,12 +211,14 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let runtime = host.as_ref().map_or(&[][..], |h| h.archives.as_slice());
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, runtime, &mut p)?;
     let locked = lock::plan(s, resolved, sel, &mut p)?;
+    let staged = stage::plan(s, sel, &mut p)?;
     let parts = link::Parts {
         objects: &objects,
         archives: &archives,
         from_perry: host.as_ref(),
         symcheck: stamp.as_ref(),
         locked: &locked,
+        staged: &staged,
     };
     link::plan(s, tc, sel, parts, &mut p)?;
     regen::plan(s, resolved, sel, &mut p)?;
@@ -239,6 +253,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     all.extend(p.edges.iter().filter(|e| e.rule == RuleKind::NativeLibs).flat_map(|e| e.outputs.iter().cloned()));
     all.extend(stamp);
     all.extend(locked);
+    all.extend(staged);
     let mut e = Edge::new(RuleKind::Phony, vec!["all".into()]);
     e.inputs = all;
     p.edges.push(e);

@@ -96,7 +96,9 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     });
     p.edges.push(scan_edge);
 
-    let mut inputs: Vec<Utf8PathBuf> = resolved.watch.clone();
+    // what earlier planning asked for (a staged resource folder) and every file gen read
+    let mut inputs: Vec<Utf8PathBuf> = std::mem::take(&mut p.regen_inputs);
+    inputs.extend(resolved.watch.iter().cloned());
     inputs.extend(s.project_file.iter().cloned());
     inputs.extend(s.well_known.iter().cloned());
     inputs.push(exe_path()?);

@@ -1,5 +1,6 @@
 //! `explain` and ninjabind-graph.json: renderings of the same plan `gen` writes.
 
+use crate::base::layout::Layout;
 use crate::model;
 use crate::model::FrontEnd;
 use crate::pipeline::Generated;
@@ -74,6 +75,85 @@ struct PackageDoc<'a> {
     sources: Vec<SourceDoc<'a>>,
     archive: Option<Utf8PathBuf>,
     functions: &'a [String],
+    /// What the binding stages beside the program and its backends (manifest v1); absent when it declares none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staging: Option<StagingDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct StagingDoc<'a> {
+    folder: Utf8PathBuf,
+    resources: Vec<Utf8PathBuf>,
+    shader_outputs: Vec<Utf8PathBuf>,
+    backends: Vec<BackendDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct BackendDoc<'a> {
+    name: &'a str,
+    available: bool,
+    reason: String,
+    prebuilt: Option<Utf8PathBuf>,
+    libs: &'a [String],
+    lib_dirs: Vec<Utf8PathBuf>,
+    pkg_config: &'a [String],
+    frameworks: &'a [String],
+    shader_sources: Vec<Utf8PathBuf>,
+    shader_outputs: Vec<Utf8PathBuf>,
+    resources: Vec<Utf8PathBuf>,
+    package: Option<BackendPackageDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct BackendPackageDoc<'a> {
+    name: &'a Option<String>,
+    version: &'a Option<String>,
+    kind: &'a Option<String>,
+}
+
+/// Why a backend is linked and staged, or not: Perry takes every backend the target entry declares available.
+fn backend_reason(b: &model::Backend) -> String {
+    if b.available {
+        "declared by the target entry and available: Perry links and stages every such backend".into()
+    } else {
+        format!("available: false ({})", b.unavailable_reason.as_deref().unwrap_or("no reason given"))
+    }
+}
+
+fn staging_doc<'a>(l: &Layout, p: &'a model::Package) -> Option<StagingDoc<'a>> {
+    let st = &p.library.as_ref()?.staging;
+    if st.resources.is_empty() && st.shader_outputs.is_empty() && st.backends.is_empty() {
+        return None;
+    }
+    let paths = |v: &[model::SourcePath]| v.iter().map(|s| l.project_rel(&s.abs)).collect::<Vec<_>>();
+    let backends = st
+        .backends
+        .iter()
+        .map(|b| BackendDoc {
+            name: &b.name,
+            available: b.available,
+            reason: backend_reason(b),
+            prebuilt: b.prebuilt.as_ref().map(|a| l.project_rel(a)),
+            libs: &b.link.libraries,
+            lib_dirs: b.link.search_paths.iter().map(|d| l.project_rel(d)).collect(),
+            pkg_config: &b.link.pkg_config,
+            frameworks: &b.link.frameworks,
+            shader_sources: paths(&b.shader_sources),
+            shader_outputs: paths(&b.shader_outputs),
+            resources: paths(&b.resources),
+            package: b.package.as_ref().map(|k| BackendPackageDoc {
+                name: &k.name,
+                version: &k.version,
+                kind: &k.kind,
+            }),
+        })
+        .collect();
+    Some(StagingDoc {
+        folder: l.project_rel(&l.out.join("bin/NativeLibraries").join(model::staging_folder(&p.name))),
+        resources: paths(&st.resources),
+        shader_outputs: paths(&st.shader_outputs),
+        backends,
+    })
 }
 
 #[derive(Serialize)]
@@ -161,6 +241,7 @@ fn graph_doc(g: &Generated) -> GraphDoc<'_> {
                     .collect(),
                 archive: archives.get(p.name.as_str()).map(|a| from_ninja(a)),
                 functions: p.library.as_ref().map(|lib| lib.functions.as_slice()).unwrap_or_default(),
+                staging: staging_doc(l, p),
             }
         })
         .collect();
@@ -215,6 +296,41 @@ pub fn graph_json(g: &Generated) -> String {
     // writing into memory cannot fail, and serde_json writes UTF-8
     let _ = write_graph_json(g, &mut bytes);
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A binding's staged files and backends, as explain prints them.
+fn staging_human(o: &mut String, st: &StagingDoc) {
+    let list = |v: &[Utf8PathBuf]| v.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
+    let _ = writeln!(o, "    staged into {}/:", st.folder);
+    if !st.resources.is_empty() {
+        let _ = writeln!(o, "      resources: {}", list(&st.resources));
+    }
+    if !st.shader_outputs.is_empty() {
+        let _ = writeln!(o, "      shader outputs: {}", list(&st.shader_outputs));
+    }
+    for b in &st.backends {
+        let state = if b.available { "active" } else { "skipped" };
+        let _ = writeln!(o, "    backend {}: {state} ({})", b.name, b.reason);
+        let mut links: Vec<String> = b.prebuilt.iter().map(|p| format!("prebuilt {p}")).collect();
+        links.extend(b.libs.iter().map(|x| format!("-l{x}")));
+        links.extend(b.lib_dirs.iter().map(|d| format!("-L{d}")));
+        links.extend(b.pkg_config.iter().map(|n| format!("pkg-config {n}")));
+        links.extend(b.frameworks.iter().map(|f| format!("framework {f}")));
+        if !links.is_empty() {
+            let _ = writeln!(o, "      links: {}", links.join(", "));
+        }
+        if !b.shader_sources.is_empty() {
+            let _ = writeln!(o, "      shader sources (compiled into {}/): {}", b.name, list(&b.shader_sources));
+        }
+        let staged: Vec<Utf8PathBuf> = b.resources.iter().chain(&b.shader_outputs).cloned().collect();
+        if !staged.is_empty() {
+            let _ = writeln!(o, "      staged into {}/: {}", b.name, list(&staged));
+        }
+        if let Some(k) = &b.package {
+            let parts: Vec<&str> = [k.name, k.version, k.kind].iter().filter_map(|v| v.as_deref()).collect();
+            let _ = writeln!(o, "      package: {} (perry-backend-package.json)", parts.join(" "));
+        }
+    }
 }
 
 /// The human rendering of the same document.
@@ -297,6 +413,9 @@ pub fn human(g: &Generated) -> String {
             if !lib.functions.is_empty() {
                 let _ = writeln!(o, "    functions: {}", lib.functions.join(", "));
             }
+        }
+        if let Some(st) = staging_doc(l, p) {
+            staging_human(&mut o, &st);
         }
     }
     let _ = writeln!(o, "lto: {}", g.toolchain.lto_reason);

@@ -159,6 +159,7 @@ fn add_well_known(
                 lib_span: None,
                 archive: None,
                 link: Default::default(),
+                staging: Default::default(),
             });
             p
         };
