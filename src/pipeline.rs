@@ -38,10 +38,16 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         FrontEnd::Perry => find_perry(&settings)?,
         FrontEnd::Vex => PerrySearch::default(),
     };
-    let mut resolved = resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), &mut scan)?;
-    // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
-    let selected = select::select(std::mem::take(&mut resolved.packages), &settings.selection, &mut scan, diags)?;
-    let mut toolchain = Toolchain::detect(&settings)?;
+    // the compilers are probed (five runs of them, most of it waiting) while the manifests and sources are read
+    let (mut toolchain, resolved, selected) = std::thread::scope(|sc| -> Result<_> {
+        let probe = sc.spawn(|| Toolchain::detect(&settings));
+        let mut resolved = resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), &mut scan)?;
+        // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
+        let packages = std::mem::take(&mut resolved.packages);
+        let selected = select::select(packages, &settings.selection, &mut scan, ctx.diags)?;
+        let toolchain = probe.join().map_err(|_| anyhow::anyhow!("the compiler probe panicked"))??;
+        Ok((toolchain, resolved, selected))
+    })?;
     toolchain.perry = perry;
     if resolved.front_end == FrontEnd::Perry {
         let root = &selected.packages[0].package;

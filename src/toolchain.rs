@@ -28,6 +28,17 @@ pub struct Toolchain {
     pub archive_nm: String,
     /// The Perry compiler, searched for Perry projects only.
     pub perry: PerrySearch,
+    /// What the C compiler says of itself (`cc --version`): part of the compile and link edges' keys.
+    pub cc_identity: String,
+}
+
+/// What a tool says of itself (`cc --version`, `rustc -vV`): part of a content key, so a new compiler rebuilds.
+pub fn identity(argv0: &str, flag: &str) -> String {
+    std::process::Command::new(argv0)
+        .arg(flag)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|_| format!("{argv0}: unavailable"))
 }
 
 /// The C (or C++) driver and the `cc` crate's flags for `target`, and whether it is clang.
@@ -51,8 +62,16 @@ impl Toolchain {
     pub fn detect(s: &Settings) -> Result<Toolchain> {
         let host = host_triple();
         let target = s.target.clone().unwrap_or_else(|| host.clone());
-        let (cc, cc_is_clang) = compiler(false, &target, &host, s.opt_level)?;
-        let (cxx, _) = compiler(true, &target, &host, s.opt_level)?;
+        // the C and C++ drivers are probed at once (each probe runs the compiler twice), and `cc --version` beside
+        // the C++ probe: a cold gen waited for five compiler runs one after another
+        let (c, cpp) = std::thread::scope(|sc| {
+            let cpp = sc.spawn(|| compiler(true, &target, &host, s.opt_level));
+            let c = compiler(false, &target, &host, s.opt_level)
+                .map(|(cc, clang)| (identity(&cc[0], "--version"), cc, clang));
+            (c, cpp.join())
+        });
+        let (cc_identity, cc, cc_is_clang) = c?;
+        let (cxx, _) = cpp.map_err(|_| anyhow::anyhow!("the C++ compiler probe panicked"))??;
         let ldflags =
             s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
         let (lto_flags, lto_reason) = match s.lto {
@@ -72,7 +91,19 @@ impl Toolchain {
         };
         let archive_nm = s.nm.clone().unwrap_or_else(|| "nm".to_string());
         let perry = PerrySearch::default();
-        Ok(Toolchain { target, cc, cxx, cc_is_clang, ldflags, lto_flags, lto_reason, nm, archive_nm, perry })
+        Ok(Toolchain {
+            target,
+            cc,
+            cxx,
+            cc_is_clang,
+            ldflags,
+            lto_flags,
+            lto_reason,
+            nm,
+            archive_nm,
+            perry,
+            cc_identity,
+        })
     }
 
     pub fn is_gnu_ld(&self) -> bool {

@@ -16,9 +16,14 @@ pub struct Stat {
 /// A file's size, mtime and inode; `None` for anything but a regular file (or a link to one), which is never trusted.
 pub fn stat(path: &Utf8Path) -> Option<Stat> {
     let m = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    stat_of(&m)
+}
+
+/// [`stat`] of metadata already in hand (an open file's).
+pub fn stat_of(m: &std::fs::Metadata) -> Option<Stat> {
     let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
     #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    let inode = std::os::unix::fs::MetadataExt::ino(m);
     #[cfg(not(unix))]
     let inode = 0;
     Some(Stat { size: m.len(), mtime_ns, inode })

@@ -13,14 +13,33 @@ const WHOLE_CAP: u64 = 1 << 20;
 /// large one only its first 64 KiB and as much of its end as it takes to find its last directive (a 1 GB source
 /// costs two small reads, a FIFO or a device is an error, never a hang).
 pub fn required_macros_in(path: &camino::Utf8Path) -> std::io::Result<Vec<String>> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = files::open_regular(path)?;
-    let size = f.metadata()?.len();
+    required_macros_with_meta(path).map(|(_, macros)| macros)
+}
+
+/// [`required_macros_in`] and the metadata of the file it read (one open, one `fstat`; a small file is read in one
+/// `read` of its size, not a second one to see its end).
+pub fn required_macros_with_meta(path: &camino::Utf8Path) -> std::io::Result<(std::fs::Metadata, Vec<String>)> {
+    let (mut f, meta) = files::open_regular_meta(path)?;
+    let size = meta.len();
     if size <= WHOLE_CAP {
-        let mut bytes = Vec::with_capacity(size as usize);
-        f.take(WHOLE_CAP + 1).read_to_end(&mut bytes)?;
-        return Ok(required_macros(&String::from_utf8_lossy(&bytes)));
+        use std::io::Read;
+        let mut bytes = vec![0u8; size as usize];
+        let mut filled = 0;
+        while filled < bytes.len() {
+            match f.read(&mut bytes[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        bytes.truncate(filled);
+        return Ok((meta, required_macros(&String::from_utf8_lossy(&bytes))));
     }
+    large_file_macros(f, size).map(|m| (meta, m))
+}
+
+/// The guard of a source over [`WHOLE_CAP`]: its header area, and its end when the guard wraps the file.
+fn large_file_macros(mut f: std::fs::File, size: u64) -> std::io::Result<Vec<String>> {
+    use std::io::{Read, Seek, SeekFrom};
     let mut head = vec![0u8; HEADER_CAP];
     let n = f.read(&mut head)?;
     head.truncate(n);

@@ -54,6 +54,9 @@ pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
     hash::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
 }
 
+/// Reads a source's HAVE_* guard, returning the metadata of the file it opened (its stamp).
+pub type GuardRead = fn(&Utf8Path) -> std::io::Result<(std::fs::Metadata, Vec<String>)>;
+
 /// One run's use of the cache: what the last run left, what this run saw (written back at its end), and how many
 /// files it read.
 #[derive(Debug, Default)]
@@ -125,7 +128,7 @@ impl ScanMemo {
         &mut self,
         sources: &[&Utf8Path],
         threads: usize,
-        read: fn(&Utf8Path) -> std::io::Result<Vec<String>>,
+        read: GuardRead,
     ) {
         let sources: Vec<&Utf8Path> =
             sources.iter().copied().filter(|p| !self.old.gates.contains_key(p.as_str())).collect();
@@ -134,7 +137,12 @@ impl ScanMemo {
         }
         let chunk = sources.len().div_ceil(threads.max(1)).max(1);
         let work = move |part: &[&Utf8Path]| -> Vec<(Utf8PathBuf, Ahead)> {
-            part.iter().map(|p| (p.to_path_buf(), (stamp(p), Some(read(p))))).collect()
+            // the stamp comes from the open file read (no stat of its own): one open and one fstat per source
+            let one = |p: &&Utf8Path| match read(p) {
+                Ok((meta, macros)) => (hash::stat_of(&meta).map(|s| (s.size, s.mtime_ns, s.inode)), Some(Ok(macros))),
+                Err(e) => (None, Some(Err(e))),
+            };
+            part.iter().map(|p| (p.to_path_buf(), one(p))).collect()
         };
         let mut parts = sources.chunks(chunk);
         let first = parts.next().unwrap_or_default();

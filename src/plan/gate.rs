@@ -3,18 +3,10 @@
 use super::{Command, Edge, RuleKind};
 use crate::base::hash::hex;
 use crate::protocol::gate::{content_key, GateArgs};
+use crate::toolchain::identity;
 use camino::Utf8PathBuf;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-/// What a tool says of itself (`cc --version`, `rustc -vV`): part of the key, so a new compiler rebuilds.
-fn identity(argv0: &str, flag: &str) -> String {
-    std::process::Command::new(argv0)
-        .arg(flag)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_else(|_| format!("{argv0}: unavailable"))
-}
 
 /// Inputs whose `--in` words would take more than this many bytes go into an input list file instead.
 const IN_LIST_ABOVE: usize = 16 * 1024;
@@ -23,7 +15,8 @@ const IN_LIST_ABOVE: usize = 16 * 1024;
 /// held only while its edge is made into a `build` line).
 pub struct Wrapper<'a> {
     exe: &'a str,
-    cc: &'a str,
+    /// What the C compiler said of itself when the toolchain was probed.
+    cc_identity: &'a str,
     cxx: &'a str,
     rustc: &'a str,
     /// What the Perry compiler said of itself when gen found it (`perry --version`), not asked again.
@@ -36,8 +29,14 @@ pub struct Wrapper<'a> {
 }
 
 impl<'a> Wrapper<'a> {
-    pub fn new(exe: &'a str, cc: &'a str, cxx: &'a str, rustc: &'a str, perry_version: Option<&'a str>) -> Wrapper<'a> {
-        Wrapper { exe, cc, cxx, rustc, perry_version, tool_ids: BTreeMap::new(), side_files: Vec::new() }
+    pub fn new(
+        exe: &'a str,
+        cc_identity: &'a str,
+        cxx: &'a str,
+        rustc: &'a str,
+        perry_version: Option<&'a str>,
+    ) -> Wrapper<'a> {
+        Wrapper { exe, cc_identity, cxx, rustc, perry_version, tool_ids: BTreeMap::new(), side_files: Vec::new() }
     }
 
     pub fn wrap(&mut self, e: &mut Edge) {
@@ -59,14 +58,14 @@ impl<'a> Wrapper<'a> {
             return;
         }
         let Some(inner) = e.command.take() else { return };
-        let (cc, cxx, rustc, perry_version) = (self.cc, self.cxx, self.rustc, self.perry_version);
+        let (cc_identity, cxx, rustc, perry_version) = (self.cc_identity, self.cxx, self.rustc, self.perry_version);
         let tool = if e.rule == RuleKind::Shader { inner.argv[0].clone() } else { String::new() };
         let tool_id = self
             .tool_ids
             .entry((e.rule, tool))
             .or_insert_with_key(|(_, tool)| {
                 let id = match e.rule {
-                    RuleKind::Cc | RuleKind::Link => identity(cc, "--version"),
+                    RuleKind::Cc | RuleKind::Link => cc_identity.to_string(),
                     RuleKind::Cxx => identity(cxx, "--version"),
                     RuleKind::Cargo => identity(rustc, "-vV"),
                     RuleKind::Host => perry_version.unwrap_or_default().to_string(),

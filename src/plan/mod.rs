@@ -225,7 +225,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
     let exe = regen::exe_path()?;
     let perry_version = tc.perry.found.as_ref().map(|p| p.version.as_str());
-    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc[0], &tc.cxx[0], rustc, perry_version);
+    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc_identity, &tc.cxx[0], rustc, perry_version);
     let mut sharer = template::Sharer::default();
     // one pass: each edge is gated and moved into its shared rule before the next is looked at
     for e in &mut p.edges {

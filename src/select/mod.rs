@@ -94,7 +94,7 @@ pub fn select(
         .flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.sources.iter().map(|s| s.abs.as_path())))
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    memo.read_gates_ahead(&sources, threads, have::required_macros_in);
+    memo.read_gates_ahead(&sources, threads, have::required_macros_with_meta);
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
