@@ -13,6 +13,8 @@ if [ "$mode" = tests ]; then
   # glslc: a Vulkan backend's shaderSources are compiled by an edge (tests/manifest_v1.rs); generate-ninja: GN, the
   # bench's yardstick for gen (bench/bench.py)
   packages+=(glslc generate-ninja)
+  # iproute2: the icecream test joins two network namespaces with a veth pair (tests/distributed.rs)
+  packages+=(iproute2)
 fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

@@ -160,3 +160,89 @@ fn a_fresh_ci_runner_gets_every_compile_from_a_shared_redis_cache() {
     let not_cached: Vec<&String> = rs2["stats"]["not_cached"].as_object().unwrap().keys().collect();
     assert!(not_cached.iter().all(|k| *k == "-" || *k == "missing input"), "{rs2:#}");
 }
+
+/// Runs `args` in the network and mount namespaces held by the process `pid`; panics with its output on failure.
+fn in_namespaces(pid: u32, args: &[&str]) {
+    let o = Command::new("nsenter").args(["-t", &pid.to_string(), "-n", "-m"]).args(args).output().unwrap();
+    assert!(o.status.success(), "nsenter -t {pid} {args:?}: {}", text(&o));
+}
+
+/// A process holding a new network and mount namespace (nothing in it reaches the host's network; its mounts stay
+/// in it), with its own tmpfs on /run so each iceccd has its own `/var/run/icecc` socket.
+fn namespace_holder(name: &str, log: &Path) -> Daemon {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--net", "--mount", "--propagation", "private", "sleep", "600"]);
+    let d = Daemon::start(name, cmd, log);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // unshare has made the namespaces once the pid's network namespace is no longer this one
+    while std::fs::read_link(format!("/proc/{}/ns/net", d.pid())).ok() == std::fs::read_link("/proc/self/ns/net").ok() {
+        assert!(std::time::Instant::now() < deadline, "{name} made no network namespace:\n{}", read(log));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    in_namespaces(d.pid(), &["mount", "-t", "tmpfs", "tmpfs", "/run"]);
+    in_namespaces(d.pid(), &["ip", "link", "set", "lo", "up"]);
+    d
+}
+
+/// Lines of the scheduler's log that end a job compiled by `node`.
+fn scheduler_ended(log: &Path, node: &str) -> usize {
+    read(log).lines().filter(|l| l.contains(" END ") && l.contains("status=0") && l.ends_with(&format!("server={node}"))).count()
+}
+
+#[test]
+fn icecream_fans_compiles_out_to_two_daemons_in_their_own_network_namespaces() {
+    for tool in ["icecc", "iceccd", "icecc-scheduler", "unshare", "nsenter", "ip"] {
+        need(tool);
+    }
+    assert!(is_root(), "network namespaces need root (CI and scripts/setup.sh machines run the suite as root)");
+    let t = tempfile::tempdir().unwrap();
+    let logs = |n: &str| t.path().join(n);
+    // two namespaces joined by a veth pair made inside them (the pair never exists in the host's namespace):
+    // A holds the scheduler, the first daemon and the build; B the second daemon
+    let a = namespace_holder("namespace A", &logs("holder-a.log"));
+    let b = namespace_holder("namespace B", &logs("holder-b.log"));
+    let b_pid = b.pid().to_string();
+    in_namespaces(a.pid(), &["ip", "link", "add", "vA", "type", "veth", "peer", "name", "vB", "netns", &b_pid]);
+    in_namespaces(a.pid(), &["ip", "addr", "add", "10.77.0.1/24", "dev", "vA"]);
+    in_namespaces(a.pid(), &["ip", "link", "set", "vA", "up"]);
+    in_namespaces(b.pid(), &["ip", "addr", "add", "10.77.0.2/24", "dev", "vB"]);
+    in_namespaces(b.pid(), &["ip", "link", "set", "vB", "up"]);
+
+    // nsenter execs the daemon (no fork without a pid namespace): each Daemon's pid is the daemon's own
+    let sched_log = logs("scheduler.log");
+    let mut cmd = Command::new("nsenter");
+    cmd.args(["-t", &a.pid().to_string(), "-n", "-m", "icecc-scheduler", "-vvv"]);
+    let _scheduler = Daemon::start("icecc-scheduler", cmd, &sched_log);
+    let iceccd = |holder: &Daemon, node: &str, jobs: &str| {
+        let mut cmd = Command::new("nsenter");
+        cmd.args(["-t", &holder.pid().to_string(), "-n", "-m", "iceccd", "-s", "10.77.0.1", "-N", node, "-m", jobs]);
+        // the environment folder on the namespace's tmpfs: iceccd chowns it to its user
+        cmd.args(["-b", "/run/icecc-envs", "-vvv"]);
+        Daemon::start(&format!("iceccd {node}"), cmd, &logs(&format!("iceccd-{node}.log")))
+    };
+    // one slot on the build's own node, four on the other: the scheduler must send work across
+    let _daemon_a = iceccd(&a, "nodeA", "1");
+    let _daemon_b = iceccd(&b, "nodeB", "4");
+    // iceccd looks for its scheduler every few seconds: wait (bounded) until both have logged in
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !["login nodeA", "login nodeB"].iter().all(|l| read(&sched_log).contains(l)) {
+        assert!(std::time::Instant::now() < deadline, "the daemons did not log in within 60 s:\n{}", read(&sched_log));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    let p = t.path().join("app");
+    let n = 24;
+    many_c_sources(&p, n);
+    ok(ninjabind(&p, &["gen", "--launcher", "icecc"]));
+    // the build runs in namespace A, where icecc finds its daemon's socket
+    let out = clean_command("nsenter")
+        .args(["-t", &a.pid().to_string(), "-n", "-m", &format!("--wd={}", p.display()), "ninja", "-j", "8"])
+        .output()
+        .unwrap();
+    let out = ok(out);
+    let (on_a, on_b) = (scheduler_ended(&sched_log, "nodeA"), scheduler_ended(&sched_log, "nodeB"));
+    eprintln!("the scheduler gave {on_a} compiles to nodeA and {on_b} to nodeB");
+    assert!(on_a > 0 && on_b > 0, "both daemons compile: {on_a} and {on_b}\n{out}\n{}", read(&sched_log));
+    assert_eq!(on_a + on_b, n + 1, "every compile went through the scheduler\n{out}");
+    assert_eq!(run_program(&p.join("build/bin/app")), format!("{}\n", n * (n - 1) / 2));
+}
