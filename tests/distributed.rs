@@ -186,7 +186,10 @@ fn namespace_holder(name: &str, log: &Path) -> Daemon {
 
 /// Lines of the scheduler's log that end a job compiled by `node`.
 fn scheduler_ended(log: &Path, node: &str) -> usize {
-    read(log).lines().filter(|l| l.contains(" END ") && l.contains("status=0") && l.ends_with(&format!("server={node}"))).count()
+    read(log)
+        .lines()
+        .filter(|l| l.contains(" END ") && l.contains("status=0") && l.ends_with(&format!("server={node}")))
+        .count()
 }
 
 #[test]

@@ -3,25 +3,11 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
-
-/// The pinned compiler scripts/setup.sh installs; a test fails, never skips, when it is missing.
-fn perry() -> PathBuf {
-    let p = repo().join("target/perry/node_modules/@perryts/perry-linux-x64/bin/perry");
-    assert!(p.is_file(), "{} is missing: run scripts/setup.sh", p.display());
-    p
-}
+use std::path::Path;
 
 fn gen_with_perry(dir: &Path, args: &[&str]) -> std::process::Output {
     let perry = perry();
     ninjabind_with_env(dir, args, &[("PERRY", perry.to_str().unwrap())])
-}
-
-/// How many commands of `kind` the last ninja run ran (run or cut off early), from `ninjabind stats`.
-fn commands(dir: &Path, kind: &str) -> u64 {
-    let doc: serde_json::Value = serde_json::from_str(&ok(ninjabind(dir, &["stats", "--format", "json"]))).unwrap();
-    let k = &doc["by_kind"][kind];
-    k["ran"].as_u64().unwrap_or(0) + k["cut_off"].as_u64().unwrap_or(0)
 }
 
 fn edit(path: &Path, from: &str, to: &str) {

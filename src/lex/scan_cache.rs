@@ -124,12 +124,7 @@ impl ScanMemo {
     /// Reads the guards of the `sources` the cache knows nothing of on up to `threads` threads (a cold gen of 20,000
     /// sources spent a sixth of its time reading them one after another); `gates` then takes what was found. Sources
     /// the cache knows are left to `gates`: a stat each, cheaper than a thread's share of a map.
-    pub fn read_gates_ahead(
-        &mut self,
-        sources: &[&Utf8Path],
-        threads: usize,
-        read: GuardRead,
-    ) {
+    pub fn read_gates_ahead(&mut self, sources: &[&Utf8Path], threads: usize, read: GuardRead) {
         let sources: Vec<&Utf8Path> =
             sources.iter().copied().filter(|p| !self.old.gates.contains_key(p.as_str())).collect();
         if sources.len() < 64 {

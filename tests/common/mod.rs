@@ -186,3 +186,17 @@ pub fn many_c_sources(root: &Path, n: usize) {
     );
     write_tree(root, &[("package.json", &manifest), ("src/main.ts", "export {};\n"), ("host/main.c", &main)]);
 }
+
+/// The pinned Perry compiler scripts/setup.sh installs; a test fails, never skips, when it is missing.
+pub fn perry() -> PathBuf {
+    let p = repo().join("target/perry/node_modules/@perryts/perry-linux-x64/bin/perry");
+    assert!(p.is_file(), "{} is missing: run scripts/setup.sh", p.display());
+    p
+}
+
+/// How many commands of `kind` the last ninja run ran (run or cut off early), from `ninjabind stats`.
+pub fn commands(dir: &Path, kind: &str) -> u64 {
+    let doc: serde_json::Value = serde_json::from_str(&ok(ninjabind(dir, &["stats", "--format", "json"]))).unwrap();
+    let k = &doc["by_kind"][kind];
+    k["ran"].as_u64().unwrap_or(0) + k["cut_off"].as_u64().unwrap_or(0)
+}
