@@ -200,3 +200,16 @@ fn unknown_keys_warn_and_perrys_spellings_do_not() {
     assert!(o.contains("has both `shaderOutputs` and `shader_outputs`: `shader_outputs` is ignored"), "{o}");
     assert!(!std::fs::read_to_string(p.join("build.ninja")).unwrap().contains("NativeLibraries/gfx/common.spv"));
 }
+
+#[test]
+fn a_link_looping_back_up_a_resource_folder_is_staged_once_and_gen_ends() {
+    let (_t, p) = project();
+    let maps = p.join("node_modules/gfx/res/maps");
+    std::os::unix::fs::symlink("..", maps.join("up")).unwrap();
+    let o = ninjabind(&p, &["gen"]);
+    let graph = std::fs::read_to_string(p.join("build.ninja")).unwrap_or_default();
+    assert!(o.status.success(), "{}", text(&o));
+    // `maps/up` is `res`: its files once under that name, and nothing below `up/maps/up/…`
+    assert!(graph.contains("NativeLibraries/gfx/maps/up/config.json"), "{graph}");
+    assert!(!graph.contains("maps/up/maps/up"), "{graph}");
+}

@@ -68,7 +68,12 @@ impl Stager<'_> {
             return Ok(());
         }
         let mut folders = vec![item.abs.clone()];
+        // a link back up the tree (`res/loop -> ..`) is walked once, never forever
+        let mut seen = std::collections::HashSet::new();
         while let Some(folder) = folders.pop() {
+            if !seen.insert(std::fs::canonicalize(&folder).unwrap_or_else(|_| folder.clone().into())) {
+                continue;
+            }
             self.p.regen_inputs.push(folder.clone());
             let mut entries: Vec<Utf8PathBuf> = Vec::new();
             let read = folder.read_dir_utf8().map_err(|e| {
