@@ -22,7 +22,20 @@ pub fn add_dependencies(
     host: &Host,
 ) -> Result<()> {
     let mut stack = vec![root.manifest.clone()];
-    visit(ctx, layout, root, scope, &mut stack, host)
+    visit(ctx, layout, &Node::of(root), scope, &mut stack, host)
+}
+
+/// What the walk needs of a package: its name, its folder and its dependencies.
+struct Node {
+    name: String,
+    root: Utf8PathBuf,
+    dependencies: Vec<model::Dependency>,
+}
+
+impl Node {
+    fn of(p: &Package) -> Node {
+        Node { name: p.name.clone(), root: p.root.clone(), dependencies: p.dependencies.clone() }
+    }
 }
 
 /// `d` pointing at where the manifest declares `dep`.
@@ -34,7 +47,7 @@ fn at(mut d: Diagnostic, dep: &model::Dependency) -> Diagnostic {
 fn visit(
     ctx: &mut LoadCtx,
     layout: &Layout,
-    pkg: &Package,
+    pkg: &Node,
     scope: &mut Vec<Package>,
     stack: &mut Vec<Utf8PathBuf>,
     host: &Host,
@@ -77,7 +90,9 @@ fn visit(
             cycle.push(dep.name.clone());
             return Err(at(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))), dep).into_err());
         }
-        if scope.iter().any(|p| p.manifest == manifest) {
+        // canonical paths on both sides: their bytes compare (a `Path` compares component by component, and this
+        // check meets every package of the scope: 1,000 packages made it a tenth of a cold gen)
+        if scope.iter().any(|p| p.manifest.as_str() == manifest.as_str()) {
             continue;
         }
         let dep_pkg = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Dependency)?;
@@ -98,9 +113,11 @@ fn visit(
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, dep, req, layout)?;
         }
-        push_unique(scope, dep_pkg.clone(), layout)?;
+        // what the walk below needs of the package, not a copy of all of it (its sources and their spans)
+        let next = Node::of(&dep_pkg);
+        push_unique(scope, dep_pkg, layout)?;
         stack.push(manifest);
-        visit(ctx, layout, &dep_pkg, scope, stack, host)?;
+        visit(ctx, layout, &next, scope, stack, host)?;
         stack.pop();
     }
     Ok(())
