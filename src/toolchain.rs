@@ -1,7 +1,7 @@
 //! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
 
 use crate::base::diag::Diagnostic;
-use crate::base::files::is_executable;
+use crate::base::files::{is_executable, runnable};
 use crate::base::layout;
 use crate::base::target::{host_triple, is_apple};
 use crate::base::write;
@@ -251,13 +251,12 @@ pub fn shader_tool(backend: &str) -> (&'static str, &'static str) {
 pub fn find_shader_tool(s: &Settings, backend: &str, package: &str) -> Result<String> {
     let (tool, var) = shader_tool(backend);
     if let Some(v) = s.env.get(var) {
-        if !is_executable(Utf8Path::new(v)) {
+        if !runnable(v) {
             return Err(Diagnostic::error(format!("{var}={v} is not an executable file")).into_err());
         }
         return Ok(v.clone());
     }
-    let path = std::env::var("PATH").unwrap_or_default();
-    if path.split(':').filter(|d| !d.is_empty()).any(|d| is_executable(&Utf8Path::new(d).join(tool))) {
+    if runnable(tool) {
         return Ok(tool.to_string());
     }
     Err(Diagnostic::error(format!("`{tool}` not found: the {backend} backend of `{package}` has shaderSources to compile"))

@@ -199,6 +199,11 @@ fn unknown_keys_warn_and_perrys_spellings_do_not() {
     let o = ok(ninjabind(&p, &["gen"]));
     assert!(o.contains("has both `shaderOutputs` and `shader_outputs`: `shader_outputs` is ignored"), "{o}");
     assert!(!std::fs::read_to_string(p.join("build.ninja")).unwrap().contains("NativeLibraries/gfx/common.spv"));
+    // a prebuilt Perry would read as a package in node_modules (`prebuilt/…`, not `./prebuilt/…`): said at gen
+    std::fs::write(&manifest, text.replace("\"./prebuilt/libgfx_vk.a\"", "\"prebuilt/libgfx_vk.a\"")).unwrap();
+    let o = ok(ninjabind(&p, &["gen"]));
+    assert!(o.contains("Perry reads it as package `prebuilt` in node_modules"), "{o}");
+    assert!(o.contains("help: write `./prebuilt/libgfx_vk.a`"), "{o}");
 }
 
 #[test]

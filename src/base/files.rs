@@ -75,13 +75,25 @@ fn same_stream(mut a: impl Read, mut b: impl Read) -> bool {
     }
 }
 
-/// `read_regular` as UTF-8 text.
 /// Whether `path` is a regular file (or a link to one) some user may execute.
 pub fn is_executable(path: &Utf8Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// Whether `program` can run: itself when it names a path, else from a `PATH` folder.
+pub fn runnable(program: &str) -> bool {
+    if program.contains('/') {
+        return is_executable(Utf8Path::new(program));
+    }
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .any(|d| is_executable(&Utf8Path::new(d).join(program)))
+}
+
+/// `read_regular` as UTF-8 text.
 pub fn read_regular_text(path: &Utf8Path, limit: u64) -> io::Result<String> {
     String::from_utf8(read_regular(path, limit)?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("{path} is not UTF-8")))

@@ -5,7 +5,7 @@ use super::project_file::{read_project_file, ProjectFile, Words};
 use super::selection::Selection;
 use crate::base::diag::Diagnostic;
 use crate::base::escape::split_shell_words;
-use crate::base::files::is_executable;
+use crate::base::files::runnable;
 use crate::base::layout::{normalize, Layout};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -51,18 +51,6 @@ pub struct Settings {
     pub project_file: Option<Utf8PathBuf>,
     /// The command-line words that shaped the graph, paths relative to the ninja file's folder.
     pub replay: Vec<String>,
-}
-
-/// Whether `program` can run: itself when it names a path, else from a PATH folder.
-fn runnable(program: &str) -> bool {
-    if program.contains('/') {
-        return is_executable(Utf8Path::new(program));
-    }
-    std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .any(|d| is_executable(&Utf8Path::new(d).join(program)))
 }
 
 /// A launcher or wrapper must exist at gen time: naming it now beats a failure deep inside ninja.
