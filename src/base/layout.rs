@@ -44,9 +44,15 @@ impl Layout {
     /// A path outside the checkout and the ninja file's folder (a system folder, the toolchain) stays absolute,
     /// so the file's bytes do not depend on where the checkout is.
     pub fn rel(&self, p: &Utf8Path) -> Utf8PathBuf {
-        let n = normalize(p);
-        if n.is_absolute() && !n.starts_with(&self.anchor) && !n.starts_with(&self.ninja_dir) {
-            return n;
+        let n = normalized(p);
+        // the common case, a normal path inside the ninja file's folder: its tail, found by one string comparison
+        if let Some(tail) = n.as_str().strip_prefix(self.ninja_dir.as_str()).and_then(|t| t.strip_prefix('/')) {
+            if !tail.is_empty() && !tail.starts_with('-') && self.ninja_dir.as_str() != "/" {
+                return Utf8PathBuf::from(tail);
+            }
+        }
+        if n.is_absolute() && !inside(&n, &self.anchor) && !inside(&n, &self.ninja_dir) {
+            return n.into_owned();
         }
         let r = relative(&self.ninja_dir, &n);
         // `-DEVIL.c` would read as an option to cc and to the gate: `./-DEVIL.c` names the same file
@@ -68,7 +74,24 @@ impl Layout {
         if self.ninja_dir == self.project && p.is_relative() && is_normal(p.as_str()) {
             return p.to_owned();
         }
+        // the ninja file's folder inside the project (`-B build`): `p` folded onto its path there, by the strings, as
+        // long as no `..` climbs out of the project (then the whole walk below)
+        if p.is_relative() && is_normal(self.project.as_str()) && is_normal(self.ninja_dir.as_str()) {
+            if let Some(folded) = self.ninja_dir_in_project().and_then(|base| fold(base, p.as_str())) {
+                return folded;
+            }
+        }
         self.project_rel(&normalize(&self.ninja_dir.join(p)))
+    }
+
+    /// The ninja file's folder relative to the project root, when it is the root or inside it.
+    fn ninja_dir_in_project(&self) -> Option<&str> {
+        let rest = self.ninja_dir.as_str().strip_prefix(self.project.as_str())?;
+        match rest.strip_prefix('/') {
+            _ if rest.is_empty() => Some(""),
+            Some(tail) if self.project.as_str() != "/" => Some(tail),
+            _ => None,
+        }
     }
 
     /// `p` relative to the project root, for explain and the graph JSON.
@@ -97,10 +120,38 @@ pub fn canonical(p: &Utf8Path) -> Result<Utf8PathBuf> {
 }
 
 /// Whether `normalize` would return `p` unchanged: no `.`, `..` or empty component (a gen at 20,000 sources spent a
-/// tenth of its time normalising paths that were already normal).
+/// tenth of its time normalising paths that were already normal). One pass over the bytes.
 fn is_normal(p: &str) -> bool {
-    let body = p.strip_prefix('/').unwrap_or(p);
-    !body.is_empty() && body.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+    let body = p.strip_prefix('/').unwrap_or(p).as_bytes();
+    if body.is_empty() {
+        return false;
+    }
+    // the length of the component read so far, and whether it is all dots
+    let (mut len, mut dots) = (0usize, true);
+    for &b in body.iter().chain(std::iter::once(&b'/')) {
+        if b == b'/' {
+            if len == 0 || (dots && len <= 2) {
+                return false;
+            }
+            (len, dots) = (0, true);
+        } else {
+            len += 1;
+            dots &= b == b'.';
+        }
+    }
+    true
+}
+
+/// Whether the normal path `p` is `dir` or inside it: Path's `starts_with` compared component by component, one
+/// string comparison does it for normal paths.
+fn inside(p: &Utf8Path, dir: &Utf8Path) -> bool {
+    if !is_normal(dir.as_str()) {
+        return p.starts_with(dir);
+    }
+    match p.as_str().strip_prefix(dir.as_str()) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/') || dir.as_str() == "/",
+        None => false,
+    }
 }
 
 fn normalized(p: &Utf8Path) -> std::borrow::Cow<'_, Utf8Path> {
@@ -135,6 +186,25 @@ fn normalize_components(p: &Utf8Path) -> Utf8PathBuf {
         return Utf8PathBuf::from(".");
     }
     out.iter().map(|c| c.as_str()).collect()
+}
+
+/// The relative path `p` appended to the normal relative folder `base`, `.` and `..` folded; `None` when a `..`
+/// would climb above `base`'s root.
+fn fold(base: &str, p: &str) -> Option<Utf8PathBuf> {
+    let mut parts: Vec<&str> = base.split('/').filter(|c| !c.is_empty()).collect();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(match parts.is_empty() {
+        true => Utf8PathBuf::from("."),
+        false => Utf8PathBuf::from(parts.join("/")),
+    })
 }
 
 /// `to` relative to the folder `from` (both absolute), with `..` where needed.
@@ -200,9 +270,10 @@ mod tests {
 
     #[test]
     fn the_fast_paths_agree_with_the_component_walk() {
-        for p in
-            ["/a/b", "a/b", "/", "", ".", "..", "a/./b", "a//b", "a/b/", "/a/../b", "../x", "x/..", "./-x.c", "é/ü"]
-        {
+        for p in [
+            "/a/b", "a/b", "/", "", ".", "..", "a/./b", "a//b", "a/b/", "/a/../b", "../x", "x/..", "./-x.c", "é/ü",
+            "a/.../b", ".a/b..", "/.x",
+        ] {
             assert_eq!(normalize(p.into()), normalize_components(p.into()), "{p:?}");
         }
         let cases = [
@@ -225,6 +296,47 @@ mod tests {
             }
             let slow = if slow.as_str().is_empty() { Utf8PathBuf::from(".") } else { slow };
             assert_eq!(relative(from.into(), to.into()), slow, "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn paths_from_the_ninja_folder_agree_with_the_component_walk() {
+        for (project, ninja_dir) in [("/w/p", "/w/p"), ("/w/p", "/w/p/build"), ("/w/p", "/w/p/a/b"), ("/w/p", "/w/out")]
+        {
+            let l = Layout {
+                project: project.into(),
+                ninja_dir: ninja_dir.into(),
+                out: format!("{ninja_dir}/o").into(),
+                cwd: "/w".into(),
+                anchor: "/w".into(),
+            };
+            for p in ["x.o", "obj/a/b.o", "../src/a.c", "../../p/src/a.c", "../../../x", "./a//b/", "..", ".", "/abs/x"]
+            {
+                let slow = l.project_rel(&normalize(&l.ninja_dir.join(p)));
+                assert_eq!(l.project_rel_from_ninja(p.into()), slow, "{project} {ninja_dir} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn rel_agrees_with_the_component_walk() {
+        let l = Layout {
+            project: "/w/repo/app".into(),
+            ninja_dir: "/w/repo/app/out".into(),
+            out: "/w/repo/app/out".into(),
+            cwd: "/w".into(),
+            anchor: "/w/repo".into(),
+        };
+        for p in
+            ["/w/repo/app/out/obj/x.o", "/w/repo/app/out/-x.c", "/w/repo/app/outside/x", "/w/repo/app/out", "/w/rep"]
+        {
+            let n = normalize(p.into());
+            let slow = match n.is_absolute() && !n.starts_with(&l.anchor) && !n.starts_with(&l.ninja_dir) {
+                true => n.clone(),
+                false => relative(&l.ninja_dir, &n),
+            };
+            let slow = if slow.as_str().starts_with('-') { format!("./{slow}").into() } else { slow };
+            assert_eq!(l.rel(p.into()), slow, "{p}");
         }
     }
 

@@ -135,16 +135,20 @@ pub fn write_all(
     // the two largest files are streamed into their temp files, never held whole, on two threads (at 20,000 sources
     // each took a tenth of gen), and not fsynced: they are views of build.ninja that every gen rewrites (a first gen
     // after deleting a build folder spent up to a second of system time syncing their 20 MB)
+    // build.ninja's text is made meanwhile, after compile_commands.json on its thread (the graph JSON takes longest)
     let (compdb, graph) = std::thread::scope(|s| {
         let compdb = s.spawn(|| {
             let mut b = write::Batch::unsynced();
-            b.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w)).map(|_| b)
+            let r = b.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w));
+            let n = render_ninja(plan);
+            r.map(|_| (b, n))
         });
         let mut b = write::Batch::unsynced();
         let graph = b.stage_with(&out.join("ninjabind-graph.json"), graph_json).map(|_| b);
         (compdb.join(), graph)
     });
-    batch.append(compdb.map_err(|_| anyhow::anyhow!("writing compile_commands.json failed"))??);
+    let (compdb, ninja_text) = compdb.map_err(|_| anyhow::anyhow!("writing compile_commands.json failed"))??;
+    batch.append(compdb);
     batch.append(graph?);
     batch.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
     batch.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
@@ -175,7 +179,7 @@ pub fn write_all(
         batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
     }
     let folder = FolderStamp::take(&layout.ninja_dir);
-    let ninja_changed = batch.stage(&layout.ninja_file(), render_ninja(plan).as_bytes())?;
+    let ninja_changed = batch.stage(&layout.ninja_file(), ninja_text.as_bytes())?;
     batch.commit()?;
     if let Some(folder) = folder {
         folder.restore(&layout.ninja_dir);

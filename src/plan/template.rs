@@ -2,7 +2,7 @@
 //! is one `build` line — what a person writing build.ninja by hand does (issue 10: the graph was 7x that size).
 
 use super::{Edge, RuleKind};
-use crate::base::escape::{ninja_value, shell_word};
+use crate::base::escape::{is_plain, ninja_value, shell_word};
 
 /// A rule shared by edges: its name (`cc_3`), kind and command (ninja-escaped, with `$in`/`$out`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,21 +12,33 @@ pub struct Template {
     pub command: String,
 }
 
-/// One command word with the edge's paths replaced by `$in`/`$out`; `None` when the edge cannot share a rule.
+/// One command word with the edge's paths replaced by `$in`/`$out`.
+#[cfg(test)]
 fn word(w: &str, input: &str, output: &str) -> String {
+    let mut out = String::new();
+    push_word(&mut out, w, input, output);
+    out
+}
+
+/// Appends one command word to `out`, the edge's paths replaced by `$in`/`$out`.
+fn push_word(out: &mut String, w: &str, input: &str, output: &str) {
     if w == input {
-        return "$in".into();
+        return out.push_str("$in");
     }
     if w == output {
-        return "$out".into();
+        return out.push_str("$out");
     }
     for suffix in [".d", ".nbh"] {
         if w.strip_suffix(suffix) == Some(output) {
-            return format!("$out{suffix}");
+            out.push_str("$out");
+            return out.push_str(suffix);
         }
     }
-    // a literal: quoted for the shell, then `$` escaped for ninja
-    ninja_value(&shell_word(w))
+    // a literal: quoted for the shell, then `$` escaped for ninja (a plain word holds no `$` and no space)
+    match is_plain(w) {
+        true => out.push_str(w),
+        false => out.push_str(&ninja_value(&shell_word(w))),
+    }
 }
 
 /// Moves every C and C++ compile with one input, one output, no implicit paths and no per-edge environment into a
@@ -50,12 +62,17 @@ impl Sharer {
         }
         let Some(cmd) = &e.command else { return };
         let (input, output) = (e.inputs[0].as_str(), e.outputs[0].as_str());
-        let depfile_is_out_d = e.vars.iter().all(|(k, v)| *k == "depfile" && *v == format!("{output}.d"));
+        let depfile_is_out_d = e.vars.iter().all(|(k, v)| *k == "depfile" && v.strip_suffix(".d") == Some(output));
         if !cmd.env.is_empty() || input.starts_with("./") || output.starts_with("./") || !depfile_is_out_d {
             return;
         }
-        let command: Vec<String> = cmd.argv.iter().map(|w| word(w, input, output)).collect();
-        let command = command.join(" ");
+        let mut command = String::with_capacity(cmd.argv.iter().map(|w| w.len() + 3).sum());
+        for (i, w) in cmd.argv.iter().enumerate() {
+            if i > 0 {
+                command.push(' ');
+            }
+            push_word(&mut command, w, input, output);
+        }
         let key = (e.rule, command);
         let n = match self.index.get(&key) {
             Some(&n) => n,
