@@ -64,6 +64,18 @@ impl Layout {
 
     /// A path under the outputs root, relative to the ninja file's folder.
     pub fn out_path(&self, sub: impl AsRef<Utf8Path>) -> Utf8PathBuf {
+        let sub = sub.as_ref();
+        // the outputs root is the ninja file's folder or inside it (`build/`): a normal relative `sub` is appended
+        if sub.is_relative() && is_normal(sub.as_str()) && is_normal(self.out.as_str()) {
+            let rest = self.out.as_str().strip_prefix(self.ninja_dir.as_str());
+            match rest.map(|r| (r.is_empty(), r.strip_prefix('/'))) {
+                Some((true, _)) if !sub.as_str().starts_with('-') => return sub.to_owned(),
+                Some((false, Some(dir))) if self.ninja_dir.as_str() != "/" => {
+                    return Utf8PathBuf::from(format!("{dir}/{sub}"));
+                }
+                _ => {}
+            }
+        }
         let p = self.rel(&self.out.join(sub));
         normalize(&p)
     }
@@ -314,6 +326,24 @@ mod tests {
             {
                 let slow = l.project_rel(&normalize(&l.ninja_dir.join(p)));
                 assert_eq!(l.project_rel_from_ninja(p.into()), slow, "{project} {ninja_dir} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn out_paths_agree_with_the_component_walk() {
+        for (ninja_dir, out) in
+            [("/w/p", "/w/p/build"), ("/w/p/o", "/w/p/o"), ("/w/p", "/w/elsewhere"), ("/w/p", "/w/p/b/c")]
+        {
+            let l = Layout {
+                project: "/w/p".into(),
+                ninja_dir: ninja_dir.into(),
+                out: out.into(),
+                cwd: "/w".into(),
+                anchor: "/w".into(),
+            };
+            for sub in ["obj/x.o", "-x", "", "a/../b", "/abs/y", "scan.stamp"] {
+                assert_eq!(l.out_path(sub), normalize(&l.rel(&l.out.join(sub))), "{ninja_dir} {out} {sub}");
             }
         }
     }

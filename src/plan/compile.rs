@@ -1,10 +1,13 @@
 //! C and C++ compile edges: one per compiled source, `deps = gcc`, objects always inside the outputs root.
 
-use super::{CompileEntry, Edge, Objects, Plan, RuleKind};
+use super::gate::Wrapper;
+use super::template::Sharer;
+use super::{Command, CompileEntry, Edge, Objects, Plan, RuleKind};
 use crate::base::diag::Diagnostic;
 use crate::base::layout;
 use crate::model::Origin;
 use crate::options::Settings;
+use crate::protocol::gate::KeyHasher;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
@@ -19,6 +22,12 @@ pub fn is_cxx(path: &Utf8Path) -> bool {
 /// `O/obj/<id>/<path>.o`: `..` becomes `__` and an absolute path goes under `_abs`, so nothing leaves `O`.
 pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf {
     let rel = layout::relative(pkg_root, src);
+    // a source inside its package, by a normal path (no `..`): the path as it stands
+    // (`relative` gives a normal path, where `..` can only lead)
+    let r = rel.as_str();
+    if rel.is_relative() && !r.is_empty() && r != "." && r != ".." && !r.starts_with("../") {
+        return Utf8PathBuf::from(format!("obj/{id}/{rel}.o"));
+    }
     let mut out = Utf8PathBuf::from("obj").join(id);
     if rel.is_absolute() {
         out.push("_abs");
@@ -36,11 +45,13 @@ pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf
 }
 
 /// `skip_root`: the real host compiler builds the program, so the root's own sources (its stand-in) are not compiled.
+/// Each compile edge carries its package's flags, not a command: [`Commands::place`] makes it (SPEC's argv is the
+/// launcher, the flags and [`CompileEntry::tail`]).
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &mut Plan) -> Result<Objects> {
     let l = &s.layout;
     let mut objects = Objects::default();
     // source → (compile flags, package, object) for sharing one object between packages
-    let mut compiled: HashMap<String, (Arc<[String]>, String, Utf8PathBuf)> = HashMap::new();
+    let mut compiled: HashMap<&str, (Arc<[String]>, &str, Utf8PathBuf)> = HashMap::new();
     for sp in sel.packages.iter().filter(|sp| !(skip_root && sp.package.origin == Origin::Root)) {
         let pkg = &sp.package;
         let c = &sp.config;
@@ -55,6 +66,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
         };
         let mut cc_flags: Option<Arc<[String]>> = None;
         let mut cxx_flags: Option<Arc<[String]>> = None;
+        let mut mine: Vec<Utf8PathBuf> = Vec::new();
         for src in &c.sources {
             if !src.compiled {
                 p.gated_out.push(format!(
@@ -85,35 +97,149 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
                     )
                     .into_err());
                 }
-                objects.by_package.entry(id.clone()).or_default().push(obj.clone());
+                mine.push(obj.clone());
                 continue;
             }
             let obj = l.out_path(object_path(&id, &pkg.root, &src.path.abs));
             let src_rel = l.rel(&src.path.abs);
-            let depfile = Utf8PathBuf::from(format!("{obj}.d"));
-            let mut argv: Vec<String> = Vec::with_capacity(s.launcher.len() + flags.len() + 7);
-            argv.extend(s.launcher.iter().cloned());
-            argv.extend(flags.iter().cloned());
-            argv.extend(CompileEntry::tail(src_rel.as_str(), obj.as_str()));
             p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), flags: flags.clone() });
             let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
             e.unkeyed = (0..s.launcher.len()).collect();
             e.inputs = vec![src_rel];
-            e.command = Some(super::Command { env: vec![], argv });
-            e.vars.push(("depfile", depfile.to_string()));
             e.package = Some(pkg.name.clone());
+            compiled.insert(src.path.abs.as_str(), (flags.clone(), pkg.name.as_str(), obj.clone()));
+            e.compile_flags = Some(flags);
             p.edges.push(e);
-            compiled.insert(src.path.abs.to_string(), (flags, pkg.name.clone(), obj.clone()));
-            objects.by_package.entry(id.clone()).or_default().push(obj.clone());
+            mine.push(obj.clone());
             objects.all.push(obj);
+        }
+        if !mine.is_empty() {
+            objects.by_package.entry(id).or_default().extend(mine);
         }
     }
     Ok(objects)
 }
 
+/// Makes the command of every compile edge, gated and in its shared rule. An edge whose package's rule is known gets
+/// it without its command being made: the rule is the package's (the same flags, launcher and tool) unless one of
+/// those words is the edge's own source or object, and its key is the package's hashed flags plus its own paths.
+pub struct Commands<'a> {
+    launcher: &'a [String],
+    gate: bool,
+    /// Per flags (by address: a package's C or C++ flags) and rule: the shared rule and the key hashed up to the
+    /// flags, with the tool's id.
+    known: HashMap<(usize, RuleKind), Known>,
+}
+
+/// A package's shared rule, and (gated) its key hashed up to the flags with the tool's id.
+type Known = (usize, Option<(KeyHasher, String)>);
+
+impl<'a> Commands<'a> {
+    pub fn new(launcher: &'a [String], gate: bool) -> Commands<'a> {
+        Commands { launcher, gate, known: HashMap::new() }
+    }
+
+    /// Places `e` when it is a compile edge (true); anything else is left to the caller.
+    pub fn place(&mut self, e: &mut Edge, wrapper: &mut Wrapper, sharer: &mut Sharer) -> bool {
+        let Some(flags) = e.compile_flags.take() else { return false };
+        let (input, output) = (e.inputs[0].as_str(), e.outputs[0].as_str());
+        // a word equal to a path of this edge would become `$in`/`$out` in its rule; a `./` path keeps its own
+        // command (ninja rewrites it); an input list past the command line's limit is written to a file
+        let own = |w: &String| {
+            w == input || w == output || w.strip_suffix(".d") == Some(output) || w.strip_suffix(".nbh") == Some(output)
+        };
+        let lean = !input.starts_with("./")
+            && !output.starts_with("./")
+            && input.len() < 1024
+            && !self.launcher.iter().chain(flags.iter()).any(own);
+        let slot = (Arc::as_ptr(&flags) as *const String as usize, e.rule);
+        if let (true, Some((template, key))) = (lean, self.known.get(&slot)) {
+            e.vars.push(("depfile", format!("{output}.d")));
+            e.template = Some(*template);
+            e.key = key.as_ref().map(|(h, tool_id)| {
+                let mut h = h.clone();
+                for w in CompileEntry::tail(input, output) {
+                    h.arg(&w);
+                }
+                h.finish(None, tool_id)
+            });
+            return true;
+        }
+        let mut argv: Vec<String> = Vec::with_capacity(self.launcher.len() + flags.len() + 7);
+        argv.extend(self.launcher.iter().cloned());
+        argv.extend(flags.iter().cloned());
+        argv.extend(CompileEntry::tail(input, output));
+        e.command = Some(Command { env: vec![], argv });
+        e.vars.push(("depfile", format!("{output}.d")));
+        if self.gate {
+            wrapper.wrap(e);
+        }
+        sharer.share(e);
+        if let (true, Some(template)) = (lean, e.template) {
+            let key = self.gate.then(|| {
+                let mut h = KeyHasher::new(e.rule.name(), &[]);
+                for w in flags.iter() {
+                    h.arg(w);
+                }
+                (h, wrapper.tool_id(e.rule, ""))
+            });
+            self.known.insert(slot, (template, key));
+        }
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Three compile edges of one package, the last with a flag that is its own source: placed by `Commands`, and
+    /// with their commands made first and gated and shared one by one as every other edge is.
+    #[test]
+    fn a_known_rule_gives_the_bytes_the_whole_command_gives() {
+        let flags: Arc<[String]> = ["-O2", "-Isrc", "src/c.c"].map(String::from).into();
+        let launcher = vec!["ccache".to_string()];
+        let edges = || -> Vec<Edge> {
+            ["src/a.c", "src/b.c", "src/c.c"]
+                .iter()
+                .map(|src| {
+                    let mut e = Edge::new(RuleKind::Cc, vec![format!("obj/{src}.o").into()]);
+                    e.inputs = vec![Utf8PathBuf::from(*src)];
+                    e.unkeyed = vec![0];
+                    e.compile_flags = Some(flags.clone());
+                    e
+                })
+                .collect()
+        };
+        for gate in [true, false] {
+            let (mut fast, mut slow) = (edges(), edges());
+            let mut w = Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None);
+            let mut sh = Sharer::default();
+            let mut commands = Commands::new(&launcher, gate);
+            for e in &mut fast {
+                assert!(commands.place(e, &mut w, &mut sh));
+            }
+            let (mut w2, mut sh2) = (Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None), Sharer::default());
+            for e in &mut slow {
+                let (input, output) = (e.inputs[0].to_string(), e.outputs[0].to_string());
+                let flags = e.compile_flags.take().unwrap();
+                let argv = launcher.iter().chain(flags.iter()).cloned().chain(CompileEntry::tail(&input, &output));
+                e.command = Some(Command { env: vec![], argv: argv.collect() });
+                e.vars.push(("depfile", format!("{output}.d")));
+                if gate {
+                    w2.wrap(e);
+                }
+                sh2.share(e);
+            }
+            assert_eq!(fast, slow, "gate {gate}");
+            assert_eq!(sh.templates, sh2.templates);
+            // a and b share the package's rule; c's own source among the flags gives it another
+            assert_eq!((fast[0].template, fast[1].template, fast[2].template), (Some(0), Some(0), Some(1)));
+            assert!(sh.templates[1].command.contains("-Isrc $in"), "{}", sh.templates[1].command);
+            assert_eq!(fast[1].key.is_some(), gate);
+            assert_ne!(fast[0].key, fast[1].key.clone().filter(|_| gate).or(Some(String::new())));
+        }
+    }
 
     #[test]
     fn objects_never_leave_the_build_folder() {
@@ -123,5 +249,6 @@ mod tests {
             "obj/db/__/__/vex-runtime/c/x.c.o"
         );
         assert_eq!(object_path("db", "/p/db".into(), "/usr/src/z.c".into()), "obj/db/__/__/usr/src/z.c.o");
+        assert_eq!(object_path("db", "/p/db".into(), "/p/db/a//b/./c.c".into()), "obj/db/a/b/c.c.o");
     }
 }

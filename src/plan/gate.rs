@@ -39,6 +39,25 @@ impl<'a> Wrapper<'a> {
         Wrapper { exe, cc_identity, cxx, rustc, perry_version, tool_ids: BTreeMap::new(), side_files: Vec::new() }
     }
 
+    /// A hash of what the tool of `rule` (a shader compiler: `tool`) says of itself: asked once per kind and tool.
+    pub fn tool_id(&mut self, rule: RuleKind, tool: &str) -> String {
+        let (cc_identity, cxx, rustc, perry_version) = (self.cc_identity, self.cxx, self.rustc, self.perry_version);
+        if let Some(id) = self.tool_ids.get(&(rule, tool.to_string())) {
+            return id.clone();
+        }
+        let id = match rule {
+            RuleKind::Cc | RuleKind::Link => cc_identity.to_string(),
+            RuleKind::Cxx => identity(cxx, "--version"),
+            RuleKind::Cargo => identity(rustc, "-vV"),
+            RuleKind::Host => perry_version.unwrap_or_default().to_string(),
+            RuleKind::Shader => identity(tool, "--version"),
+            _ => String::new(),
+        };
+        let id = hex(&Sha256::digest(id.as_bytes()))[..16].to_string();
+        self.tool_ids.insert((rule, tool.to_string()), id.clone());
+        id
+    }
+
     pub fn wrap(&mut self, e: &mut Edge) {
         if !matches!(
             e.rule,
@@ -58,23 +77,8 @@ impl<'a> Wrapper<'a> {
             return;
         }
         let Some(inner) = e.command.take() else { return };
-        let (cc_identity, cxx, rustc, perry_version) = (self.cc_identity, self.cxx, self.rustc, self.perry_version);
-        let tool = if e.rule == RuleKind::Shader { inner.argv[0].clone() } else { String::new() };
-        let tool_id = self
-            .tool_ids
-            .entry((e.rule, tool))
-            .or_insert_with_key(|(_, tool)| {
-                let id = match e.rule {
-                    RuleKind::Cc | RuleKind::Link => cc_identity.to_string(),
-                    RuleKind::Cxx => identity(cxx, "--version"),
-                    RuleKind::Cargo => identity(rustc, "-vV"),
-                    RuleKind::Host => perry_version.unwrap_or_default().to_string(),
-                    RuleKind::Shader => identity(tool, "--version"),
-                    _ => String::new(),
-                };
-                hex(&Sha256::digest(id.as_bytes()))[..16].to_string()
-            })
-            .clone();
+        let tool = if e.rule == RuleKind::Shader { inner.argv[0].as_str() } else { "" };
+        let tool_id = self.tool_id(e.rule, tool);
         let rsp = e.rsp.as_ref().map(|(_, text)| text.as_str());
         let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp, &tool_id);
         let mut gate = GateArgs {

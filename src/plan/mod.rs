@@ -99,6 +99,8 @@ pub struct Edge {
     pub rsp: Option<(Utf8PathBuf, String)>,
     /// Where the gate keeps its record, when not beside the first output (a staged file's folder is the program's).
     pub record: Option<Utf8PathBuf>,
+    /// A compile edge before its command is made: its package's flags (`compile::Commands` makes the command).
+    pub compile_flags: Option<std::sync::Arc<[String]>>,
 }
 
 impl Edge {
@@ -119,6 +121,7 @@ impl Edge {
             template: None,
             rsp: None,
             record: None,
+            compile_flags: None,
         }
     }
 }
@@ -227,8 +230,12 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let perry_version = tc.perry.found.as_ref().map(|p| p.version.as_str());
     let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc_identity, &tc.cxx[0], rustc, perry_version);
     let mut sharer = template::Sharer::default();
+    let mut commands = compile::Commands::new(&s.launcher, s.gate);
     // one pass: each edge is gated and moved into its shared rule before the next is looked at
     for e in &mut p.edges {
+        if commands.place(e, &mut wrapper, &mut sharer) {
+            continue;
+        }
         if s.gate {
             wrapper.wrap(e);
         }

@@ -164,29 +164,50 @@ pub fn content_key(
     rsp: Option<&str>,
     tool_id: &str,
 ) -> String {
-    // the same bytes as one `format!` per part, without a String per command word (gen keys 20,000 edges)
-    let mut h = Sha256::new();
-    h.update(format!("ninjabind-gate {FORMAT}\0{rule}\0"));
-    for (k, v) in env {
-        for part in ["env ", k.as_str(), "=", v.as_str(), "\0"] {
-            h.update(part);
-        }
-    }
+    let mut h = KeyHasher::new(rule, env);
     for (i, a) in argv.iter().enumerate() {
         if !unkeyed.contains(&i) {
-            for part in ["arg ", a.as_str(), "\0"] {
+            h.arg(a);
+        }
+    }
+    h.finish(rsp, tool_id)
+}
+
+/// [`content_key`] part by part, in its order: a prefix shared by many edges (a package's compile flags) is hashed
+/// once and the hasher cloned for each edge.
+#[derive(Clone)]
+pub struct KeyHasher(Sha256);
+
+impl KeyHasher {
+    pub fn new(rule: &str, env: &[(String, String)]) -> KeyHasher {
+        // the same bytes as one `format!` per part, without a String per command word (gen keys 20,000 edges)
+        let mut h = Sha256::new();
+        h.update(format!("ninjabind-gate {FORMAT}\0{rule}\0"));
+        for (k, v) in env {
+            for part in ["env ", k.as_str(), "=", v.as_str(), "\0"] {
                 h.update(part);
             }
         }
+        KeyHasher(h)
     }
-    if let Some(r) = rsp {
-        for part in ["rsp ", r, "\0"] {
-            h.update(part);
+
+    /// One keyed command word.
+    pub fn arg(&mut self, a: &str) {
+        for part in ["arg ", a, "\0"] {
+            self.0.update(part);
         }
     }
-    h.update("tool ");
-    h.update(tool_id);
-    hex(&h.finalize())
+
+    pub fn finish(mut self, rsp: Option<&str>, tool_id: &str) -> String {
+        if let Some(r) = rsp {
+            for part in ["rsp ", r, "\0"] {
+                self.0.update(part);
+            }
+        }
+        self.0.update("tool ");
+        self.0.update(tool_id);
+        hex(&self.0.finalize())
+    }
 }
 
 #[cfg(test)]

@@ -100,10 +100,15 @@ pub fn resolve(
         }
     };
     let mut packages = vec![root.clone()];
-    vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
-
     let exts = if front_end == FrontEnd::Vex { VEX_EXTS } else { PERRY_EXTS };
-    let (found, scanned_files, scanned_dirs) = scan_project(ctx, layout, exts, memo)?;
+    // the project's folders are listed while the dependencies' manifests are read (each mostly waits on the disk)
+    let skip = [layout.out.clone(), layout.ninja_dir.clone()];
+    let walked = std::thread::scope(|sc| -> Result<imports::Walked> {
+        let walk = sc.spawn(|| imports::source_files(&layout.project, exts, &skip));
+        vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
+        walk.join().map_err(|_| anyhow::anyhow!("listing the project's sources panicked"))
+    })?;
+    let (found, scanned_files, scanned_dirs) = scan_project(ctx, layout, walked, memo)?;
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
     let resolved = match front_end {
         FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
@@ -149,10 +154,9 @@ pub fn resolve(
 fn scan_project(
     ctx: &mut LoadCtx,
     layout: &Layout,
-    exts: &[&str],
+    walked: imports::Walked,
     memo: &mut ScanMemo,
 ) -> Result<(Vec<Import>, Vec<Utf8PathBuf>, Vec<Utf8PathBuf>)> {
-    let walked = imports::source_files(&layout.project, exts, &[layout.out.clone(), layout.ninja_dir.clone()]);
     for (path, why) in &walked.skipped {
         ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
     }
