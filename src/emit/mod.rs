@@ -139,9 +139,8 @@ pub fn write_all(
     let (compdb, graph) = std::thread::scope(|s| {
         let compdb = s.spawn(|| {
             let mut b = write::Batch::unsynced();
-            let r = b.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w));
-            let n = render_ninja(plan);
-            r.map(|_| (b, n))
+            b.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w))
+                .map(|_| (b, render_ninja(plan)))
         });
         let mut b = write::Batch::unsynced();
         let graph = b.stage_with(&out.join("ninjabind-graph.json"), graph_json).map(|_| b);
