@@ -235,6 +235,10 @@ pub fn relative(from: &Utf8Path, to: &Utf8Path) -> Utf8PathBuf {
             return Utf8PathBuf::from(tail);
         }
     }
+    // both normal and absolute (a normal path has no empty, `.` or `..` part): the common folders by string
+    if from.is_absolute() && is_normal(from.as_str()) && is_normal(to.as_str()) {
+        return climb(from.as_str(), to.as_str());
+    }
     let f: Vec<_> = from.components().collect();
     let t: Vec<_> = to.components().collect();
     let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
@@ -250,6 +254,32 @@ pub fn relative(from: &Utf8Path, to: &Utf8Path) -> Utf8PathBuf {
     } else {
         out
     }
+}
+
+/// `to` relative to `from`, both normal absolute paths: `..` for each of `from`'s folders below the common ones.
+fn climb(from: &str, to: &str) -> Utf8PathBuf {
+    let (f, t) = (from.as_bytes(), to.as_bytes());
+    let same = f.iter().zip(t).take_while(|(a, b)| a == b).count();
+    // the common part ends at a `/` both share, or where one path ends and the other has a `/`
+    let ends_at = |p: &[u8], i: usize| i == p.len() || p[i] == b'/';
+    let common = if ends_at(f, same) && ends_at(t, same) {
+        same
+    } else {
+        f[..same].iter().rposition(|&b| b == b'/').unwrap_or(0)
+    };
+    let ups = from[common..].split('/').filter(|c| !c.is_empty()).count();
+    let rest = to[common..].trim_start_matches('/');
+    let mut out = String::with_capacity(ups * 3 + rest.len());
+    for i in 0..ups {
+        out.push_str(if i == 0 { ".." } else { "/.." });
+    }
+    if !rest.is_empty() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(rest);
+    }
+    Utf8PathBuf::from(if out.is_empty() { ".".to_string() } else { out })
 }
 
 #[cfg(test)]
@@ -289,6 +319,16 @@ mod tests {
             assert_eq!(normalize(p.into()), normalize_components(p.into()), "{p:?}");
         }
         let cases = [
+            ("/a/b/out", "/a/b/src/x.c"),
+            ("/a/bc/out", "/a/b/x"),
+            ("/a/b", "/a/bc/x"),
+            ("/a/bc", "/a/b"),
+            ("/x/y/z", "/a"),
+            ("/a/b/c", "/a/b"),
+            ("/a", "/a/b/c/d"),
+            ("/", "/"),
+            ("/x", "/"),
+            ("/é/ü/v", "/é/w"),
             ("/a/b", "/a/b/c"),
             ("/a/b", "/a/bc/x"),
             ("/a/b", "/a/b"),

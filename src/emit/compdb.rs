@@ -2,44 +2,111 @@
 
 use crate::plan::{CompileEntry, Plan};
 use camino::Utf8Path;
-use serde::Serialize;
+use std::collections::HashMap;
 
-/// One entry, borrowed from the plan (a `serde_json::Value` per entry copied every argument once more).
-#[derive(Serialize)]
-struct Entry<'a> {
-    directory: &'a Utf8Path,
-    file: &'a Utf8Path,
-    output: &'a Utf8Path,
-    arguments: Arguments<'a>,
+/// `s` as a JSON string, appended to `out`.
+fn push_json(out: &mut Vec<u8>, s: &str) {
+    // writing into memory cannot fail
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// The package's shared flags, then the source's own words: written as one array, never copied into one (the words
-/// are made as each entry is written, not for all 20,000 entries first).
-struct Arguments<'a> {
-    flags: &'a [String],
-    file: &'a Utf8Path,
-    output: &'a Utf8Path,
-}
-
-impl Serialize for Arguments<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let tail = CompileEntry::tail(self.file.as_str(), self.output.as_str());
-        s.collect_seq(self.flags.iter().chain(&tail))
-    }
-}
-
-/// Writes compile_commands.json for `plan` to `w`.
+/// Writes compile_commands.json for `plan` to `w`, byte for byte as serde_json's pretty printer writes the list of
+/// entries, written by hand: a package's flags are escaped once for all its sources (20,000 entries of 20 words
+/// each were escaped word by word through a `dyn Write`).
 pub fn write(plan: &Plan, ninja_dir: &Utf8Path, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let entries: Vec<Entry> = plan
-        .compdb
-        .iter()
-        .map(|e| Entry {
-            directory: ninja_dir,
-            file: &e.file,
-            output: &e.output,
-            arguments: Arguments { flags: &e.flags, file: &e.file, output: &e.output },
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *w, &entries)?;
-    w.write_all(b"\n")
+    if plan.compdb.is_empty() {
+        return w.write_all(b"[]\n");
+    }
+    let mut directory = Vec::new();
+    push_json(&mut directory, ninja_dir.as_str());
+    // each package's flags as the `arguments` lines they open, by the address of the shared list
+    let mut flags_text: HashMap<*const String, Vec<u8>> = HashMap::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    buf.extend_from_slice(b"[");
+    for (i, e) in plan.compdb.iter().enumerate() {
+        buf.extend_from_slice(if i == 0 { b"\n  {\n    \"directory\": " } else { b",\n  {\n    \"directory\": " });
+        buf.extend_from_slice(&directory);
+        buf.extend_from_slice(b",\n    \"file\": ");
+        push_json(&mut buf, e.file.as_str());
+        buf.extend_from_slice(b",\n    \"output\": ");
+        push_json(&mut buf, e.output.as_str());
+        buf.extend_from_slice(b",\n    \"arguments\": [");
+        let flags = flags_text.entry(e.flags.as_ptr()).or_insert_with(|| {
+            let mut t = Vec::new();
+            for f in e.flags.iter() {
+                t.extend_from_slice(b"\n      ");
+                push_json(&mut t, f);
+                t.push(b',');
+            }
+            t
+        });
+        buf.extend_from_slice(flags);
+        for (j, word) in CompileEntry::tail(e.file.as_str(), e.output.as_str()).iter().enumerate() {
+            buf.extend_from_slice(if j == 0 { b"\n      " } else { b",\n      " });
+            push_json(&mut buf, word);
+        }
+        buf.extend_from_slice(b"\n    ]\n  }");
+        if buf.len() >= 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"\n]\n");
+    w.write_all(&buf)?;
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::CompileEntry;
+    use serde::Serialize;
+
+    /// What serde_json's pretty printer writes for the same entries (how this file was written before).
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        directory: &'a str,
+        file: &'a str,
+        output: &'a str,
+        arguments: Vec<String>,
+    }
+
+    #[test]
+    fn the_hand_written_json_is_serde_jsons_pretty_json() {
+        let flags: std::sync::Arc<[String]> =
+            ["cc", "-DX=\"a b\"", "-I/é/ü", "tab\there", "back\\slash"].map(String::from).into();
+        let other: std::sync::Arc<[String]> = ["c++"].map(String::from).into();
+        for n in [0, 1, 3] {
+            let mut plan = Plan::default();
+            for i in 0..n {
+                let flags = if i == 1 { other.clone() } else { flags.clone() };
+                plan.compdb.push(CompileEntry {
+                    file: format!("src/\"{i}\".c").into(),
+                    output: format!("o/{i}.o").into(),
+                    flags,
+                });
+            }
+            let dir = Utf8Path::new("/w/p \"q\"");
+            let mut ours = Vec::new();
+            write(&plan, dir, &mut ours).unwrap();
+            let entries: Vec<Entry> = plan
+                .compdb
+                .iter()
+                .map(|e| Entry {
+                    directory: dir.as_str(),
+                    file: e.file.as_str(),
+                    output: e.output.as_str(),
+                    arguments: e
+                        .flags
+                        .iter()
+                        .cloned()
+                        .chain(CompileEntry::tail(e.file.as_str(), e.output.as_str()))
+                        .collect(),
+                })
+                .collect();
+            let mut theirs = serde_json::to_vec_pretty(&entries).unwrap();
+            theirs.push(b'\n');
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{n} entries");
+        }
+    }
 }

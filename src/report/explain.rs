@@ -245,19 +245,6 @@ fn graph_doc(g: &Generated) -> GraphDoc<'_> {
             }
         })
         .collect();
-    let edges = g
-        .plan
-        .edges
-        .iter()
-        .filter(|e| e.rule != RuleKind::Phony)
-        .map(|e| EdgeDoc {
-            rule: e.rule.name(),
-            outputs: e.outputs.iter().chain(&e.implicit_outputs).map(|o| from_ninja(o)).collect(),
-            inputs: e.inputs.iter().chain(&e.implicit_inputs).map(|i| from_ninja(i)).collect(),
-            key: &e.key,
-            pool: g.plan.pool(e.rule),
-        })
-        .collect();
     let pkg_config = g
         .selected
         .probes
@@ -281,14 +268,83 @@ fn graph_doc(g: &Generated) -> GraphDoc<'_> {
         packages,
         pkg_config,
         lto: &g.toolchain.lto_reason,
-        edges,
+        // written by `write_edges`, after the rest
+        edges: vec![],
     }
+}
+
+/// The plan's edges as the graph document lists them (phony edges are ninja's bookkeeping, not steps).
+fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
+    let l = &g.settings.layout;
+    g.plan.edges.iter().filter(|e| e.rule != RuleKind::Phony).map(move |e| EdgeDoc {
+        rule: e.rule.name(),
+        outputs: e.outputs.iter().chain(&e.implicit_outputs).map(|o| l.project_rel_from_ninja(o)).collect(),
+        inputs: e.inputs.iter().chain(&e.implicit_inputs).map(|i| l.project_rel_from_ninja(i)).collect(),
+        key: &e.key,
+        pool: g.plan.pool(e.rule),
+    })
+}
+
+/// `s` as a JSON string, appended to `out`.
+fn push_json(out: &mut Vec<u8>, s: &str) {
+    // writing into memory cannot fail
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// The `edges` array as serde_json's pretty printer writes it one level into the document, written by hand into
+/// `w` in 64 KiB pieces (through serde, 20,000 edges took a third of the graph's time in small writes).
+fn write_edges<'a>(edges: impl Iterator<Item = EdgeDoc<'a>>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let paths = |buf: &mut Vec<u8>, v: &[Utf8PathBuf]| {
+        if v.is_empty() {
+            return buf.extend_from_slice(b"[]");
+        }
+        buf.push(b'[');
+        for (i, p) in v.iter().enumerate() {
+            buf.extend_from_slice(if i == 0 { b"\n        " } else { b",\n        " });
+            push_json(buf, p.as_str());
+        }
+        buf.extend_from_slice(b"\n      ]");
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut any = false;
+    for e in edges {
+        buf.extend_from_slice(if any { b",\n    {\n      \"rule\": " } else { b"[\n    {\n      \"rule\": " });
+        any = true;
+        push_json(&mut buf, e.rule);
+        buf.extend_from_slice(b",\n      \"outputs\": ");
+        paths(&mut buf, &e.outputs);
+        buf.extend_from_slice(b",\n      \"inputs\": ");
+        paths(&mut buf, &e.inputs);
+        buf.extend_from_slice(b",\n      \"key\": ");
+        match e.key {
+            Some(k) => push_json(&mut buf, k),
+            None => buf.extend_from_slice(b"null"),
+        }
+        buf.extend_from_slice(b",\n      \"pool\": ");
+        match e.pool {
+            Some(p) => push_json(&mut buf, p),
+            None => buf.extend_from_slice(b"null"),
+        }
+        buf.extend_from_slice(b"\n    }");
+        if buf.len() >= 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(if any { b"\n  ]" } else { b"[]" });
+    w.write_all(&buf)
 }
 
 /// Writes the graph document to `w`, as ninjabind-graph.json holds it.
 pub fn write_graph_json(g: &Generated, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &graph_doc(g))?;
-    w.write_all(b"\n")
+    // everything but the edges through serde; it ends `"edges": []` and the document's `}`
+    let mut head = serde_json::to_vec_pretty(&graph_doc(g))?;
+    const EMPTY_EDGES: &[u8] = b"\"edges\": []\n}";
+    debug_assert!(head.ends_with(EMPTY_EDGES), "edges are the document's last field");
+    head.truncate(head.len() - b"[]\n}".len());
+    w.write_all(&head)?;
+    write_edges(edge_docs(g), w)?;
+    w.write_all(b"\n}\n")
 }
 
 pub fn graph_json(g: &Generated) -> String {
@@ -433,4 +489,45 @@ pub fn human(g: &Generated) -> String {
         let _ = writeln!(o, "  {:<8} {} ← {}{pool}", e.rule.name(), outs.join(" "), ins.join(" "));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document holding only the edges puts them where the graph document does: one level in.
+    #[derive(Serialize)]
+    struct Edges<'a> {
+        edges: Vec<EdgeDoc<'a>>,
+    }
+
+    #[test]
+    fn the_hand_written_edges_are_serde_jsons_pretty_json() {
+        let key = Some("k\"1".to_string());
+        let edges = || {
+            vec![
+                EdgeDoc {
+                    rule: "cc",
+                    outputs: vec!["o/a b.o".into()],
+                    inputs: vec!["é/\\a.c".into()],
+                    key: &key,
+                    pool: None,
+                },
+                EdgeDoc {
+                    rule: "link",
+                    outputs: vec![],
+                    inputs: vec!["x".into(), "y".into()],
+                    key: &None,
+                    pool: Some("local"),
+                },
+            ]
+        };
+        for n in [0, 1, 2] {
+            let mut ours = b"{\n  \"edges\": ".to_vec();
+            write_edges(edges().into_iter().take(n), &mut ours).unwrap();
+            ours.extend_from_slice(b"\n}");
+            let theirs = serde_json::to_vec_pretty(&Edges { edges: edges().into_iter().take(n).collect() }).unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{n} edges");
+        }
+    }
 }
