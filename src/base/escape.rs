@@ -3,6 +3,15 @@
 /// A path in a `build` line: `$`, space and `:` are special to ninja.
 pub fn ninja_path(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_ninja_path(&mut out, s);
+    out
+}
+
+/// [`ninja_path`] appended to `out` (a path without `$`, space or `:` as it stands).
+pub fn push_ninja_path(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| matches!(b, b'$' | b' ' | b':')) {
+        return out.push_str(s);
+    }
     for c in s.chars() {
         match c {
             '$' => out.push_str("$$"),
@@ -11,7 +20,6 @@ pub fn ninja_path(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// A variable's value: only `$` is special (ninja strips leading spaces, so escape one there).

@@ -203,6 +203,32 @@ fn normalize_components(p: &Utf8Path) -> Utf8PathBuf {
 /// The relative path `p` appended to the normal relative folder `base`, `.` and `..` folded; `None` when a `..`
 /// would climb above `base`'s root.
 fn fold(base: &str, p: &str) -> Option<Utf8PathBuf> {
+    // the usual shapes, by string: leading `..`s taken off `base`, then a normal rest appended
+    let (mut base, mut rest) = (base, p);
+    loop {
+        let after = match rest.strip_prefix("../") {
+            Some(r) => r,
+            None if rest == ".." => "",
+            None => break,
+        };
+        if base.is_empty() {
+            return None;
+        }
+        (base, rest) = (base.rfind('/').map_or("", |i| &base[..i]), after);
+    }
+    if rest.is_empty() || is_normal(rest) {
+        return Some(Utf8PathBuf::from(match (base.is_empty(), rest.is_empty()) {
+            (true, true) => ".".to_string(),
+            (true, false) => rest.to_string(),
+            (false, true) => base.to_string(),
+            (false, false) => format!("{base}/{rest}"),
+        }));
+    }
+    fold_parts(base, rest)
+}
+
+/// [`fold`] part by part, for any relative `p`.
+fn fold_parts(base: &str, p: &str) -> Option<Utf8PathBuf> {
     let mut parts: Vec<&str> = base.split('/').filter(|c| !c.is_empty()).collect();
     for c in p.split('/') {
         match c {
@@ -362,8 +388,23 @@ mod tests {
                 cwd: "/w".into(),
                 anchor: "/w".into(),
             };
-            for p in ["x.o", "obj/a/b.o", "../src/a.c", "../../p/src/a.c", "../../../x", "./a//b/", "..", ".", "/abs/x"]
-            {
+            for p in [
+                "x.o",
+                "obj/a/b.o",
+                "../src/a.c",
+                "../../p/src/a.c",
+                "../../../x",
+                "./a//b/",
+                "..",
+                ".",
+                "/abs/x",
+                "../..",
+                "../a/../b",
+                "a/..",
+                "../../",
+                "a/./b",
+                "../x/",
+            ] {
                 let slow = l.project_rel(&normalize(&l.ninja_dir.join(p)));
                 assert_eq!(l.project_rel_from_ninja(p.into()), slow, "{project} {ninja_dir} {p}");
             }

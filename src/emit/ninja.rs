@@ -1,6 +1,6 @@
 //! The ninja syntax writer: statements only, every string escaped for its context by `escape`.
 
-use crate::base::escape::{ninja_path, ninja_value};
+use crate::base::escape::{ninja_path, ninja_value, push_ninja_path};
 use camino::Utf8PathBuf;
 use std::fmt::Write;
 
@@ -52,22 +52,26 @@ impl NinjaWriter {
         order_only: &[Utf8PathBuf],
         vars: &[(&str, String)],
     ) {
-        let paths = |ps: &[Utf8PathBuf]| ps.iter().map(|p| ninja_path(p.as_str())).collect::<Vec<_>>().join(" ");
-        let mut line = format!("build {}", paths(outputs));
-        if !implicit_outputs.is_empty() {
-            let _ = write!(line, " | {}", paths(implicit_outputs));
-        }
-        let _ = write!(line, ": {rule}");
-        if !inputs.is_empty() {
-            let _ = write!(line, " {}", paths(inputs));
-        }
-        if !implicit.is_empty() {
-            let _ = write!(line, " | {}", paths(implicit));
-        }
-        if !order_only.is_empty() {
-            let _ = write!(line, " || {}", paths(order_only));
-        }
-        self.out.push_str(&line);
+        // written straight into the text: a path list each, then the line (the build lines are most of the file)
+        let paths = |out: &mut String, sep: &str, ps: &[Utf8PathBuf]| {
+            if !ps.is_empty() {
+                out.push_str(sep);
+            }
+            for (i, p) in ps.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                push_ninja_path(out, p.as_str());
+            }
+        };
+        self.out.push_str("build ");
+        paths(&mut self.out, "", outputs);
+        paths(&mut self.out, " | ", implicit_outputs);
+        self.out.push_str(": ");
+        self.out.push_str(rule);
+        paths(&mut self.out, " ", inputs);
+        paths(&mut self.out, " | ", implicit);
+        paths(&mut self.out, " || ", order_only);
         self.newline();
         for (k, v) in vars {
             self.indented(k, v);

@@ -309,9 +309,9 @@ fn member_offset(b: &[u8], mut i: usize, key: &str) -> Option<usize> {
             return found;
         }
         let end = skip_string(b, i);
-        let k: String = serde_json::from_slice(&b[i..end]).ok()?;
+        let is_key = key_is(&b[i..end], key)?;
         i = skip_ws(b, skip_ws(b, end) + 1); // past ':'
-        if k == key {
+        if is_key {
             found = Some(i);
         }
         i = skip_ws(b, skip_value(b, i));
@@ -319,6 +319,16 @@ fn member_offset(b: &[u8], mut i: usize, key: &str) -> Option<usize> {
             i += 1;
         }
     }
+}
+
+/// Whether the quoted JSON string `quoted` is `key`: by its bytes when it has no escape (no String per key read),
+/// else decoded; `None` when it cannot be decoded.
+fn key_is(quoted: &[u8], key: &str) -> Option<bool> {
+    let raw = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default();
+    if !raw.contains(&b'\\') && quoted.len() >= 2 && quoted.ends_with(b"\"") {
+        return Some(raw == key.as_bytes());
+    }
+    serde_json::from_slice::<String>(quoted).ok().map(|k| k == key)
 }
 
 /// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps).
