@@ -157,9 +157,13 @@ impl<'a> Commands<'a> {
             e.vars.push(("depfile", format!("{output}.d")));
             e.template = Some(*template);
             e.key = key.as_ref().map(|(h, tool_id)| {
+                // the words of `CompileEntry::tail`, hashed without making them
                 let mut h = h.clone();
-                for w in CompileEntry::tail(input, output) {
-                    h.arg(&w);
+                h.arg("-MD");
+                h.arg("-MF");
+                h.arg_parts(&[output, ".d"]);
+                for w in ["-c", input, "-o", output] {
+                    h.arg(w);
                 }
                 h.finish(None, tool_id)
             });

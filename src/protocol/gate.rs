@@ -198,6 +198,15 @@ impl KeyHasher {
         }
     }
 
+    /// One keyed command word given in pieces (`out`, `.d`): the same bytes as the word.
+    pub fn arg_parts(&mut self, parts: &[&str]) {
+        self.0.update("arg ");
+        for p in parts {
+            self.0.update(p);
+        }
+        self.0.update("\0");
+    }
+
     pub fn finish(mut self, rsp: Option<&str>, tool_id: &str) -> String {
         if let Some(r) = rsp {
             for part in ["rsp ", r, "\0"] {
