@@ -36,7 +36,15 @@ pub fn string_list(doc: &JsonDoc, v: &Value, path: &JPath) -> Result<Vec<String>
     let items = v.as_array().ok_or_else(|| {
         doc.error(path, format!("`{path}` must be an array of strings, found {}", type_name(v))).into_err()
     })?;
-    items.iter().enumerate().map(|(i, item)| string(doc, item, &path.index(i)).map(str::to_string)).collect()
+    // an element's path is made only for its error (a manifest's 20 sources made 20 copies of it)
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item.as_str() {
+            Some(s) => Ok(s.to_string()),
+            None => string(doc, item, &path.index(i)).map(str::to_string),
+        })
+        .collect()
 }
 
 /// A string that will become a path or a command-line word: no newline, no NUL (SPEC §6.1).
@@ -75,8 +83,9 @@ pub fn path_list(doc: &JsonDoc, v: &Value, path: &JPath, base: &Utf8Path) -> Res
     list.into_iter()
         .enumerate()
         .map(|(i, s)| {
-            check_path(doc, &s, &path.index(i))?;
-            if s.is_empty() {
+            // the element's path only for an error (what `check_path` refuses, or an empty path)
+            if s.is_empty() || s.contains(['\n', '\r', '\0', '\t', '|']) {
+                check_path(doc, &s, &path.index(i))?;
                 return Err(doc.error(&path.index(i), format!("`{}` is an empty path", path.index(i))).into_err());
             }
             let abs = layout::normalize(&base.join(&s));

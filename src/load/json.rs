@@ -51,6 +51,17 @@ pub struct JsonDoc {
     pub path: Utf8PathBuf,
     pub text: String,
     pub value: Value,
+    /// Each object's members as spans looked them up (by the object's offset): the quoted key's byte range and the
+    /// value's offset. Listed once per object, not once per path through it (a manifest's spans walked it eight times).
+    members: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<[Member]>>>,
+}
+
+/// One member of an object in the text: its quoted key's bytes `start..end` and its value's offset.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    start: usize,
+    end: usize,
+    value: usize,
 }
 
 impl JsonDoc {
@@ -85,7 +96,7 @@ impl JsonDoc {
 
     pub fn parse(display: &Utf8Path, text: String) -> Result<JsonDoc> {
         match serde_json::from_str::<Value>(&text) {
-            Ok(value) => Ok(JsonDoc { path: display.to_owned(), text, value }),
+            Ok(value) => Ok(JsonDoc { path: display.to_owned(), text, value, members: Default::default() }),
             Err(e) => {
                 let offset = line_col_to_offset(&text, e.line(), e.column());
                 let msg = e.to_string();
@@ -99,7 +110,7 @@ impl JsonDoc {
 
     /// The span of the value at `path` (its key's value), or of the document when it is not found.
     pub fn span(&self, path: &JPath) -> Span {
-        let offset = locate(self.text.as_bytes(), &path.0).unwrap_or(0);
+        let offset = self.locate(&path.0).unwrap_or(0);
         let len = value_len(self.text.as_bytes(), offset).clamp(1, 60);
         Span::at_offset(&self.path, &self.text, offset, len)
     }
@@ -108,7 +119,7 @@ impl JsonDoc {
     /// call re-read the document from its start: 1,000 dependencies cost a million line counts).
     pub fn element_spans(&self, path: &JPath) -> Vec<Span> {
         let b = self.text.as_bytes();
-        let Some(mut i) = locate(b, &path.0).filter(|&i| b.get(i) == Some(&b'[')) else { return vec![] };
+        let Some(mut i) = self.locate(&path.0).filter(|&i| b.get(i) == Some(&b'[')) else { return vec![] };
         let mut offsets = Vec::new();
         i = skip_ws(b, i + 1);
         while i < b.len() && b[i] != b']' {
@@ -127,7 +138,7 @@ impl JsonDoc {
     /// were quadratic.
     pub fn element_member_spans(&self, path: &JPath, key: &str) -> Vec<Option<Span>> {
         let b = self.text.as_bytes();
-        let Some(mut i) = locate(b, &path.0).filter(|&i| b.get(i) == Some(&b'[')) else { return vec![] };
+        let Some(mut i) = self.locate(&path.0).filter(|&i| b.get(i) == Some(&b'[')) else { return vec![] };
         let mut found: Vec<Option<usize>> = Vec::new();
         i = skip_ws(b, i + 1);
         while i < b.len() && b[i] != b']' {
@@ -147,7 +158,7 @@ impl JsonDoc {
     /// keeps), found in one pass.
     pub fn member_spans(&self, path: &JPath) -> std::collections::HashMap<String, Span> {
         let b = self.text.as_bytes();
-        let Some(mut i) = locate(b, &path.0).filter(|&i| b.get(i) == Some(&b'{')) else { return Default::default() };
+        let Some(mut i) = self.locate(&path.0).filter(|&i| b.get(i) == Some(&b'{')) else { return Default::default() };
         let mut members: Vec<(String, usize)> = Vec::new();
         i += 1;
         loop {
@@ -331,7 +342,68 @@ fn key_is(quoted: &[u8], key: &str) -> Option<bool> {
     serde_json::from_slice::<String>(quoted).ok().map(|k| k == key)
 }
 
-/// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps).
+impl JsonDoc {
+    /// Byte offset of the value at `path` in the (valid) text: the last of duplicate keys, as serde_json keeps.
+    fn locate(&self, path: &[Seg]) -> Option<usize> {
+        let b = self.text.as_bytes();
+        let mut i = skip_ws(b, 0);
+        for seg in path {
+            match seg {
+                Seg::Key(k) => {
+                    let members = self.members_at(i)?;
+                    i = members.iter().rev().find(|m| key_is(&b[m.start..m.end], k) == Some(true))?.value;
+                }
+                Seg::Index(n) => {
+                    if b.get(i) != Some(&b'[') {
+                        return None;
+                    }
+                    i = skip_ws(b, i + 1);
+                    for _ in 0..*n {
+                        i = skip_ws(b, skip_value(b, i));
+                        if b.get(i) != Some(&b',') {
+                            return None;
+                        }
+                        i = skip_ws(b, i + 1);
+                    }
+                }
+            }
+        }
+        Some(i)
+    }
+
+    /// The members of the object at offset `i`, listed on first use; `None` when no object starts there.
+    fn members_at(&self, i: usize) -> Option<std::rc::Rc<[Member]>> {
+        let b = self.text.as_bytes();
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        if let Some(m) = self.members.borrow().get(&i) {
+            return Some(m.clone());
+        }
+        let mut list = Vec::new();
+        let mut j = i + 1;
+        loop {
+            j = skip_ws(b, j);
+            if b.get(j) != Some(&b'"') {
+                break;
+            }
+            let end = skip_string(b, j);
+            let value = skip_ws(b, skip_ws(b, end) + 1); // past ':'
+            list.push(Member { start: j, end, value });
+            j = skip_ws(b, skip_value(b, value));
+            if b.get(j) == Some(&b',') {
+                j += 1;
+            }
+        }
+        let list: std::rc::Rc<[Member]> = list.into();
+        self.members.borrow_mut().insert(i, list.clone());
+        Some(list)
+    }
+}
+
+/// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps), walked
+/// from the start: what [`JsonDoc::locate`] finds, kept to check it against.
+#[cfg(test)]
 fn locate(b: &[u8], path: &[Seg]) -> Option<usize> {
     let mut i = skip_ws(b, 0);
     for seg in path {
@@ -363,6 +435,32 @@ mod tests {
         let doc = JsonDoc::parse("m.json".into(), text.to_string()).unwrap();
         let s = doc.span(&path);
         (s.line, s.column)
+    }
+
+    #[test]
+    fn listed_members_find_what_the_walk_from_the_start_finds() {
+        let text =
+            "{\"a\": {\"b\": [1, {\"c\": 2, \"c\": 3}], \"d\\u0065\": 5, \"b\": [7]}, \"e\": {}, \"a\": {\"z\": 1}}";
+        let doc = JsonDoc::parse("m.json".into(), text.to_string()).unwrap();
+        let top = JPath::default();
+        let paths = [
+            top.key("a"),
+            top.key("a").key("z"),
+            top.key("a").key("b"),
+            top.key("e"),
+            top.key("e").key("x"),
+            top.key("nope"),
+            top.key("a").key("z").key("deeper"),
+            top.index(0),
+        ];
+        for p in paths {
+            assert_eq!(doc.locate(&p.0), locate(text.as_bytes(), &p.0), "{p}");
+        }
+        let nested = "{\"a\": {\"b\": [1, {\"c\": 2, \"c\": 3}], \"d\\u0065\": 5}}";
+        let doc = JsonDoc::parse("n.json".into(), nested.to_string()).unwrap();
+        for p in [top.key("a").key("b").index(1).key("c"), top.key("a").key("de"), top.key("a").key("b").index(2)] {
+            assert_eq!(doc.locate(&p.0), locate(nested.as_bytes(), &p.0), "{p}");
+        }
     }
 
     #[test]

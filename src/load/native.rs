@@ -81,7 +81,10 @@ fn parse_fragment(
             Some(v) => {
                 let list = string_list(doc, v, &path.key(key))?;
                 for (i, s) in list.iter().enumerate() {
-                    check_printable(doc, s, &path.key(key).index(i))?;
+                    // the element's path only for the error
+                    if s.contains(['\n', '\r', '\0']) {
+                        check_printable(doc, s, &path.key(key).index(i))?;
+                    }
                 }
                 Ok(list)
             }
