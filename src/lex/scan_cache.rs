@@ -65,7 +65,8 @@ pub struct ScanMemo {
     pub next: ScanCache,
     /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result
     /// (`None` would mean the cache's answer holds).
-    ahead: std::collections::HashMap<Utf8PathBuf, Ahead>,
+    /// (Keyed by the path's text: a `Path` key hashes component by component.)
+    ahead: std::collections::HashMap<String, Ahead>,
     /// Files read this run (their stamp changed, or they were new).
     pub read: usize,
     /// Files whose answer came from the cache.
@@ -131,13 +132,13 @@ impl ScanMemo {
             return;
         }
         let chunk = sources.len().div_ceil(threads.max(1)).max(1);
-        let work = move |part: &[&Utf8Path]| -> Vec<(Utf8PathBuf, Ahead)> {
+        let work = move |part: &[&Utf8Path]| -> Vec<(String, Ahead)> {
             // the stamp comes from the open file read (no stat of its own): one open and one fstat per source
             let one = |p: &&Utf8Path| match read(p) {
                 Ok((meta, macros)) => (hash::stat_of(&meta).map(|s| (s.size, s.mtime_ns, s.inode)), Some(Ok(macros))),
                 Err(e) => (None, Some(Err(e))),
             };
-            part.iter().map(|p| (p.to_path_buf(), one(p))).collect()
+            part.iter().map(|p| (p.to_string(), one(p))).collect()
         };
         let mut parts = sources.chunks(chunk);
         let first = parts.next().unwrap_or_default();
@@ -160,7 +161,7 @@ impl ScanMemo {
         source: &Utf8Path,
         read: impl FnOnce() -> std::io::Result<Vec<String>>,
     ) -> std::io::Result<Vec<String>> {
-        let (st, read_ahead) = match self.ahead.remove(source) {
+        let (st, read_ahead) = match self.ahead.remove(source.as_str()) {
             Some((st, result)) => (st, result),
             None => (stamp(source), None),
         };

@@ -140,8 +140,9 @@ fn merge(
             c.pkg_config_used.push(name.clone());
         }
     }
-    let mut seen_sources = HashSet::new();
-    sources.retain(|s| seen_sources.insert(s.abs.clone()));
+    // by the path's text (a `Path` hashes component by component)
+    let mut seen_sources: HashSet<String> = HashSet::new();
+    sources.retain(|s| seen_sources.insert(s.abs.as_str().to_owned()));
     dedup(&mut c.include_dirs);
     dedup(&mut c.libraries);
     dedup(&mut c.search_paths);
