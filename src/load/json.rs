@@ -353,19 +353,7 @@ impl JsonDoc {
                     let members = self.members_at(i)?;
                     i = members.iter().rev().find(|m| key_is(&b[m.start..m.end], k) == Some(true))?.value;
                 }
-                Seg::Index(n) => {
-                    if b.get(i) != Some(&b'[') {
-                        return None;
-                    }
-                    i = skip_ws(b, i + 1);
-                    for _ in 0..*n {
-                        i = skip_ws(b, skip_value(b, i));
-                        if b.get(i) != Some(&b',') {
-                            return None;
-                        }
-                        i = skip_ws(b, i + 1);
-                    }
-                }
+                Seg::Index(n) => i = element(b, i, *n)?,
             }
         }
         Some(i)
@@ -401,6 +389,22 @@ impl JsonDoc {
     }
 }
 
+/// The offset of element `n` of the array at offset `i`; `None` when no array starts there or it is shorter.
+fn element(b: &[u8], i: usize, n: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut i = skip_ws(b, i + 1);
+    for _ in 0..n {
+        i = skip_ws(b, skip_value(b, i));
+        if b.get(i) != Some(&b',') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+    }
+    Some(i)
+}
+
 /// Byte offset of the value at `path` in a valid JSON text (the last of duplicate keys, as serde_json keeps), walked
 /// from the start: what [`JsonDoc::locate`] finds, kept to check it against.
 #[cfg(test)]
@@ -409,19 +413,7 @@ fn locate(b: &[u8], path: &[Seg]) -> Option<usize> {
     for seg in path {
         match seg {
             Seg::Key(k) => i = member_offset(b, i, k)?,
-            Seg::Index(n) => {
-                if b.get(i) != Some(&b'[') {
-                    return None;
-                }
-                i = skip_ws(b, i + 1);
-                for _ in 0..*n {
-                    i = skip_ws(b, skip_value(b, i));
-                    if b.get(i) != Some(&b',') {
-                        return None;
-                    }
-                    i = skip_ws(b, i + 1);
-                }
-            }
+            Seg::Index(n) => i = element(b, i, *n)?,
         }
     }
     Some(i)
