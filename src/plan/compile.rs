@@ -151,6 +151,13 @@ impl<'a> Commands<'a> {
         let lean = !input.starts_with("./")
             && !output.starts_with("./")
             && input.len() < 1024
+            && (e.inputs.len(), e.outputs.len()) == (1, 1)
+            && e.implicit_inputs.is_empty()
+            && e.implicit_outputs.is_empty()
+            && e.vars.is_empty()
+            && e.rsp.is_none()
+            && e.record.is_none()
+            && e.products.is_none()
             && !self.launcher.iter().chain(flags.iter()).any(own);
         let slot = (Arc::as_ptr(&flags) as *const String as usize, e.rule);
         if let (true, Some((template, key))) = (lean, self.known.get(&slot)) {

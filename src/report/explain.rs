@@ -338,9 +338,14 @@ fn write_edges<'a>(edges: impl Iterator<Item = EdgeDoc<'a>>, w: &mut dyn std::io
 /// Writes the graph document to `w`, as ninjabind-graph.json holds it.
 pub fn write_graph_json(g: &Generated, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     // everything but the edges through serde; it ends `"edges": []` and the document's `}`
-    let mut head = serde_json::to_vec_pretty(&graph_doc(g))?;
-    const EMPTY_EDGES: &[u8] = b"\"edges\": []\n}";
-    debug_assert!(head.ends_with(EMPTY_EDGES), "edges are the document's last field");
+    let mut doc = graph_doc(g);
+    let mut head = serde_json::to_vec_pretty(&doc)?;
+    if !head.ends_with(b"\"edges\": []\n}") {
+        // (edges are the document's last field; were they not, serde writes the whole document)
+        doc.edges = edge_docs(g).collect();
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        return w.write_all(b"\n");
+    }
     head.truncate(head.len() - b"[]\n}".len());
     w.write_all(&head)?;
     write_edges(edge_docs(g), w)?;
