@@ -1,4 +1,4 @@
-//! Every escaping context, each in exactly one function: ninja paths, ninja values, `/bin/sh` words, response-file words, depfile paths.
+//! Every escaping context, each in exactly one function: ninja paths, ninja values, `/bin/sh` words, response-file words, depfile paths, JSON strings.
 
 /// A path in a `build` line: `$`, space and `:` are special to ninja.
 pub fn ninja_path(s: &str) -> String {
@@ -121,6 +121,13 @@ pub fn rsp_word(s: &str) -> String {
 
 pub fn rsp_words(args: &[String]) -> String {
     args.iter().map(|a| rsp_word(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// `s` as a JSON string (quoted, escaped as serde_json escapes), appended to `out`: for the JSON files gen writes by
+/// hand.
+pub fn push_json(out: &mut Vec<u8>, s: &str) {
+    // writing into memory cannot fail
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// A path in a Makefile-style depfile that ninja reads: `\ `, `\#` and `$$`.

@@ -1,14 +1,9 @@
 //! compile_commands.json for clangd and IDEs: plain compiler commands (no gate, no launcher), absolute `directory`.
 
+use crate::base::escape::push_json;
 use crate::plan::{CompileEntry, Plan};
 use camino::Utf8Path;
 use std::collections::HashMap;
-
-/// `s` as a JSON string, appended to `out`.
-fn push_json(out: &mut Vec<u8>, s: &str) {
-    // writing into memory cannot fail
-    let _ = serde_json::to_writer(&mut *out, s);
-}
 
 /// Writes compile_commands.json for `plan` to `w`, byte for byte as serde_json's pretty printer writes the list of
 /// entries, written by hand: a package's flags are escaped once for all its sources (20,000 entries of 20 words

@@ -1,5 +1,6 @@
 //! `explain` and ninjabind-graph.json: renderings of the same plan `gen` writes.
 
+use crate::base::escape::push_json;
 use crate::base::layout::Layout;
 use crate::model;
 use crate::model::FrontEnd;
@@ -283,12 +284,6 @@ fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
         key: &e.key,
         pool: g.plan.pool(e.rule),
     })
-}
-
-/// `s` as a JSON string, appended to `out`.
-fn push_json(out: &mut Vec<u8>, s: &str) {
-    // writing into memory cannot fail
-    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// The `edges` array as serde_json's pretty printer writes it one level into the document, written by hand into
