@@ -46,8 +46,8 @@ impl Layout {
     pub fn rel(&self, p: &Utf8Path) -> Utf8PathBuf {
         let n = normalized(p);
         // the common case, a normal path inside the ninja file's folder: its tail, found by one string comparison
-        if let Some(tail) = n.as_str().strip_prefix(self.ninja_dir.as_str()).and_then(|t| t.strip_prefix('/')) {
-            if !tail.is_empty() && !tail.starts_with('-') && self.ninja_dir.as_str() != "/" {
+        if let Some(tail) = tail_under(n.as_str(), self.ninja_dir.as_str()) {
+            if !tail.is_empty() && !tail.starts_with('-') {
                 return Utf8PathBuf::from(tail);
             }
         }
@@ -67,12 +67,9 @@ impl Layout {
         let sub = sub.as_ref();
         // the outputs root is the ninja file's folder or inside it (`build/`): a normal relative `sub` is appended
         if sub.is_relative() && is_normal(sub.as_str()) && is_normal(self.out.as_str()) {
-            let rest = self.out.as_str().strip_prefix(self.ninja_dir.as_str());
-            match rest.map(|r| (r.is_empty(), r.strip_prefix('/'))) {
-                Some((true, _)) if !sub.as_str().starts_with('-') => return sub.to_owned(),
-                Some((false, Some(dir))) if self.ninja_dir.as_str() != "/" => {
-                    return Utf8PathBuf::from(format!("{dir}/{sub}"));
-                }
+            match tail_under(self.out.as_str(), self.ninja_dir.as_str()) {
+                Some("") if !sub.as_str().starts_with('-') => return sub.to_owned(),
+                Some(dir) if !dir.is_empty() => return Utf8PathBuf::from(format!("{dir}/{sub}")),
                 _ => {}
             }
         }
@@ -98,12 +95,7 @@ impl Layout {
 
     /// The ninja file's folder relative to the project root, when it is the root or inside it.
     fn ninja_dir_in_project(&self) -> Option<&str> {
-        let rest = self.ninja_dir.as_str().strip_prefix(self.project.as_str())?;
-        match rest.strip_prefix('/') {
-            _ if rest.is_empty() => Some(""),
-            Some(tail) if self.project.as_str() != "/" => Some(tail),
-            _ => None,
-        }
+        tail_under(self.ninja_dir.as_str(), self.project.as_str())
     }
 
     /// `p` relative to the project root, for explain and the graph JSON.
@@ -160,9 +152,16 @@ fn inside(p: &Utf8Path, dir: &Utf8Path) -> bool {
     if !is_normal(dir.as_str()) {
         return p.starts_with(dir);
     }
-    match p.as_str().strip_prefix(dir.as_str()) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/') || dir.as_str() == "/",
-        None => false,
+    tail_under(p.as_str(), dir.as_str()).is_some()
+}
+
+/// The part of the normal path `p` below the normal folder `dir` (`""` when they are equal), found by one string
+/// comparison at a `/` boundary; `None` when `p` is not inside `dir`.
+fn tail_under<'a>(p: &'a str, dir: &str) -> Option<&'a str> {
+    let rest = p.strip_prefix(dir)?;
+    match rest.is_empty() || dir == "/" {
+        true => Some(rest),
+        false => rest.strip_prefix('/'),
     }
 }
 
@@ -253,13 +252,10 @@ pub fn relative(from: &Utf8Path, to: &Utf8Path) -> Utf8PathBuf {
         return to.into_owned();
     }
     // the common case, a path inside `from`: its tail (both are normal, so a `/` after the prefix is a boundary)
-    if let Some(rest) = to.as_str().strip_prefix(from.as_str()) {
-        if rest.is_empty() {
-            return Utf8PathBuf::from(".");
-        }
-        if let Some(tail) = rest.strip_prefix('/').filter(|_| from.as_str() != "/") {
-            return Utf8PathBuf::from(tail);
-        }
+    match tail_under(to.as_str(), from.as_str()) {
+        Some("") => return Utf8PathBuf::from("."),
+        Some(tail) => return Utf8PathBuf::from(tail),
+        None => {}
     }
     // both normal and absolute (a normal path has no empty, `.` or `..` part): the common folders by string
     if from.is_absolute() && is_normal(from.as_str()) && is_normal(to.as_str()) {
