@@ -48,11 +48,11 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
     v
 }
 
-/// The text of build.ninja for `plan`.
-pub fn render_ninja(plan: &Plan) -> String {
-    let mut w = NinjaWriter::default();
+/// Writes the text of build.ninja for `plan` into `sink`.
+pub fn render_ninja(plan: &Plan, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut w = NinjaWriter::new(sink);
     w.variable("ninja_required_version", "1.10");
-    w.comment(&plan.header.join("\n"));
+    w.comment(&plan.header.join("\n"))?;
     w.variable("builddir", plan.builddir.as_str());
     w.newline();
     for (name, depth) in plan.pools() {
@@ -71,7 +71,7 @@ pub fn render_ninja(plan: &Plan) -> String {
         w.rule(&t.name, &vars);
     }
     for line in &plan.gated_out {
-        w.comment(line);
+        w.comment(line)?;
     }
     if !plan.gated_out.is_empty() {
         w.newline();
@@ -79,7 +79,7 @@ pub fn render_ninja(plan: &Plan) -> String {
     for e in &plan.edges {
         if let Some(t) = e.template {
             // the shared rule carries the command and the depfile
-            w.build(&e.outputs, &[], &plan.templates[t].name, &e.inputs, &[], &e.order_only, &[]);
+            w.build(&e.outputs, &[], &plan.templates[t].name, &e.inputs, &[], &e.order_only, &[])?;
             continue;
         }
         let mut vars: Vec<(&str, String)> = Vec::new();
@@ -89,7 +89,7 @@ pub fn render_ninja(plan: &Plan) -> String {
             vars.push(("cmd", words.join(" ")));
         }
         vars.extend(e.vars.iter().cloned());
-        w.build(&e.outputs, &e.implicit_outputs, e.rule.name(), &e.inputs, &e.implicit_inputs, &e.order_only, &vars);
+        w.build(&e.outputs, &e.implicit_outputs, e.rule.name(), &e.inputs, &e.implicit_inputs, &e.order_only, &vars)?;
     }
     w.newline();
     w.defaults(&plan.defaults);
@@ -131,22 +131,28 @@ pub fn write_all(
     let _lock = write::lock(&out.join(".ninjabind-gen.lock"))?;
     write::remove_stale_temps(out, &OUT_FILES[..]);
     write::remove_stale_temps(&layout.ninja_dir, &["build.ninja"]);
+    // the ninja file's folder keeps its mtime (see `FolderStamp`): taken before build.ninja's temp file is made there
+    let folder = FolderStamp::take(&layout.ninja_dir);
     let mut batch = write::Batch::default();
-    // the two largest files are streamed into their temp files, never held whole, on two threads (at 20,000 sources
-    // each took a tenth of gen), and not fsynced: they are views of build.ninja that every gen rewrites (a first gen
+    // the three largest files are streamed into their temp files, never held whole, on two threads (at 20,000 sources
+    // each took a tenth of gen); the two views of build.ninja that every gen rewrites are not fsynced (a first gen
     // after deleting a build folder spent up to a second of system time syncing their 20 MB)
-    // build.ninja's text is made meanwhile, after compile_commands.json on its thread (the graph JSON takes longest)
+    // build.ninja is written after compile_commands.json on its thread (the graph JSON takes longest), and renamed
+    // into place last
     let (compdb, graph) = std::thread::scope(|s| {
-        let compdb = s.spawn(|| {
+        let compdb = s.spawn(|| -> Result<_> {
             let mut b = write::Batch::unsynced();
-            b.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w))
-                .map(|_| (b, render_ninja(plan)))
+            b.stage_with(&out.join("compile_commands.json"), |w| compdb::write(plan, &layout.ninja_dir, w))?;
+            let mut ninja = write::Batch::default();
+            let changed = ninja.stage_with(&layout.ninja_file(), |w| render_ninja(plan, w))?;
+            Ok((b, ninja, changed))
         });
         let mut b = write::Batch::unsynced();
         let graph = b.stage_with(&out.join("ninjabind-graph.json"), graph_json).map(|_| b);
         (compdb.join(), graph)
     });
-    let (compdb, ninja_text) = compdb.map_err(|_| anyhow::anyhow!("writing compile_commands.json failed"))??;
+    let (compdb, ninja, ninja_changed) =
+        compdb.map_err(|_| anyhow::anyhow!("writing compile_commands.json failed"))??;
     batch.append(compdb);
     batch.append(graph?);
     batch.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
@@ -177,8 +183,7 @@ pub fn write_all(
     for (path, text) in side {
         batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
     }
-    let folder = FolderStamp::take(&layout.ninja_dir);
-    let ninja_changed = batch.stage(&layout.ninja_file(), ninja_text.as_bytes())?;
+    batch.append(ninja);
     batch.commit()?;
     if let Some(folder) = folder {
         folder.restore(&layout.ninja_dir);

@@ -330,21 +330,45 @@ fn write_edges<'a>(edges: impl Iterator<Item = EdgeDoc<'a>>, w: &mut dyn std::io
     w.write_all(&buf)
 }
 
+/// The end serde writes for the graph document with no edges: `edges` is its last field.
+const NO_EDGES: &[u8] = b"\"edges\": []\n}";
+
 /// Writes the graph document to `w`, as ninjabind-graph.json holds it.
 pub fn write_graph_json(g: &Generated, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    // everything but the edges through serde; it ends `"edges": []` and the document's `}`
-    let mut doc = graph_doc(g);
-    let mut head = serde_json::to_vec_pretty(&doc)?;
-    if !head.ends_with(b"\"edges\": []\n}") {
-        // (edges are the document's last field; were they not, serde writes the whole document)
-        doc.edges = edge_docs(g).collect();
-        serde_json::to_writer_pretty(&mut *w, &doc)?;
-        return w.write_all(b"\n");
-    }
-    head.truncate(head.len() - b"[]\n}".len());
-    w.write_all(&head)?;
+    // everything but the edges through serde, streamed in 64 KiB pieces (the packages' 20,000 sources are 4 MB);
+    // its end, `"edges": []` and the document's `}`, is held back and the edges are written by hand in its place
+    let mut head = HoldBack { inner: w, buf: Vec::with_capacity(1 << 17) };
+    serde_json::to_writer_pretty(&mut head, &graph_doc(g))?;
+    let HoldBack { inner: w, buf } = head;
+    let Some(rest) = buf.strip_suffix(b"[]\n}").filter(|_| buf.ends_with(NO_EDGES)) else {
+        let msg = "the graph document does not end with its edges";
+        return Err(std::io::Error::other(msg));
+    };
+    w.write_all(rest)?;
     write_edges(edge_docs(g), w)?;
     w.write_all(b"\n}\n")
+}
+
+/// A writer that passes on its bytes in 64 KiB pieces but always keeps the last `NO_EDGES.len()` of them.
+struct HoldBack<'w> {
+    inner: &'w mut dyn std::io::Write,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for HoldBack<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= (1 << 16) + NO_EDGES.len() {
+            let keep = self.buf.len() - NO_EDGES.len();
+            self.inner.write_all(&self.buf[..keep])?;
+            self.buf.drain(..keep);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 pub fn graph_json(g: &Generated) -> String {
@@ -529,5 +553,29 @@ mod tests {
             let theirs = serde_json::to_vec_pretty(&Edges { edges: edges().into_iter().take(n).collect() }).unwrap();
             assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{n} edges");
         }
+    }
+
+    #[test]
+    fn the_held_back_writer_passes_on_all_but_its_last_bytes() {
+        // 200,000 bytes in writes of 1 to 70,000 bytes: what got through and what is held make the whole, and the
+        // held part is the last NO_EDGES.len() bytes
+        let all: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut out = Vec::new();
+        let mut h = HoldBack { inner: &mut out, buf: Vec::new() };
+        let mut at = 0;
+        for size in [1, 70_000, 13, 65_536, 7].iter().cycle() {
+            let end = (at + size).min(all.len());
+            std::io::Write::write_all(&mut h, &all[at..end]).unwrap();
+            at = end;
+            if at == all.len() {
+                break;
+            }
+        }
+        let held = h.buf;
+        assert!(held.len() >= NO_EDGES.len(), "{}", held.len());
+        assert!(out.len() >= 1 << 16, "pieces go through before the end: {}", out.len());
+        assert_eq!(held[held.len() - NO_EDGES.len()..], all[all.len() - NO_EDGES.len()..]);
+        out.extend_from_slice(&held);
+        assert_eq!(out, all);
     }
 }
