@@ -52,6 +52,11 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
     let mut objects = Objects::default();
     // source → (compile flags, package, object) for sharing one object between packages
     let mut compiled: HashMap<&str, (Arc<[String]>, &str, Utf8PathBuf)> = HashMap::new();
+    // an edge and a compile_commands.json entry per source, at most: their lists are made at their size once
+    let most: usize = sel.packages.iter().map(|sp| sp.config.sources.len()).sum();
+    p.edges.reserve(most);
+    p.compdb.reserve(most);
+    objects.all.reserve(most);
     for sp in sel.packages.iter().filter(|sp| !(skip_root && sp.package.origin == Origin::Root)) {
         let pkg = &sp.package;
         let c = &sp.config;

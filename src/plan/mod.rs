@@ -209,7 +209,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.cargo_pool = s.cargo_jobs;
     p.local_pool = s.local_jobs;
     let host = host::plan(s, tc, resolved, &mut p)?;
-    let objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
+    let mut objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
     let archives = cargo::plan(s, tc, sel, &resolved.native_overrides, &mut p)?;
     let runtime = host.as_ref().map_or(&[][..], |h| h.archives.as_slice());
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, runtime, &mut p)?;
@@ -244,7 +244,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.side_files.extend(wrapper.side_files);
     p.templates = sharer.templates;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
-    let mut per_package = objects.by_package.clone();
+    // the objects' last use: moved into their packages' phony targets (a copy was 20,000 paths)
+    let mut per_package = std::mem::take(&mut objects.by_package);
     for e in p.edges.iter().filter(|e| matches!(e.rule, RuleKind::Cargo | RuleKind::Symdiff)) {
         let id = model::package_id(e.package.as_deref().unwrap_or_default());
         per_package.entry(id).or_default().extend(e.outputs.iter().cloned());
