@@ -50,8 +50,8 @@ pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &mut Plan) -> Result<Objects> {
     let l = &s.layout;
     let mut objects = Objects::default();
-    // source → (compile flags, package, object) for sharing one object between packages
-    let mut compiled: HashMap<&str, (Arc<[String]>, &str, Utf8PathBuf)> = HashMap::new();
+    // source → (compile flags, package, its edge in `p.edges`) for sharing one object between packages
+    let mut compiled: HashMap<&str, (Arc<[String]>, &str, usize)> = HashMap::new();
     // an edge and a compile_commands.json entry per source, at most: their lists are made at their size once
     let most: usize = sel.packages.iter().map(|sp| sp.config.sources.len()).sum();
     p.edges.reserve(most);
@@ -88,7 +88,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
                 true => cxx_flags.get_or_insert_with(|| flags_for(&tc.cxx)).clone(),
                 false => cc_flags.get_or_insert_with(|| flags_for(&tc.cc)).clone(),
             };
-            if let Some((prev_flags, prev_pkg, obj)) = compiled.get(src.path.abs.as_str()) {
+            if let Some(&(ref prev_flags, prev_pkg, edge)) = compiled.get(src.path.abs.as_str()) {
                 if *prev_flags != flags {
                     let mut d = Diagnostic::error(format!(
                         "{} is compiled by packages `{prev_pkg}` and `{}` with different flags",
@@ -102,7 +102,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
                     )
                     .into_err());
                 }
-                mine.push(obj.clone());
+                mine.push(p.edges[edge].outputs[0].clone());
                 continue;
             }
             let obj = l.out_path(object_path(&id, &pkg.root, &src.path.abs));
@@ -112,7 +112,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
             e.unkeyed = (0..s.launcher.len()).collect();
             e.inputs = vec![src_rel];
             e.package = Some(pkg.name.clone());
-            compiled.insert(src.path.abs.as_str(), (flags.clone(), pkg.name.as_str(), obj.clone()));
+            compiled.insert(src.path.abs.as_str(), (flags.clone(), pkg.name.as_str(), p.edges.len()));
             e.compile_flags = Some(flags);
             p.edges.push(e);
             mine.push(obj.clone());
@@ -166,7 +166,7 @@ impl<'a> Commands<'a> {
             && !self.launcher.iter().chain(flags.iter()).any(own);
         let slot = (Arc::as_ptr(&flags) as *const String as usize, e.rule);
         if let (true, Some((template, key))) = (lean, self.known.get(&slot)) {
-            e.vars.push(("depfile", format!("{output}.d")));
+            // the rule carries the command and the depfile (`$out.d`), as `Sharer::share` leaves a shared edge
             e.template = Some(*template);
             e.key = key.as_ref().map(|(h, tool_id)| {
                 // the words of `CompileEntry::tail`, hashed without making them

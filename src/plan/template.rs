@@ -89,8 +89,10 @@ impl Sharer {
             }
         };
         e.template = Some(n);
-        // the shared rule carries the command from here on (20,000 copies of it were most of a plan's memory)
+        // the shared rule carries the command and the depfile from here on (20,000 copies of the command were most of
+        // a plan's memory)
         e.command = None;
+        e.vars = Vec::new();
     }
 }
 
