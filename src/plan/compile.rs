@@ -52,9 +52,10 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
     let mut objects = Objects::default();
     // source → (compile flags, package, its edge in `p.edges`) for sharing one object between packages
     let mut compiled: HashMap<&str, (Arc<[String]>, &str, usize)> = HashMap::new();
-    // an edge and a compile_commands.json entry per source, at most: their lists are made at their size once
+    // an edge and a compile_commands.json entry per source, at most: their lists are made at their size once (the
+    // edges with room for a package's few others — its build, symbol check and phony target — and the link's)
     let most: usize = sel.packages.iter().map(|sp| sp.config.sources.len()).sum();
-    p.edges.reserve(most);
+    p.edges.reserve(most + 4 * sel.packages.len() + 16);
     p.compdb.reserve(most);
     objects.all.reserve(most);
     for sp in sel.packages.iter().filter(|sp| !(skip_root && sp.package.origin == Origin::Root)) {
