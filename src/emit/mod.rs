@@ -133,7 +133,37 @@ pub fn write_all(
     write::remove_stale_temps(&layout.ninja_dir, &["build.ninja"]);
     // the ninja file's folder keeps its mtime (see `FolderStamp`): taken before build.ninja's temp file is made there
     let folder = FolderStamp::take(&layout.ninja_dir);
-    let mut batch = write::Batch::default();
+    // the small files first: build.ninja, written after them, is never older than the files it depends on
+    // (build.ninja.d, scan.stamp), so the first `ninja` does not regenerate it
+    let mut small = write::Batch::default();
+    small.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
+    small.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
+    small.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
+    if scan.changed() {
+        // a cache: renamed into place with the rest, not synced
+        let mut cache = write::Batch::unsynced();
+        cache.stage(&out.join(scan_cache::FILE), &scan.next.to_bytes())?;
+        small.append(cache);
+    }
+    if let Some(rsp) = &plan.link_rsp {
+        small.stage(&out.join("link.rsp"), rsp.as_bytes())?;
+    }
+    // input lists, and the response files edges read; a killed gen's temp files beside them go first
+    let side: Vec<&(Utf8PathBuf, String)> =
+        plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_ref())).collect();
+    let mut by_folder: BTreeMap<Utf8PathBuf, Vec<&str>> = BTreeMap::new();
+    for (path, _) in &side {
+        let abs = layout.ninja_dir.join(path);
+        if let (Some(dir), Some(name)) = (abs.parent(), path.file_name()) {
+            by_folder.entry(dir.to_owned()).or_default().push(name);
+        }
+    }
+    for (dir, names) in &by_folder {
+        write::remove_stale_temps(dir, names);
+    }
+    for (path, text) in side {
+        small.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
+    }
     // the three largest files are streamed into their temp files, never held whole, on two threads (at 20,000 sources
     // each took a tenth of gen); the two views of build.ninja that every gen rewrites are not fsynced (a first gen
     // after deleting a build folder spent up to a second of system time syncing their 20 MB)
@@ -153,36 +183,10 @@ pub fn write_all(
     });
     let (compdb, ninja, ninja_changed) =
         compdb.map_err(|_| anyhow::anyhow!("writing compile_commands.json failed"))??;
+    let mut batch = write::Batch::default();
     batch.append(compdb);
     batch.append(graph?);
-    batch.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
-    batch.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
-    batch.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
-    if scan.changed() {
-        // a cache: renamed into place with the rest, not synced
-        let mut cache = write::Batch::unsynced();
-        cache.stage(&out.join(scan_cache::FILE), &scan.next.to_bytes())?;
-        batch.append(cache);
-    }
-    if let Some(rsp) = &plan.link_rsp {
-        batch.stage(&out.join("link.rsp"), rsp.as_bytes())?;
-    }
-    // input lists, and the response files edges read; a killed gen's temp files beside them go first
-    let side: Vec<&(Utf8PathBuf, String)> =
-        plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_ref())).collect();
-    let mut by_folder: BTreeMap<Utf8PathBuf, Vec<&str>> = BTreeMap::new();
-    for (path, _) in &side {
-        let abs = layout.ninja_dir.join(path);
-        if let (Some(dir), Some(name)) = (abs.parent(), path.file_name()) {
-            by_folder.entry(dir.to_owned()).or_default().push(name);
-        }
-    }
-    for (dir, names) in &by_folder {
-        write::remove_stale_temps(dir, names);
-    }
-    for (path, text) in side {
-        batch.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
-    }
+    batch.append(small);
     batch.append(ninja);
     batch.commit()?;
     if let Some(folder) = folder {
