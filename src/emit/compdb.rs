@@ -21,10 +21,11 @@ pub fn write(plan: &Plan, ninja_dir: &Utf8Path, w: &mut dyn std::io::Write) -> s
     for (i, e) in plan.compdb.iter().enumerate() {
         buf.extend_from_slice(if i == 0 { b"\n  {\n    \"directory\": " } else { b",\n  {\n    \"directory\": " });
         buf.extend_from_slice(&directory);
+        let (file, output) = e.paths(plan);
         buf.extend_from_slice(b",\n    \"file\": ");
-        push_json(&mut buf, e.file.as_str());
+        push_json(&mut buf, file);
         buf.extend_from_slice(b",\n    \"output\": ");
-        push_json(&mut buf, e.output.as_str());
+        push_json(&mut buf, output);
         buf.extend_from_slice(b",\n    \"arguments\": [");
         let flags = flags_text.entry(e.flags.as_ptr()).or_insert_with(|| {
             let mut t = Vec::new();
@@ -36,7 +37,7 @@ pub fn write(plan: &Plan, ninja_dir: &Utf8Path, w: &mut dyn std::io::Write) -> s
             t
         });
         buf.extend_from_slice(flags);
-        for (j, word) in CompileEntry::tail(e.file.as_str(), e.output.as_str()).iter().enumerate() {
+        for (j, word) in CompileEntry::tail(file, output).iter().enumerate() {
             buf.extend_from_slice(if j == 0 { b"\n      " } else { b",\n      " });
             push_json(&mut buf, word);
         }
@@ -75,11 +76,10 @@ mod tests {
             let mut plan = Plan::default();
             for i in 0..n {
                 let flags = if i == 1 { other.clone() } else { flags.clone() };
-                plan.compdb.push(CompileEntry {
-                    file: format!("src/\"{i}\".c").into(),
-                    output: format!("o/{i}.o").into(),
-                    flags,
-                });
+                let mut e = crate::plan::Edge::new(crate::plan::RuleKind::Cc, vec![format!("o/{i}.o").into()]);
+                e.inputs = vec![format!("src/\"{i}\".c").into()];
+                plan.compdb.push(CompileEntry { edge: plan.edges.len(), flags });
+                plan.edges.push(e);
             }
             let dir = Utf8Path::new("/w/p \"q\"");
             let mut ours = Vec::new();
@@ -87,16 +87,14 @@ mod tests {
             let entries: Vec<Entry> = plan
                 .compdb
                 .iter()
-                .map(|e| Entry {
-                    directory: dir.as_str(),
-                    file: e.file.as_str(),
-                    output: e.output.as_str(),
-                    arguments: e
-                        .flags
-                        .iter()
-                        .cloned()
-                        .chain(CompileEntry::tail(e.file.as_str(), e.output.as_str()))
-                        .collect(),
+                .map(|e| {
+                    let (file, output) = e.paths(&plan);
+                    Entry {
+                        directory: dir.as_str(),
+                        file,
+                        output,
+                        arguments: e.flags.iter().cloned().chain(CompileEntry::tail(file, output)).collect(),
+                    }
                 })
                 .collect();
             let mut theirs = serde_json::to_vec_pretty(&entries).unwrap();

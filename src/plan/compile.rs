@@ -108,7 +108,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
             }
             let obj = l.out_path(object_path(&id, &pkg.root, &src.path.abs));
             let src_rel = l.rel(&src.path.abs);
-            p.compdb.push(CompileEntry { file: src_rel.clone(), output: obj.clone(), flags: flags.clone() });
+            p.compdb.push(CompileEntry { edge: p.edges.len(), flags: flags.clone() });
             let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
             e.unkeyed = (0..s.launcher.len()).collect();
             e.inputs = vec![src_rel];

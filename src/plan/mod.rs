@@ -126,15 +126,21 @@ impl Edge {
     }
 }
 
-/// One entry of compile_commands.json: the package's flags (shared by its sources) and the source's own paths.
+/// One entry of compile_commands.json: the package's flags (shared by its sources) and its compile edge in
+/// `Plan::edges`, whose input and output are the source and the object (not copied: 40,000 paths at 20,000 sources).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileEntry {
-    pub file: Utf8PathBuf,
-    pub output: Utf8PathBuf,
+    pub edge: usize,
     pub flags: std::sync::Arc<[String]>,
 }
 
 impl CompileEntry {
+    /// The source and the object, from the entry's edge.
+    pub fn paths<'p>(&self, plan: &'p Plan) -> (&'p str, &'p str) {
+        let e = &plan.edges[self.edge];
+        (e.inputs[0].as_str(), e.outputs[0].as_str())
+    }
+
     /// The compiler's words after the flags: depfile, source, object.
     pub fn tail(file: &str, output: &str) -> [String; 7] {
         ["-MD".into(), "-MF".into(), format!("{output}.d"), "-c".into(), file.into(), "-o".into(), output.into()]
