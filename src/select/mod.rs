@@ -233,7 +233,7 @@ fn probed<'a>(
 /// scan cache).
 fn gated(p: &Package, sources: Vec<SourcePath>, cflags: &[String], memo: &mut ScanMemo) -> Result<Vec<Source>> {
     let defined = have::defined_macros(cflags);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(sources.len());
     for s in sources {
         let required = memo.gates(&s.abs, || have::required_macros_in(&s.abs)).map_err(|e| {
             let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
