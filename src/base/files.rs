@@ -19,12 +19,60 @@ pub fn open_regular_meta(path: &Utf8Path) -> io::Result<(std::fs::File, std::fs:
         const O_NONBLOCK: i32 = 0o4000;
         o.custom_flags(O_NONBLOCK);
     }
-    let f = o.open(path)?;
+    regular(path, o.open(path)?)
+}
+
+/// `f`, opened from `path`, with its metadata when it is a regular file.
+fn regular(path: &Utf8Path, f: std::fs::File) -> io::Result<(std::fs::File, std::fs::Metadata)> {
     let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{path} is not a regular file")));
     }
     Ok((f, meta))
+}
+
+/// Opens many files of few folders: [`open_regular_meta`] with the last folder held open, each file opened by its
+/// name in it (`openat`). A cold gen opens every source; the kernel's walk of each whole path was a tenth of its
+/// CPU time at 21,001 sources in 1,000 folders.
+#[derive(Default)]
+pub struct Folder {
+    path: String,
+    fd: Option<std::os::fd::OwnedFd>,
+}
+
+impl Folder {
+    /// [`open_regular_meta`] of `path`; the same errors (a folder that cannot be opened: the file is opened by its
+    /// whole path).
+    #[cfg(target_os = "linux")]
+    pub fn open_regular_meta(&mut self, path: &Utf8Path) -> io::Result<(std::fs::File, std::fs::Metadata)> {
+        use std::ffi::CString;
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        let (Some(dir), Some(name)) = (path.parent().filter(|d| d.is_absolute()), path.file_name()) else {
+            return open_regular_meta(path);
+        };
+        if self.path != dir.as_str() || self.fd.is_none() {
+            self.path = dir.as_str().to_owned();
+            self.fd = CString::new(dir.as_str()).ok().and_then(|c| {
+                // SAFETY: a NUL-terminated path; the descriptor is owned from here on
+                let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+                (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+            });
+        }
+        let (Some(dirfd), Ok(name)) = (&self.fd, CString::new(name)) else { return open_regular_meta(path) };
+        // SAFETY: a NUL-terminated name in a folder this value holds open; the descriptor is owned from here on
+        let fd = unsafe {
+            libc::openat(dirfd.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        regular(path, unsafe { std::fs::File::from_raw_fd(fd) })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn open_regular_meta(&mut self, path: &Utf8Path) -> io::Result<(std::fs::File, std::fs::Metadata)> {
+        open_regular_meta(path)
+    }
 }
 
 /// The whole of a regular file of at most `limit` bytes.
@@ -151,5 +199,37 @@ mod tests {
         let p = camino::Utf8PathBuf::try_from(t.path().join("fifo")).unwrap();
         assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
         assert!(read_regular(&p, 1 << 20).is_err());
+    }
+
+    /// Files opened through a held folder: the same bytes, metadata and errors as by their whole paths, across
+    /// folders, a missing file, a missing folder, a folder, a FIFO (without blocking) and a link to a file.
+    #[test]
+    fn a_held_folder_opens_what_a_whole_path_opens() {
+        let t = tempfile::tempdir().unwrap();
+        let root = camino::Utf8PathBuf::try_from(t.path().to_path_buf()).unwrap();
+        for d in ["a", "b"] {
+            std::fs::create_dir(root.join(d)).unwrap();
+            std::fs::write(root.join(d).join("x.c"), format!("in {d}")).unwrap();
+        }
+        assert!(std::process::Command::new("mkfifo").arg(root.join("a/fifo")).status().unwrap().success());
+        std::os::unix::fs::symlink(root.join("b/x.c"), root.join("a/link.c")).unwrap();
+        let mut folder = Folder::default();
+        for name in ["a/x.c", "a/link.c", "b/x.c", "a/x.c", "a/missing.c", "gone/x.c", "a", "a/fifo"] {
+            let p = root.join(name);
+            let held = folder.open_regular_meta(&p);
+            let whole = open_regular_meta(&p);
+            match (held, whole) {
+                (Ok((mut f, m)), Ok((mut g, n))) => {
+                    let (mut a, mut b) = (String::new(), String::new());
+                    f.read_to_string(&mut a).unwrap();
+                    g.read_to_string(&mut b).unwrap();
+                    use std::os::unix::fs::MetadataExt;
+                    assert_eq!((a, m.len(), m.ino()), (b, n.len(), n.ino()), "{name}");
+                }
+                (Err(e), Err(f)) => assert_eq!((e.kind(), e.to_string()), (f.kind(), f.to_string()), "{name}"),
+                (held, whole) => panic!("{name}: {:?} vs {:?}", held.map(|_| ()), whole.map(|_| ())),
+            }
+        }
+        assert_eq!(folder.path, root.join("a").as_str(), "the last folder is held");
     }
 }

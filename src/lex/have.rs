@@ -13,13 +13,16 @@ const WHOLE_CAP: u64 = 1 << 20;
 /// large one only its first 64 KiB and as much of its end as it takes to find its last directive (a 1 GB source
 /// costs two small reads, a FIFO or a device is an error, never a hang).
 pub fn required_macros_in(path: &camino::Utf8Path) -> std::io::Result<Vec<String>> {
-    required_macros_with_meta(path).map(|(_, macros)| macros)
+    required_macros_with_meta(&mut files::Folder::default(), path).map(|(_, macros)| macros)
 }
 
 /// [`required_macros_in`] and the metadata of the file it read (one open, one `fstat`; a small file is read in one
 /// `read` of its size, not a second one to see its end).
-pub fn required_macros_with_meta(path: &camino::Utf8Path) -> std::io::Result<(std::fs::Metadata, Vec<String>)> {
-    let (mut f, meta) = files::open_regular_meta(path)?;
+pub fn required_macros_with_meta(
+    folder: &mut files::Folder,
+    path: &camino::Utf8Path,
+) -> std::io::Result<(std::fs::Metadata, Vec<String>)> {
+    let (mut f, meta) = folder.open_regular_meta(path)?;
     let size = meta.len();
     if size <= WHOLE_CAP {
         use std::io::Read;

@@ -55,7 +55,7 @@ pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
 }
 
 /// Reads a source's HAVE_* guard, returning the metadata of the file it opened (its stamp).
-pub type GuardRead = fn(&Utf8Path) -> std::io::Result<(std::fs::Metadata, Vec<String>)>;
+pub type GuardRead = fn(&mut files::Folder, &Utf8Path) -> std::io::Result<(std::fs::Metadata, Vec<String>)>;
 
 /// One run's use of the cache: what the last run left, what this run saw (written back at its end), and how many
 /// files it read.
@@ -134,7 +134,9 @@ impl ScanMemo {
         let chunk = sources.len().div_ceil(threads.max(1)).max(1);
         let work = move |part: &[&Utf8Path]| -> Vec<(String, Ahead)> {
             // the stamp comes from the open file read (no stat of its own): one open and one fstat per source
-            let one = |p: &&Utf8Path| match read(p) {
+            // sources come folder by folder: each is opened by its name in the folder held open
+            let mut folder = files::Folder::default();
+            let mut one = |p: &&Utf8Path| match read(&mut folder, p) {
                 Ok((meta, macros)) => (hash::stat_of(&meta).map(|s| (s.size, s.mtime_ns, s.inode)), Some(Ok(macros))),
                 Err(e) => (None, Some(Err(e))),
             };
