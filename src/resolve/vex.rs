@@ -12,6 +12,7 @@ use crate::model::{DependencySpec, Import, Origin, Package};
 use crate::options::Settings;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
+use std::collections::HashSet;
 
 /// Adds `root`'s dependencies, depth first, each package once.
 pub fn add_dependencies(
@@ -22,7 +23,10 @@ pub fn add_dependencies(
     host: &Host,
 ) -> Result<()> {
     let mut stack = vec![root.manifest.clone()];
-    visit(ctx, layout, &Node::of(root), scope, &mut stack, host)
+    // the manifests in scope, by their canonical paths' text (looked up once per dependency: a walk of the scope
+    // each time was a million comparisons at 1,000 packages)
+    let mut seen: HashSet<String> = scope.iter().map(|p| p.manifest.to_string()).collect();
+    visit(ctx, layout, &Node::of(root), scope, &mut seen, &mut stack, host)
 }
 
 /// What the walk needs of a package: its name, its folder and its dependencies.
@@ -49,6 +53,7 @@ fn visit(
     layout: &Layout,
     pkg: &Node,
     scope: &mut Vec<Package>,
+    seen: &mut HashSet<String>,
     stack: &mut Vec<Utf8PathBuf>,
     host: &Host,
 ) -> Result<()> {
@@ -90,9 +95,8 @@ fn visit(
             cycle.push(dep.name.clone());
             return Err(at(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))), dep).into_err());
         }
-        // canonical paths on both sides: their bytes compare (a `Path` compares component by component, and this
-        // check meets every package of the scope: 1,000 packages made it a tenth of a cold gen)
-        if scope.iter().any(|p| p.manifest.as_str() == manifest.as_str()) {
+        // canonical paths on both sides: their bytes compare (a `Path` compares component by component)
+        if seen.contains(manifest.as_str()) {
             continue;
         }
         let dep_pkg = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Dependency)?;
@@ -115,9 +119,13 @@ fn visit(
         }
         // what the walk below needs of the package, not a copy of all of it (its sources and their spans)
         let next = Node::of(&dep_pkg);
+        let before = scope.len();
         push_unique(scope, dep_pkg, layout)?;
+        if let Some(added) = scope.get(before) {
+            seen.insert(added.manifest.to_string());
+        }
         stack.push(manifest);
-        visit(ctx, layout, &next, scope, stack, host)?;
+        visit(ctx, layout, &next, scope, seen, stack, host)?;
         stack.pop();
     }
     Ok(())
