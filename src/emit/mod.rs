@@ -150,7 +150,7 @@ pub fn write_all(
     }
     // input lists, and the response files edges read; a killed gen's temp files beside them go first
     let side: Vec<&(Utf8PathBuf, String)> =
-        plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_ref())).collect();
+        plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_deref())).collect();
     let mut by_folder: BTreeMap<Utf8PathBuf, Vec<&str>> = BTreeMap::new();
     for (path, _) in &side {
         let abs = layout.ninja_dir.join(path);

@@ -121,7 +121,7 @@ pub fn plan(
                     .iter()
                     .filter_map(|k| s.env.get(*k).map(|v| (k.to_string(), v.clone())))
                     .collect();
-                e.command = Some(Command { env, argv });
+                e.command = Some(Box::new(Command { env, argv }));
                 e.vars.push(("depfile", format!("{target_dir}/{}/release/lib{lib}.d", tc.target)));
                 e.package = Some(pkg.name.clone());
                 p.edges.push(e);

@@ -186,7 +186,7 @@ impl<'a> Commands<'a> {
         argv.extend(self.launcher.iter().cloned());
         argv.extend(flags.iter().cloned());
         argv.extend(CompileEntry::tail(input, output));
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         e.vars.push(("depfile", format!("{output}.d")));
         if self.gate {
             wrapper.wrap(e);
@@ -241,7 +241,7 @@ mod tests {
                 let (input, output) = (e.inputs[0].to_string(), e.outputs[0].to_string());
                 let flags = e.compile_flags.take().unwrap();
                 let argv = launcher.iter().chain(flags.iter()).cloned().chain(CompileEntry::tail(&input, &output));
-                e.command = Some(Command { env: vec![], argv: argv.collect() });
+                e.command = Some(Box::new(Command { env: vec![], argv: argv.collect() }));
                 e.vars.push(("depfile", format!("{output}.d")));
                 if gate {
                     w2.wrap(e);

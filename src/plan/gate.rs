@@ -79,14 +79,14 @@ impl<'a> Wrapper<'a> {
         let Some(inner) = e.command.take() else { return };
         let tool = if e.rule == RuleKind::Shader { inner.argv[0].as_str() } else { "" };
         let tool_id = self.tool_id(e.rule, tool);
-        let rsp = e.rsp.as_ref().map(|(_, text)| text.as_str());
+        let rsp = e.rsp.as_deref().map(|(_, text)| text.as_str());
         let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp, &tool_id);
         let mut gate = GateArgs {
             rule: e.rule.name().into(),
             tool_id,
             unkeyed: e.unkeyed.clone(),
             env: inner.env.iter().map(|(k, _)| k.clone()).collect(),
-            rsp: e.rsp.as_ref().map(|(f, _)| f.clone()),
+            rsp: e.rsp.as_deref().map(|(f, _)| f.clone()),
             // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
             record: e.record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
             depfile: e.vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
@@ -108,7 +108,7 @@ impl<'a> Wrapper<'a> {
             gate.inputs = inputs.into_iter().cloned().collect();
         }
         let argv = gate.to_argv(self.exe);
-        e.command = Some(Command { env: inner.env, argv });
+        e.command = Some(Box::new(Command { env: inner.env, argv }));
         e.key = Some(key);
     }
 }

@@ -61,7 +61,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, resolved: &Resolved, p: &mut Plan) -> 
     ];
     let mut e = Edge::new(RuleKind::Host, objects.clone());
     e.inputs = resolved.modules.iter().map(|m| l.rel(m)).collect();
-    e.command = Some(Command { env: vec![], argv });
+    e.command = Some(Box::new(Command { env: vec![], argv }));
     p.edges.push(e);
 
     let exe = exe_path()?.to_string();
@@ -73,7 +73,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, resolved: &Resolved, p: &mut Plan) -> 
             vec![exe.clone(), "edge".into(), "unzstd".into(), "--out".into(), out.to_string(), input.to_string()];
         let mut e = Edge::new(RuleKind::Unzstd, vec![out.clone()]);
         e.inputs = vec![input];
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         p.edges.push(e);
         archives.push(out);
     }

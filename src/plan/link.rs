@@ -119,8 +119,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     let content = escape::rsp_words(&args);
     e.implicit_inputs =
         merged.into_iter().chain(symcheck.cloned()).chain(locked.iter().cloned()).chain([rsp.clone()]).collect();
-    e.command = Some(Command { env: vec![], argv });
-    e.rsp = Some((rsp, content));
+    e.command = Some(Box::new(Command { env: vec![], argv }));
+    e.rsp = Some(Box::new((rsp, content)));
     e.order_only = staged.to_vec();
     p.edges.push(e);
     p.program = Some(program);
@@ -183,7 +183,7 @@ fn native_libs(s: &Settings, archives: &[Archive], p: &mut Plan) -> Result<Optio
         argv.extend(nsl.iter().map(|n| n.to_string()));
         let mut e = Edge::new(RuleKind::NativeLibs, vec![m.clone()]);
         e.inputs = nsl;
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         p.edges.push(e);
     }
     Ok(merged)

@@ -45,7 +45,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         let mut e = Edge::new(RuleKind::Lock, vec![out.clone()]);
         e.inputs = vec![l.rel(path)];
         e.implicit_inputs = lock.is_file().then(|| l.rel(&lock)).into_iter().collect();
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         e.package = Some(pkg.name.clone());
         p.edges.push(e);
         stamps.push(out);

@@ -83,7 +83,8 @@ pub struct Edge {
     pub inputs: Vec<Utf8PathBuf>,
     pub implicit_inputs: Vec<Utf8PathBuf>,
     pub order_only: Vec<Utf8PathBuf>,
-    pub command: Option<Command>,
+    /// Boxed, like `rsp`: most edges (compile edges in their shared rules) have none (an `Edge` was 400 bytes).
+    pub command: Option<Box<Command>>,
     /// Per-edge variables other than the command (depfile, rsp file, description).
     pub vars: Vec<(&'static str, String)>,
     pub package: Option<String>,
@@ -96,7 +97,7 @@ pub struct Edge {
     /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
     pub template: Option<usize>,
     /// A response file the command reads, and its text: gen writes it with the side files (an implicit input).
-    pub rsp: Option<(Utf8PathBuf, String)>,
+    pub rsp: Option<Box<(Utf8PathBuf, String)>>,
     /// Where the gate keeps its record, when not beside the first output (a staged file's folder is the program's).
     pub record: Option<Utf8PathBuf>,
     /// A compile edge before its command is made: its package's flags (`compile::Commands` makes the command).

@@ -80,7 +80,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
     scan_edge.implicit_inputs = watched;
     let list_hash = hash::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
-    scan_edge.command = Some(Command {
+    scan_edge.command = Some(Box::new(Command {
         env: vec![],
         argv: vec![
             exe_path()?.to_string(),
@@ -93,7 +93,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
             "--list-hash".into(),
             list_hash,
         ],
-    });
+    }));
     p.edges.push(scan_edge);
 
     // what earlier planning asked for (a staged resource folder) and every file gen read
@@ -107,7 +107,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     p.regen_inputs = inputs;
     let mut e = Edge::new(RuleKind::Regen, vec![l.rel(&l.ninja_file())]);
     e.implicit_inputs = vec![stamp];
-    e.command = Some(regen_command(s)?);
+    e.command = Some(Box::new(regen_command(s)?));
     e.vars.push(("depfile", l.out_path("build.ninja.d").to_string()));
     p.edges.push(e);
     Ok(())

@@ -131,7 +131,7 @@ impl Stager<'_> {
         let under_bin = to.strip_prefix(self.l.out_path("bin")).unwrap_or(&to);
         e.record = Some(self.l.out_path("stage").join(format!("{under_bin}.nbh")));
         e.inputs = vec![from];
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         e.package = Some(package.to_string());
         self.p.edges.push(e);
         self.staged.push(to);

@@ -55,7 +55,7 @@ pub fn plan(
         let mut e = Edge::new(RuleKind::Symdiff, vec![out.clone()]);
         e.inputs = inputs;
         e.implicit_inputs = vec![l.rel(&sp.package.manifest)];
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         e.package = Some(sp.package.name.clone());
         p.edges.push(e);
         syms.push(out);
@@ -73,7 +73,7 @@ pub fn plan(
         argv.extend(runtime.iter().map(|r| r.to_string()));
         let mut e = Edge::new(RuleKind::Symdiff, vec![list.clone()]);
         e.inputs = runtime.to_vec();
-        e.command = Some(Command { env: vec![], argv });
+        e.command = Some(Box::new(Command { env: vec![], argv }));
         p.edges.push(e);
     }
     let mut argv = vec![exe, "edge".into(), "symcheck".into(), "--out".into(), stamp.to_string()];
@@ -86,7 +86,7 @@ pub fn plan(
     argv.extend(syms.iter().map(|s| s.to_string()));
     let mut e = Edge::new(RuleKind::Symcheck, vec![stamp.clone()]);
     e.inputs = syms.into_iter().chain(runtime_list).collect();
-    e.command = Some(Command { env: vec![], argv });
+    e.command = Some(Box::new(Command { env: vec![], argv }));
     p.edges.push(e);
     Ok(Some(stamp))
 }
