@@ -123,7 +123,7 @@ pub fn plan(
                     .collect();
                 e.command = Some(Box::new(Command { env, argv }));
                 e.vars.push(("depfile", format!("{target_dir}/{}/release/lib{lib}.d", tc.target)));
-                e.package = Some(pkg.name.clone());
+                e.package = Some(pkg.name.as_str().into());
                 p.edges.push(e);
                 archives.push(Archive { package: pkg.name.clone(), id: pkg.id(), path: out, nsl: Some(nsl) });
             }

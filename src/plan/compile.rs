@@ -62,6 +62,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
         let pkg = &sp.package;
         let c = &sp.config;
         let id = pkg.id();
+        let name: Arc<str> = pkg.name.as_str().into();
         // the package's flags for C and for C++, made once and shared by its sources and their compdb entries
         let flags_for = |base: &[String]| -> Arc<[String]> {
             let mut flags: Vec<String> = base.to_vec();
@@ -112,7 +113,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
             let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
             e.unkeyed = (0..s.launcher.len()).collect();
             e.inputs = vec![src_rel];
-            e.package = Some(pkg.name.clone());
+            e.package = Some(name.clone());
             compiled.insert(src.path.abs.as_str(), (flags.clone(), pkg.name.as_str(), p.edges.len()));
             e.compile_flags = Some(flags);
             p.edges.push(e);

@@ -46,7 +46,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         e.inputs = vec![l.rel(path)];
         e.implicit_inputs = lock.is_file().then(|| l.rel(&lock)).into_iter().collect();
         e.command = Some(Box::new(Command { env: vec![], argv }));
-        e.package = Some(pkg.name.clone());
+        e.package = Some(pkg.name.as_str().into());
         p.edges.push(e);
         stamps.push(out);
     }

@@ -87,7 +87,8 @@ pub struct Edge {
     pub command: Option<Box<Command>>,
     /// Per-edge variables other than the command (depfile, rsp file, description).
     pub vars: Vec<(&'static str, String)>,
-    pub package: Option<String>,
+    /// Shared by a package's edges (one name for its 20 compile edges, not a copy each).
+    pub package: Option<std::sync::Arc<str>>,
     /// The content key of the hash gate, when the edge runs through one.
     pub key: Option<String>,
     /// Indices of command words left out of the content key: a launcher or rustc wrapper, whose output is the tool's.

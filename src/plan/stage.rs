@@ -132,7 +132,7 @@ impl Stager<'_> {
         e.record = Some(self.l.out_path("stage").join(format!("{under_bin}.nbh")));
         e.inputs = vec![from];
         e.command = Some(Box::new(Command { env: vec![], argv }));
-        e.package = Some(package.to_string());
+        e.package = Some(package.into());
         self.p.edges.push(e);
         self.staged.push(to);
     }

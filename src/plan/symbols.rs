@@ -56,7 +56,7 @@ pub fn plan(
         e.inputs = inputs;
         e.implicit_inputs = vec![l.rel(&sp.package.manifest)];
         e.command = Some(Box::new(Command { env: vec![], argv }));
-        e.package = Some(sp.package.name.clone());
+        e.package = Some(sp.package.name.as_str().into());
         p.edges.push(e);
         syms.push(out);
     }
