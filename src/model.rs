@@ -23,7 +23,7 @@ pub struct SourcePath {
     pub written: String,
     pub abs: Utf8PathBuf,
     /// Where the manifest names it, for errors about the file.
-    pub span: Option<Box<diag::Span>>,
+    pub span: Option<diag::Place>,
 }
 
 /// One piece of native configuration: the base of a `native` block, or one feature's contribution.

@@ -34,6 +34,42 @@ impl Span {
     }
 }
 
+/// A file's text, shared by the [`Place`]s in it.
+#[derive(Debug)]
+pub struct PlaceText {
+    pub file: Utf8PathBuf,
+    pub text: String,
+}
+
+/// A span whose line, column and line text are worked out only when a message needs them: a manifest's 20,000
+/// sources each held a [`Span`] (three allocations and a line count) for errors that almost never come.
+#[derive(Debug, Clone)]
+pub struct Place {
+    text: std::sync::Arc<PlaceText>,
+    offset: usize,
+    len: usize,
+}
+
+impl Place {
+    pub fn new(text: std::sync::Arc<PlaceText>, offset: usize, len: usize) -> Place {
+        Place { text, offset, len }
+    }
+
+    /// The span, as [`Span::at_offset`] gives it.
+    pub fn span(&self) -> Span {
+        Span::at_offset(&self.text.file, &self.text.text, self.offset, self.len)
+    }
+}
+
+/// Two places are equal when their spans are.
+impl PartialEq for Place {
+    fn eq(&self, other: &Place) -> bool {
+        self.span() == other.span()
+    }
+}
+
+impl Eq for Place {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub level: Level,

@@ -1,6 +1,6 @@
 //! A JSON manifest with its text kept, so any JSON path can be turned back into file:line:col.
 
-use crate::base::diag::{Diagnostic, Span};
+use crate::base::diag::{Diagnostic, Place, PlaceText, Span};
 use crate::base::files;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -54,6 +54,8 @@ pub struct JsonDoc {
     /// Each object's members as spans looked them up (by the object's offset): the quoted key's byte range and the
     /// value's offset. Listed once per object, not once per path through it (a manifest's spans walked it eight times).
     members: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<[Member]>>>,
+    /// The text again, shared by the [`Place`]s handed out (made on the first).
+    shared: std::cell::OnceCell<std::sync::Arc<PlaceText>>,
 }
 
 /// One member of an object in the text: its quoted key's bytes `start..end` and its value's offset.
@@ -96,7 +98,13 @@ impl JsonDoc {
 
     pub fn parse(display: &Utf8Path, text: String) -> Result<JsonDoc> {
         match serde_json::from_str::<Value>(&text) {
-            Ok(value) => Ok(JsonDoc { path: display.to_owned(), text, value, members: Default::default() }),
+            Ok(value) => Ok(JsonDoc {
+                path: display.to_owned(),
+                text,
+                value,
+                members: Default::default(),
+                shared: Default::default(),
+            }),
             Err(e) => {
                 let offset = line_col_to_offset(&text, e.line(), e.column());
                 let msg = e.to_string();
@@ -118,6 +126,29 @@ impl JsonDoc {
     /// The spans of every element of the array at `path`, in order, found in one pass over the text (a span per
     /// call re-read the document from its start: 1,000 dependencies cost a million line counts).
     pub fn element_spans(&self, path: &JPath) -> Vec<Span> {
+        self.spans_at(&self.element_offsets(path))
+    }
+
+    /// [`JsonDoc::span`] as a [`Place`]: its line is counted only if a message needs it.
+    pub fn place(&self, path: &JPath) -> Place {
+        self.place_at(self.locate(&path.0).unwrap_or(0))
+    }
+
+    /// [`JsonDoc::element_spans`] as [`Place`]s.
+    pub fn element_places(&self, path: &JPath) -> Vec<Place> {
+        self.element_offsets(path).into_iter().map(|o| self.place_at(o)).collect()
+    }
+
+    fn place_at(&self, offset: usize) -> Place {
+        let len = value_len(self.text.as_bytes(), offset).clamp(1, 60);
+        let text = self
+            .shared
+            .get_or_init(|| std::sync::Arc::new(PlaceText { file: self.path.clone(), text: self.text.clone() }));
+        Place::new(text.clone(), offset, len)
+    }
+
+    /// The offset of every element of the array at `path`, in order.
+    fn element_offsets(&self, path: &JPath) -> Vec<usize> {
         let b = self.text.as_bytes();
         let Some(mut i) = self.locate(&path.0).filter(|&i| b.get(i) == Some(&b'[')) else { return vec![] };
         let mut offsets = Vec::new();
@@ -130,7 +161,7 @@ impl JsonDoc {
             }
             i = skip_ws(b, i + 1);
         }
-        self.spans_at(&offsets)
+        offsets
     }
 
     /// For each element of the array at `path`, the span of its member `key`'s value (`None` where the element is no
@@ -504,5 +535,21 @@ mod tests {
     fn paths_display_like_javascript() {
         let p = JPath::default().key("functions").index(3).key("params").index(1);
         assert_eq!(p.to_string(), "functions[3].params[1]");
+    }
+
+    /// A place gives the span the eager lookup gives: elements on one line and on several, a multi-byte character
+    /// before one, CRLF line ends, an element that is an object, a missing path (the document's start).
+    #[test]
+    fn places_give_the_spans_the_eager_lookup_gives() {
+        let text = "{\r\n  \"é\": 1, \"sources\": [\"a.c\", \"b.c\",\r\n    \"c.c\", {\"x\": [1]},\n \"d.c\"]\n}";
+        let doc = JsonDoc::parse("m.json".into(), text.to_string()).unwrap();
+        let top = JPath::default();
+        let places: Vec<Span> = doc.element_places(&top.key("sources")).iter().map(Place::span).collect();
+        assert_eq!(places.len(), 5);
+        assert_eq!(places, doc.element_spans(&top.key("sources")));
+        for path in [top.key("sources").index(2), top.key("é"), top.key("missing")] {
+            assert_eq!(doc.place(&path).span(), doc.span(&path), "{path:?}");
+        }
+        assert_eq!((places[2].line, places[2].column), (3, 5));
     }
 }

@@ -95,14 +95,14 @@ fn parse_fragment(
         Some(v) => path_list(doc, v, &path.key(key), root),
         None => Ok(vec![]),
     };
-    let mut spans = doc.element_spans(&path.key("sources")).into_iter();
+    let mut places = doc.element_places(&path.key("sources")).into_iter();
     f.sources = paths("sources")?
         .into_iter()
         .enumerate()
         .map(|(i, (written, abs))| SourcePath {
             written,
             abs,
-            span: Some(Box::new(spans.next().unwrap_or_else(|| doc.span(&path.key("sources").index(i))))),
+            span: Some(places.next().unwrap_or_else(|| doc.place(&path.key("sources").index(i)))),
         })
         .collect();
     f.include_dirs = paths("include_dirs")?.into_iter().map(|(_, abs)| abs).collect();

@@ -222,7 +222,7 @@ fn staged(
         if abs.file_name().is_none() {
             return Err(doc.error(&ipath, format!("{what} `{written}` of `{}` has no file name", pkg.name)).into_err());
         }
-        out.push(SourcePath { written, abs, span: Some(Box::new(doc.span(&ipath))) });
+        out.push(SourcePath { written, abs, span: Some(doc.place(&ipath)) });
     }
     Ok(out)
 }
@@ -272,8 +272,8 @@ fn backend(ctx: &mut LoadCtx, at: &EntryAt, name: &str, body: &Value, bpath: &JP
             "shader source `{}` of `{}` is a folder: name each shader",
             dir.written, pkg.name
         ));
-        if let Some(span) = &dir.span {
-            d = d.with_span((**span).clone());
+        if let Some(place) = &dir.span {
+            d = d.with_span(place.span());
         }
         return Err(d.into_err());
     }

@@ -3,7 +3,7 @@
 use super::gate::Wrapper;
 use super::template::Sharer;
 use super::{Command, CompileEntry, Edge, Objects, Plan, RuleKind};
-use crate::base::diag::Diagnostic;
+use crate::base::diag::{Diagnostic, Place};
 use crate::base::layout;
 use crate::model::Origin;
 use crate::options::Settings;
@@ -97,7 +97,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
                         l.project_rel(&src.path.abs),
                         pkg.name
                     ));
-                    d.span = src.path.span.as_deref().cloned();
+                    d.span = src.path.span.as_ref().map(Place::span);
                     return Err(d
                     .with_help(
                         "give both packages the same cflags and include_dirs for it, or let one package own the source",

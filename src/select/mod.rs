@@ -2,7 +2,7 @@
 
 pub mod pkg_config;
 
-use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::base::diag::{Diagnostic, Diagnostics, Place};
 use crate::lex::have;
 use crate::lex::scan_cache::ScanMemo;
 use crate::model::{Fragment, Package, SourcePath};
@@ -240,7 +240,7 @@ fn gated(p: &Package, sources: Vec<SourcePath>, cflags: &[String], memo: &mut Sc
             let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written, p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
                 .with_note(format!("paths are relative to the manifest's folder, {}", p.root));
-            d.span = s.span.as_deref().cloned();
+            d.span = s.span.as_ref().map(Place::span);
             d.into_err()
         })?;
         let missing: Vec<String> = required.iter().filter(|m| !defined.contains(*m)).cloned().collect();
