@@ -187,6 +187,22 @@ pub struct Package {
     pub name_span: Option<Box<Span>>,
 }
 
+impl Package {
+    /// The sources of the fragments select keeps when `active` says which features are on: the base's, the active
+    /// features', the library's link fragment's (before select takes them out of their fragments).
+    pub fn sources_in_play<'p>(
+        &'p self,
+        active: impl Fn(&Feature) -> bool + 'p,
+    ) -> impl Iterator<Item = &'p SourcePath> {
+        let (base, features) = match &self.native {
+            Some(n) => (Some(&n.base), &n.features[..]),
+            None => (None, &[][..]),
+        };
+        let features = features.iter().filter(move |f| active(f)).map(|f| &f.fragment);
+        base.into_iter().chain(features).chain(self.library.iter().map(|l| &l.link)).flat_map(|f| f.sources.iter())
+    }
+}
+
 /// The root package.json's `perry` settings for the program: its entry and which native bindings it allows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PerryHost {

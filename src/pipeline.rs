@@ -2,6 +2,8 @@
 
 use crate::base::diag::Diagnostics;
 use crate::base::target::host_triple;
+use crate::lex::have;
+use crate::lex::scan_cache;
 use crate::lex::scan_cache::{ScanCache, ScanMemo, FILE as SCAN_CACHE};
 use crate::load::LoadCtx;
 use crate::model::FrontEnd;
@@ -32,6 +34,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         false => ScanCache::load(&settings.layout.out.join(SCAN_CACHE)),
     };
     let mut scan = ScanMemo::new(cache);
+    scan.start_reading(scan_cache::threads(), have::required_macros_with_meta);
     let mut ctx = LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(host_triple);
     let perry = match resolve::front_end(&settings.layout)? {

@@ -50,6 +50,11 @@ impl ScanCache {
     }
 }
 
+/// How many threads read guards: the machine's cores, up to 8.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
 pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
     hash::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
 }
@@ -67,6 +72,8 @@ pub struct ScanMemo {
     /// (`None` would mean the cache's answer holds).
     /// (Keyed by the path's text: a `Path` key hashes component by component.)
     ahead: std::collections::HashMap<String, Ahead>,
+    /// Workers reading the guards of each package's sources while the stages before select still run.
+    early: Option<Early>,
     /// Files read this run (their stamp changed, or they were new).
     pub read: usize,
     /// Files whose answer came from the cache.
@@ -79,6 +86,7 @@ impl ScanMemo {
             old,
             next: ScanCache { version: VERSION, ..ScanCache::default() },
             ahead: Default::default(),
+            early: None,
             read: 0,
             reused: 0,
         }
@@ -125,23 +133,66 @@ impl ScanMemo {
     /// Reads the guards of the `sources` the cache knows nothing of on up to `threads` threads (a cold gen of 20,000
     /// sources spent a sixth of its time reading them one after another); `gates` then takes what was found. Sources
     /// the cache knows are left to `gates`: a stat each, cheaper than a thread's share of a map.
+    /// Starts `threads - 1` workers (none on one core) that read the guards of the sources [`ScanMemo::read_soon`]
+    /// hands them while this thread goes on loading manifests; [`ScanMemo::read_gates_ahead`] takes what they found.
+    pub fn start_reading(&mut self, threads: usize, read: GuardRead) {
+        if threads < 2 {
+            return;
+        }
+        let shared = std::sync::Arc::new(Shared::default());
+        let workers = (1..threads)
+            .map(|_| {
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let mut found = Vec::new();
+                    while let Some(batch) = shared.next(true) {
+                        found.extend(read_all(&batch, read));
+                    }
+                    found
+                })
+            })
+            .collect();
+        self.early = Some(Early { shared, workers, read });
+    }
+
+    /// Hands the early workers a package's sources, those the cache knows nothing of (the rest are a stat each at
+    /// select); nothing when no workers were started.
+    pub fn read_soon<'p>(&self, sources: impl IntoIterator<Item = &'p Utf8Path>) {
+        let Some(early) = &self.early else { return };
+        let batch: Vec<Utf8PathBuf> =
+            sources.into_iter().filter(|p| !self.old.gates.contains_key(p.as_str())).map(Utf8PathBuf::from).collect();
+        if !batch.is_empty() {
+            early.shared.push(batch);
+        }
+    }
+
+    /// Collects what the early workers read: this thread reads the batches they have not started, then waits for
+    /// them. A worker that panicked leaves its sources to be read one by one.
+    fn finish_early(&mut self) {
+        let Some(mut early) = self.early.take() else { return };
+        early.shared.close();
+        let mut found = Vec::new();
+        while let Some(batch) = early.shared.next(false) {
+            found.extend(read_all(&batch, early.read));
+        }
+        for w in std::mem::take(&mut early.workers) {
+            found.extend(w.join().unwrap_or_default());
+        }
+        self.ahead.extend(found);
+    }
+
     pub fn read_gates_ahead(&mut self, sources: &[&Utf8Path], threads: usize, read: GuardRead) {
-        let sources: Vec<&Utf8Path> =
-            sources.iter().copied().filter(|p| !self.old.gates.contains_key(p.as_str())).collect();
+        self.finish_early();
+        let sources: Vec<&Utf8Path> = sources
+            .iter()
+            .copied()
+            .filter(|p| !self.old.gates.contains_key(p.as_str()) && !self.ahead.contains_key(p.as_str()))
+            .collect();
         if sources.len() < 64 {
             return;
         }
         let chunk = sources.len().div_ceil(threads.max(1)).max(1);
-        let work = move |part: &[&Utf8Path]| -> Vec<(String, Ahead)> {
-            // the stamp comes from the open file read (no stat of its own): one open and one fstat per source
-            // sources come folder by folder: each is opened by its name in the folder held open
-            let mut folder = files::Folder::default();
-            let mut one = |p: &&Utf8Path| match read(&mut folder, p) {
-                Ok((meta, macros)) => (hash::stat_of(&meta).map(|s| (s.size, s.mtime_ns, s.inode)), Some(Ok(macros))),
-                Err(e) => (None, Some(Err(e))),
-            };
-            part.iter().map(|p| (p.to_string(), one(p))).collect()
-        };
+        let work = move |part: &[&Utf8Path]| read_all(part, read);
         let mut parts = sources.chunks(chunk);
         let first = parts.next().unwrap_or_default();
         let found = std::thread::scope(|s| {
@@ -197,6 +248,69 @@ impl ScanMemo {
     }
 }
 
+/// Reads the guards of `part`, each with the stamp of the file it opened (no stat of its own: one open and one fstat
+/// per source). Sources come folder by folder: each is opened by its name in the folder held open.
+fn read_all<P: AsRef<Utf8Path>>(part: &[P], read: GuardRead) -> Vec<(String, Ahead)> {
+    let mut folder = files::Folder::default();
+    let mut one = |p: &Utf8Path| match read(&mut folder, p) {
+        Ok((meta, macros)) => (hash::stat_of(&meta).map(|s| (s.size, s.mtime_ns, s.inode)), Some(Ok(macros))),
+        Err(e) => (None, Some(Err(e))),
+    };
+    part.iter().map(|p| (p.as_ref().to_string(), one(p.as_ref()))).collect()
+}
+
+/// The early workers and what they share.
+#[derive(Debug)]
+struct Early {
+    shared: std::sync::Arc<Shared>,
+    workers: Vec<std::thread::JoinHandle<Vec<(String, Ahead)>>>,
+    read: GuardRead,
+}
+
+/// A run that ends before select (an error in a manifest) lets its workers go: they finish their batch and return.
+impl Drop for Early {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+/// The batches of sources not yet read, and whether more may come.
+#[derive(Debug, Default)]
+struct Shared {
+    queue: std::sync::Mutex<(std::collections::VecDeque<Vec<Utf8PathBuf>>, bool)>,
+    ready: std::sync::Condvar,
+}
+
+impl Shared {
+    fn push(&self, batch: Vec<Utf8PathBuf>) {
+        let Ok(mut q) = self.queue.lock() else { return };
+        q.0.push_back(batch);
+        self.ready.notify_one();
+    }
+
+    /// No more batches will come: waiting workers return once the queue is empty.
+    fn close(&self) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.1 = true;
+        }
+        self.ready.notify_all();
+    }
+
+    /// The next batch; `wait`: until one comes or the queue is closed, else `None` when it is empty now.
+    fn next(&self, wait: bool) -> Option<Vec<Utf8PathBuf>> {
+        let mut q = self.queue.lock().ok()?;
+        loop {
+            if let Some(b) = q.0.pop_front() {
+                return Some(b);
+            }
+            if q.1 || !wait {
+                return None;
+            }
+            q = self.ready.wait(q).ok()?;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +334,51 @@ mod tests {
         let mut again = ScanMemo::new(back);
         let macros = again.gates(&src, || panic!("read although unchanged")).unwrap();
         assert_eq!((macros, again.read, again.reused), (vec!["HAVE_X".to_string()], 0, 1));
+    }
+
+    /// Guards read early (20 while "resolve" runs, the other 80 read ahead at select, one file missing) give what
+    /// reading each at select gives; the cache's files are left to it; a memo dropped mid-way lets its workers go.
+    #[test]
+    fn guards_read_early_are_the_guards_read_late() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::try_from(dir.path().to_path_buf()).unwrap();
+        let paths: Vec<Utf8PathBuf> = (0..100).map(|i| root.join(format!("s{i}.c"))).collect();
+        for (i, p) in paths.iter().enumerate().skip(1) {
+            std::fs::write(p, format!("#ifndef HAVE_N{i}\n#error no\n#endif\nint f{i};\n")).unwrap();
+        }
+        let read = crate::lex::have::required_macros_with_meta;
+        let late =
+            |p: &Utf8Path| -> std::io::Result<Vec<String>> { read(&mut files::Folder::default(), p).map(|(_, m)| m) };
+        // s1 in the cache with its stamp: never handed to the workers
+        let mut known = ScanMemo::new(ScanCache::default());
+        known.gates(&paths[1], || late(&paths[1])).unwrap();
+        let mut memo = ScanMemo::new(known.next);
+        memo.start_reading(3, read);
+        memo.read_soon(paths[..10].iter().map(|p| p.as_path()));
+        memo.read_soon(paths[10..20].iter().map(|p| p.as_path()));
+        let all: Vec<&Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
+        memo.finish_early();
+        assert_eq!(memo.ahead.len(), 19, "the 20 handed over but the cached one");
+        assert!(memo.early.is_none());
+        memo.read_gates_ahead(&all, 2, read);
+        assert_eq!(memo.ahead.len(), 99, "every source but the cached one read ahead");
+        for (i, p) in paths.iter().enumerate() {
+            let got = memo.gates(p, || panic!("{p} read at select"));
+            match i {
+                0 => assert_eq!(got.unwrap_err().kind(), std::io::ErrorKind::NotFound),
+                _ => assert_eq!(got.unwrap(), vec![format!("HAVE_N{i}")]),
+            }
+        }
+        assert_eq!((memo.read, memo.reused), (99, 1));
+        // started, handed a batch, dropped before select: the drop returns (the workers are told no more will come)
+        let mut dropped = ScanMemo::new(ScanCache::default());
+        dropped.start_reading(2, read);
+        dropped.read_soon(all[..10].iter().copied());
+        drop(dropped);
+        // one core: no workers, nothing read early
+        let mut single = ScanMemo::new(ScanCache::default());
+        single.start_reading(1, read);
+        single.read_soon(all.iter().copied());
+        assert!(single.early.is_none() && single.ahead.is_empty());
     }
 }

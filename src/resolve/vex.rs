@@ -14,19 +14,31 @@ use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashSet;
 
-/// Adds `root`'s dependencies, depth first, each package once.
+/// Adds `root`'s dependencies, depth first, each package once; `loaded` sees each as its manifest is read.
 pub fn add_dependencies(
     ctx: &mut LoadCtx,
     layout: &Layout,
     root: &Package,
     scope: &mut Vec<Package>,
     host: &Host,
+    loaded: &dyn Fn(&Package),
 ) -> Result<()> {
-    let mut stack = vec![root.manifest.clone()];
-    // the manifests in scope, by their canonical paths' text (looked up once per dependency: a walk of the scope
-    // each time was a million comparisons at 1,000 packages)
-    let mut seen: HashSet<String> = scope.iter().map(|p| p.manifest.to_string()).collect();
-    visit(ctx, layout, &Node::of(root), scope, &mut seen, &mut stack, host)
+    let mut walk = Walk {
+        stack: vec![root.manifest.clone()],
+        // the manifests in scope, by their canonical paths' text (looked up once per dependency: a walk of the scope
+        // each time was a million comparisons at 1,000 packages)
+        seen: scope.iter().map(|p| p.manifest.to_string()).collect(),
+        loaded,
+    };
+    visit(ctx, layout, &Node::of(root), scope, &mut walk, host)
+}
+
+/// Where the walk is: the manifests from the root down to here (a cycle returns to one), those in scope, and who
+/// sees each package loaded.
+struct Walk<'a> {
+    stack: Vec<Utf8PathBuf>,
+    seen: HashSet<String>,
+    loaded: &'a dyn Fn(&Package),
 }
 
 /// What the walk needs of a package: its name, its folder and its dependencies.
@@ -53,8 +65,7 @@ fn visit(
     layout: &Layout,
     pkg: &Node,
     scope: &mut Vec<Package>,
-    seen: &mut HashSet<String>,
-    stack: &mut Vec<Utf8PathBuf>,
+    walk: &mut Walk,
     host: &Host,
 ) -> Result<()> {
     for dep in &pkg.dependencies {
@@ -90,13 +101,13 @@ fn visit(
             }
         };
         let manifest = layout::canonical(&manifest)?;
-        if let Some(pos) = stack.iter().position(|m| *m == manifest) {
-            let mut cycle: Vec<String> = stack[pos..].iter().map(|m| name_of(scope, m)).collect();
+        if let Some(pos) = walk.stack.iter().position(|m| *m == manifest) {
+            let mut cycle: Vec<String> = walk.stack[pos..].iter().map(|m| name_of(scope, m)).collect();
             cycle.push(dep.name.clone());
             return Err(at(Diagnostic::error(format!("dependency cycle: {}", cycle.join(" → "))), dep).into_err());
         }
         // canonical paths on both sides: their bytes compare (a `Path` compares component by component)
-        if seen.contains(manifest.as_str()) {
+        if walk.seen.contains(manifest.as_str()) {
             continue;
         }
         let dep_pkg = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Dependency)?;
@@ -117,16 +128,17 @@ fn visit(
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, dep, req, layout)?;
         }
+        (walk.loaded)(&dep_pkg);
         // what the walk below needs of the package, not a copy of all of it (its sources and their spans)
         let next = Node::of(&dep_pkg);
         let before = scope.len();
         push_unique(scope, dep_pkg, layout)?;
         if let Some(added) = scope.get(before) {
-            seen.insert(added.manifest.to_string());
+            walk.seen.insert(added.manifest.to_string());
         }
-        stack.push(manifest);
-        visit(ctx, layout, &next, scope, seen, stack, host)?;
-        stack.pop();
+        walk.stack.push(manifest);
+        visit(ctx, layout, &next, scope, walk, host)?;
+        walk.stack.pop();
     }
     Ok(())
 }
@@ -184,6 +196,7 @@ pub fn resolve_imports(
     imports: &[Import],
     packages: &mut Vec<Package>,
     watch: &mut Vec<Utf8PathBuf>,
+    loaded: &dyn Fn(&Package),
 ) -> Result<Vec<ResolvedImport>> {
     let layout = &s.layout;
     let mut roots = s.stdlib.clone();
@@ -213,8 +226,9 @@ pub fn resolve_imports(
                 };
                 let manifest = layout::canonical(&manifest)?;
                 let p = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Stdlib)?;
+                loaded(&p);
                 push_unique(packages, p.clone(), layout)?;
-                add_dependencies(ctx, layout, &p, packages, host)?;
+                add_dependencies(ctx, layout, &p, packages, host, loaded)?;
                 (Layer::Stdlib, Some(p.name))
             }
         } else {

@@ -4,6 +4,7 @@ pub mod pkg_config;
 
 use crate::base::diag::{Diagnostic, Diagnostics, Place};
 use crate::lex::have;
+use crate::lex::scan_cache;
 use crate::lex::scan_cache::ScanMemo;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::options::Selection;
@@ -98,8 +99,7 @@ pub fn select(
         .iter()
         .flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.sources.iter().map(|s| s.abs.as_path())))
         .collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    memo.read_gates_ahead(&sources, threads, have::required_macros_with_meta);
+    memo.read_gates_ahead(&sources, scan_cache::threads(), have::required_macros_with_meta);
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
