@@ -112,9 +112,10 @@ pub fn plan(
                     argv.extend(["--rustc-wrapper".into(), w.clone()]);
                 }
                 let mut e = Edge::new(RuleKind::Cargo, vec![out.clone()]);
-                e.unkeyed = unkeyed;
-                e.products = Some(target_dir.clone());
-                e.implicit_outputs = vec![nsl.clone()];
+                let more = e.more_mut();
+                more.unkeyed = unkeyed;
+                more.products = Some(target_dir.clone());
+                more.implicit_outputs = vec![nsl.clone()];
                 e.implicit_inputs =
                     std::iter::once(manifest.clone()).chain(lock_file(manifest_dir)).map(|f| l.rel(&f)).collect();
                 let env = ["RUSTC", "RUSTFLAGS"]

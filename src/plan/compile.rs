@@ -111,7 +111,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
             let src_rel = l.rel(&src.path.abs);
             p.compdb.push(CompileEntry { edge: p.edges.len(), flags: flags.clone() });
             let mut e = Edge::new(if cxx { RuleKind::Cxx } else { RuleKind::Cc }, vec![obj.clone()]);
-            e.unkeyed = (0..s.launcher.len()).collect();
+            if !s.launcher.is_empty() {
+                e.more_mut().unkeyed = (0..s.launcher.len()).collect();
+            }
             e.inputs = vec![src_rel];
             e.package = Some(name.clone());
             compiled.insert(src.path.abs.as_str(), (flags.clone(), pkg.name.as_str(), p.edges.len()));
@@ -160,11 +162,11 @@ impl<'a> Commands<'a> {
             && input.len() < 1024
             && (e.inputs.len(), e.outputs.len()) == (1, 1)
             && e.implicit_inputs.is_empty()
-            && e.implicit_outputs.is_empty()
+            && e.more().implicit_outputs.is_empty()
             && e.vars.is_empty()
             && e.rsp.is_none()
-            && e.record.is_none()
-            && e.products.is_none()
+            && e.more().record.is_none()
+            && e.more().products.is_none()
             && !self.launcher.iter().chain(flags.iter()).any(own);
         let slot = (Arc::as_ptr(&flags) as *const String as usize, e.rule);
         if let (true, Some((template, key))) = (lean, self.known.get(&slot)) {
@@ -223,7 +225,7 @@ mod tests {
                 .map(|src| {
                     let mut e = Edge::new(RuleKind::Cc, vec![format!("obj/{src}.o").into()]);
                     e.inputs = vec![Utf8PathBuf::from(*src)];
-                    e.unkeyed = vec![0];
+                    e.more_mut().unkeyed = vec![0];
                     e.compile_flags = Some(flags.clone());
                     e
                 })

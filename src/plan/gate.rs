@@ -80,18 +80,18 @@ impl<'a> Wrapper<'a> {
         let tool = if e.rule == RuleKind::Shader { inner.argv[0].as_str() } else { "" };
         let tool_id = self.tool_id(e.rule, tool);
         let rsp = e.rsp.as_deref().map(|(_, text)| text.as_str());
-        let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.unkeyed, rsp, &tool_id);
+        let key = content_key(e.rule.name(), &inner.env, &inner.argv, &e.more().unkeyed, rsp, &tool_id);
         let mut gate = GateArgs {
             rule: e.rule.name().into(),
             tool_id,
-            unkeyed: e.unkeyed.clone(),
+            unkeyed: e.more().unkeyed.clone(),
             env: inner.env.iter().map(|(k, _)| k.clone()).collect(),
             rsp: e.rsp.as_deref().map(|(f, _)| f.clone()),
             // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
-            record: e.record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
+            record: e.more().record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
             depfile: e.vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
-            products: e.products.clone(),
-            outputs: e.outputs.iter().chain(&e.implicit_outputs).cloned().collect(),
+            products: e.more().products.clone(),
+            outputs: e.outputs.iter().chain(&e.more().implicit_outputs).cloned().collect(),
             command: inner.argv,
             ..GateArgs::default()
         };

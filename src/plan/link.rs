@@ -121,7 +121,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         merged.into_iter().chain(symcheck.cloned()).chain(locked.iter().cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Box::new(Command { env: vec![], argv }));
     e.rsp = Some(Box::new((rsp, content)));
-    e.order_only = staged.to_vec();
+    if !staged.is_empty() {
+        e.more_mut().order_only = staged.to_vec();
+    }
     p.edges.push(e);
     p.program = Some(program);
     Ok(())

@@ -79,10 +79,8 @@ impl RuleKind {
 pub struct Edge {
     pub rule: RuleKind,
     pub outputs: Vec<Utf8PathBuf>,
-    pub implicit_outputs: Vec<Utf8PathBuf>,
     pub inputs: Vec<Utf8PathBuf>,
     pub implicit_inputs: Vec<Utf8PathBuf>,
-    pub order_only: Vec<Utf8PathBuf>,
     /// Boxed, like `rsp`: most edges (compile edges in their shared rules) have none (an `Edge` was 400 bytes).
     pub command: Option<Box<Command>>,
     /// Per-edge variables other than the command (depfile, rsp file, description).
@@ -91,40 +89,61 @@ pub struct Edge {
     pub package: Option<std::sync::Arc<str>>,
     /// The content key of the hash gate, when the edge runs through one.
     pub key: Option<String>,
-    /// Indices of command words left out of the content key: a launcher or rustc wrapper, whose output is the tool's.
-    pub unkeyed: Vec<usize>,
-    /// A folder the command writes files into that its depfile names (cargo's target folder): its products.
-    pub products: Option<Utf8PathBuf>,
     /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
     pub template: Option<usize>,
     /// A response file the command reads, and its text: gen writes it with the side files (an implicit input).
     pub rsp: Option<Box<(Utf8PathBuf, String)>>,
-    /// Where the gate keeps its record, when not beside the first output (a staged file's folder is the program's).
-    pub record: Option<Utf8PathBuf>,
     /// A compile edge before its command is made: its package's flags (`compile::Commands` makes the command).
     pub compile_flags: Option<std::sync::Arc<[String]>>,
+    /// What few edges have (a compile edge has none of it): boxed, so an `Edge` is 200 bytes, not 320 (its list was
+    /// the largest part of gen's heap at 21,000 sources). Read it with [`Edge::more`], set it with [`Edge::more_mut`].
+    more: Option<Box<More>>,
 }
+
+/// The parts of an edge that few edges have.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct More {
+    pub implicit_outputs: Vec<Utf8PathBuf>,
+    pub order_only: Vec<Utf8PathBuf>,
+    /// Indices of command words left out of the content key: a launcher or rustc wrapper, whose output is the tool's.
+    pub unkeyed: Vec<usize>,
+    /// A folder the command writes files into that its depfile names (cargo's target folder): its products.
+    pub products: Option<Utf8PathBuf>,
+    /// Where the gate keeps its record, when not beside the first output (a staged file's folder is the program's).
+    pub record: Option<Utf8PathBuf>,
+}
+
+/// An edge without any of [`More`].
+static NONE_MORE: More =
+    More { implicit_outputs: Vec::new(), order_only: Vec::new(), unkeyed: Vec::new(), products: None, record: None };
 
 impl Edge {
     pub fn new(rule: RuleKind, outputs: Vec<Utf8PathBuf>) -> Edge {
         Edge {
             rule,
             outputs,
-            implicit_outputs: vec![],
             inputs: vec![],
             implicit_inputs: vec![],
-            order_only: vec![],
             command: None,
             vars: vec![],
             package: None,
             key: None,
-            unkeyed: vec![],
-            products: None,
             template: None,
             rsp: None,
-            record: None,
             compile_flags: None,
+            more: None,
         }
+    }
+
+    /// Its implicit outputs, order-only inputs, unkeyed words, products and record (all empty for most edges).
+    pub fn more(&self) -> &More {
+        self.more.as_deref().unwrap_or(&NONE_MORE)
+    }
+
+    /// The same, to set: made when first asked for. (Ask only to set something: an edge with an empty `More` is
+    /// not equal to one without.)
+    pub fn more_mut(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Default::default)
     }
 }
 
@@ -293,7 +312,7 @@ pub struct Objects {
 fn check_unique_outputs(p: &Plan) -> Result<()> {
     let mut seen: std::collections::HashMap<&str, &Edge> = std::collections::HashMap::new();
     for e in &p.edges {
-        for o in e.outputs.iter().chain(&e.implicit_outputs) {
+        for o in e.outputs.iter().chain(&e.more().implicit_outputs) {
             if let Some(prev) = seen.insert(o.as_str(), e) {
                 return Err(Diagnostic::error(format!("two build steps would write {o}"))
                     .with_note(format!(

@@ -129,7 +129,7 @@ impl Stager<'_> {
         let mut e = Edge::new(rule, vec![to.clone()]);
         // the gate's record stays in the build folder, out of what the program ships
         let under_bin = to.strip_prefix(self.l.out_path("bin")).unwrap_or(&to);
-        e.record = Some(self.l.out_path("stage").join(format!("{under_bin}.nbh")));
+        e.more_mut().record = Some(self.l.out_path("stage").join(format!("{under_bin}.nbh")));
         e.inputs = vec![from];
         e.command = Some(Box::new(Command { env: vec![], argv }));
         e.package = Some(package.into());

@@ -56,7 +56,7 @@ impl Sharer {
             || e.inputs.len() != 1
             || e.outputs.len() != 1
             || !e.implicit_inputs.is_empty()
-            || !e.implicit_outputs.is_empty()
+            || !e.more().implicit_outputs.is_empty()
         {
             return;
         }
