@@ -130,9 +130,6 @@ impl ScanMemo {
         Ok(imports)
     }
 
-    /// Reads the guards of the `sources` the cache knows nothing of on up to `threads` threads (a cold gen of 20,000
-    /// sources spent a sixth of its time reading them one after another); `gates` then takes what was found. Sources
-    /// the cache knows are left to `gates`: a stat each, cheaper than a thread's share of a map.
     /// Starts `threads - 1` workers (none on one core) that read the guards of the sources [`ScanMemo::read_soon`]
     /// hands them while this thread goes on loading manifests; [`ScanMemo::read_gates_ahead`] takes what they found.
     pub fn start_reading(&mut self, threads: usize, read: GuardRead) {
@@ -181,6 +178,10 @@ impl ScanMemo {
         self.ahead.extend(found);
     }
 
+    /// Reads the guards of the `sources` the cache knows nothing of and the early workers did not read, on up to
+    /// `threads` threads (a cold gen of 20,000 sources spent a sixth of its time reading them one after another);
+    /// `gates` then takes what was found. Sources the cache knows are left to `gates`: a stat each, cheaper than a
+    /// thread's share of a map.
     pub fn read_gates_ahead(&mut self, sources: &[&Utf8Path], threads: usize, read: GuardRead) {
         self.finish_early();
         let sources: Vec<&Utf8Path> = sources
