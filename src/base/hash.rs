@@ -6,6 +6,12 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::time::UNIX_EPOCH;
 
+/// A map for gen's per-source loops (paths, pointers): foldhash, not SipHash, which was 5% of a cold gen's
+/// instructions at 21,000 sources. Keys come from the project, not from an attacker; nothing iterates these in order.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+/// The set of [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stat {
     pub size: u64,

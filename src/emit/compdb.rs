@@ -1,9 +1,9 @@
 //! compile_commands.json for clangd and IDEs: plain compiler commands (no gate, no launcher), absolute `directory`.
 
 use crate::base::escape::push_json;
+use crate::base::hash::FastMap;
 use crate::plan::{CompileEntry, Plan};
 use camino::Utf8Path;
-use std::collections::HashMap;
 
 /// Writes compile_commands.json for `plan` to `w`, byte for byte as serde_json's pretty printer writes the list of
 /// entries, written by hand: a package's flags are escaped once for all its sources (20,000 entries of 20 words
@@ -15,7 +15,7 @@ pub fn write(plan: &Plan, ninja_dir: &Utf8Path, w: &mut dyn std::io::Write) -> s
     let mut directory = Vec::new();
     push_json(&mut directory, ninja_dir.as_str());
     // each package's flags as the `arguments` lines they open, by the address of the shared list
-    let mut flags_text: HashMap<*const String, Vec<u8>> = HashMap::new();
+    let mut flags_text: FastMap<*const String, Vec<u8>> = FastMap::default();
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(b"[");
     for (i, e) in plan.compdb.iter().enumerate() {

@@ -1,5 +1,6 @@
 //! The import scanner (SPEC §3.1): a small lexer over JS/TS/Vex that skips comments, strings, templates and regexes.
 
+use crate::base::hash::FastSet;
 use crate::model::Import;
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -379,13 +380,19 @@ pub struct Walked {
 /// Symlinks are followed (a linked folder once, so a loop ends); a name that is not UTF-8 is reported, not dropped.
 pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> Walked {
     let mut w = Walked::default();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FastSet::default();
     let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.as_std_path().to_owned());
     let mut walker = Walker { exts, skip, inside: &inside, w: &mut w, seen: &mut seen };
     walker.walk(root, inside.clone(), true);
     w.files.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     w.dirs.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     w
+}
+
+/// A file the walk scans: one of `exts`, not a declaration file.
+fn is_source(name: &str, exts: &[&str]) -> bool {
+    let is_decl = [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d));
+    !is_decl && exts.iter().any(|x| name.ends_with(x))
 }
 
 /// Names whose presence makes a folder another build's (meson's, cmake's, another ninjabind build folder): it is
@@ -401,7 +408,7 @@ struct Walker<'a> {
     /// The project's canonical path: links out of it are not followed.
     inside: &'a std::path::Path,
     w: &'a mut Walked,
-    seen: &'a mut std::collections::HashSet<std::path::PathBuf>,
+    seen: &'a mut FastSet<std::path::PathBuf>,
 }
 
 impl Walker<'_> {
@@ -417,14 +424,23 @@ impl Walker<'_> {
             return;
         };
         let mut entries: Vec<(String, std::fs::FileType)> = Vec::new();
+        let mut marked = false;
         for e in rd.flatten() {
             let Ok(ft) = e.file_type() else { continue };
-            match e.file_name().into_string() {
-                Ok(name) => entries.push((name, ft)),
-                Err(raw) => self.w.skipped.push((dir.join(raw.to_string_lossy().as_ref()), "its name is not UTF-8")),
+            let raw = e.file_name();
+            let Some(name) = raw.to_str() else {
+                self.w.skipped.push((dir.join(raw.to_string_lossy().as_ref()), "its name is not UTF-8"));
+                continue;
+            };
+            // a plain file that is not a source (20,000 C files beside the manifests) goes no further: no copy of
+            // its name, no path
+            if ft.is_file() && !is_source(name, exts) {
+                marked |= BUILD_FOLDER_MARKERS.contains(&name);
+                continue;
             }
+            entries.push((name.to_owned(), ft));
         }
-        if !top && entries.iter().any(|(n, _)| BUILD_FOLDER_MARKERS.contains(&n.as_str())) {
+        if !top && (marked || entries.iter().any(|(n, _)| BUILD_FOLDER_MARKERS.contains(&n.as_str()))) {
             return;
         }
         self.w.dirs.push(dir.to_owned());
@@ -461,11 +477,8 @@ impl Walker<'_> {
                     canonical.join(&name)
                 };
                 self.walk(&path, child, false);
-            } else if is_file {
-                let is_decl = [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d));
-                if !is_decl && exts.iter().any(|x| name.ends_with(x)) {
-                    self.w.files.push(path);
-                }
+            } else if is_file && is_source(&name, exts) {
+                self.w.files.push(path);
             }
         }
     }

@@ -71,7 +71,7 @@ pub struct ScanMemo {
     /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result
     /// (`None` would mean the cache's answer holds).
     /// (Keyed by the path's text: a `Path` key hashes component by component.)
-    ahead: std::collections::HashMap<String, Ahead>,
+    ahead: hash::FastMap<String, Ahead>,
     /// Workers reading the guards of each package's sources while the stages before select still run.
     early: Option<Early>,
     /// Files read this run (their stamp changed, or they were new).
@@ -226,20 +226,26 @@ impl ScanMemo {
             }
             None => (stamp(source), None),
         };
-        // a source listed twice (two packages sharing it) was moved to `next` the first time
-        let cached = self.old.gates.remove(source.as_str()).or_else(|| self.next.gates.get(source.as_str()).cloned());
-        let macros = match (st, cached, read_ahead) {
-            (Some(st), Some((was, macros)), None) if st == was => {
-                self.reused += 1;
-                macros
-            }
-            (_, _, Some(result)) => {
+        let macros = match read_ahead {
+            // read ahead: the cache knew nothing of it (only such sources are), so neither table is looked in
+            Some(result) => {
                 self.read += 1;
                 result?
             }
-            _ => {
-                self.read += 1;
-                read()?
+            None => {
+                // a source listed twice (two packages sharing it) was moved to `next` the first time
+                let cached =
+                    self.old.gates.remove(source.as_str()).or_else(|| self.next.gates.get(source.as_str()).cloned());
+                match (st, cached) {
+                    (Some(st), Some((was, macros))) if st == was => {
+                        self.reused += 1;
+                        macros
+                    }
+                    _ => {
+                        self.read += 1;
+                        read()?
+                    }
+                }
             }
         };
         if let Some(st) = st {

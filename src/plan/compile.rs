@@ -12,7 +12,7 @@ use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
-use std::collections::HashMap;
+use crate::base::hash::FastMap;
 use std::sync::Arc;
 
 pub fn is_cxx(path: &Utf8Path) -> bool {
@@ -51,7 +51,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
     let l = &s.layout;
     let mut objects = Objects::default();
     // source → (compile flags, package, its edge in `p.edges`) for sharing one object between packages
-    let mut compiled: HashMap<&str, (Arc<[String]>, &str, usize)> = HashMap::new();
+    let mut compiled: FastMap<&str, (Arc<[String]>, &str, usize)> = FastMap::default();
     // an edge and a compile_commands.json entry per source, at most: their lists are made at their size once (the
     // edges with room for a package's few others — its build, symbol check and phony target — and the link's)
     let most: usize = sel.packages.iter().map(|sp| sp.config.sources.len()).sum();
@@ -137,7 +137,7 @@ pub struct Commands<'a> {
     gate: bool,
     /// Per flags (by address: a package's C or C++ flags) and rule: the shared rule and the key hashed up to the
     /// flags, with the tool's id.
-    known: HashMap<(usize, RuleKind), Known>,
+    known: FastMap<(usize, RuleKind), Known>,
 }
 
 /// A package's shared rule, and (gated) its key hashed up to the flags with the tool's id.
@@ -145,7 +145,7 @@ type Known = (usize, Option<(KeyHasher, String)>);
 
 impl<'a> Commands<'a> {
     pub fn new(launcher: &'a [String], gate: bool) -> Commands<'a> {
-        Commands { launcher, gate, known: HashMap::new() }
+        Commands { launcher, gate, known: FastMap::default() }
     }
 
     /// Places `e` when it is a compile edge (true); anything else is left to the caller.

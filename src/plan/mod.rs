@@ -12,6 +12,7 @@ pub mod symbols;
 pub mod template;
 
 use crate::base::diag::Diagnostic;
+use crate::base::hash::FastMap;
 use crate::model;
 use crate::options::Settings;
 use crate::resolve::Resolved;
@@ -310,7 +311,7 @@ pub struct Objects {
 
 /// Two edges producing one file is a planning bug or two packages colliding: refuse it.
 fn check_unique_outputs(p: &Plan) -> Result<()> {
-    let mut seen: std::collections::HashMap<&str, &Edge> = std::collections::HashMap::new();
+    let mut seen: FastMap<&str, &Edge> = Default::default();
     for e in &p.edges {
         for o in e.outputs.iter().chain(&e.more().implicit_outputs) {
             if let Some(prev) = seen.insert(o.as_str(), e) {

@@ -2,6 +2,7 @@
 
 use super::{import_error, push_unique, Layer, ResolvedImport};
 use crate::base::diag::Diagnostic;
+use crate::base::hash::FastSet;
 use crate::base::layout;
 use crate::base::layout::Layout;
 use crate::lex::node;
@@ -12,7 +13,6 @@ use crate::model::{DependencySpec, Import, Origin, Package};
 use crate::options::Settings;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
-use std::collections::HashSet;
 
 /// Adds `root`'s dependencies, depth first, each package once; `loaded` sees each as its manifest is read.
 pub fn add_dependencies(
@@ -37,7 +37,7 @@ pub fn add_dependencies(
 /// sees each package loaded.
 struct Walk<'a> {
     stack: Vec<Utf8PathBuf>,
-    seen: HashSet<String>,
+    seen: FastSet<String>,
     loaded: &'a dyn Fn(&Package),
 }
 
