@@ -4,6 +4,7 @@ use super::gate::Wrapper;
 use super::template::Sharer;
 use super::{Command, CompileEntry, Edge, Objects, Plan, RuleKind};
 use crate::base::diag::{Diagnostic, Place};
+use crate::base::hash::FastMap;
 use crate::base::layout;
 use crate::model::Origin;
 use crate::options::Settings;
@@ -12,7 +13,6 @@ use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
-use crate::base::hash::FastMap;
 use std::sync::Arc;
 
 pub fn is_cxx(path: &Utf8Path) -> bool {

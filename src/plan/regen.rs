@@ -25,6 +25,13 @@ fn sort_paths(v: &mut Vec<Utf8PathBuf>) {
     v.dedup();
 }
 
+/// [`sort_paths`] for paths made by `Layout::rel` (normalized: equal paths are equal texts), deduplicated by their
+/// text: a `Path` compares component by component, 1% of a cold gen's instructions over 21,000 watched paths.
+fn sort_rel_paths(v: &mut Vec<Utf8PathBuf>) {
+    v.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    v.dedup_by(|a, b| a.as_str() == b.as_str());
+}
+
 /// This ninjabind, as every edge that runs it names it (found once per process).
 pub fn exe_path() -> Result<Utf8PathBuf> {
     static EXE: std::sync::OnceLock<Option<Utf8PathBuf>> = std::sync::OnceLock::new();
@@ -73,9 +80,11 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     let list = l.out_path("scan.list");
     let mut scan_edge = Edge::new(RuleKind::Scan, vec![stamp.clone()]);
     let mut watched: Vec<Utf8PathBuf> =
-        resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
-    watched.extend(spec.sources.iter().cloned());
-    sort_paths(&mut watched);
+        Vec::with_capacity(resolved.scanned_files.len() + resolved.scanned_dirs.len() + spec.sources.len());
+    watched.extend(resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)));
+    // the list's last use: its sources move into the watched paths
+    watched.extend(spec.sources);
+    sort_rel_paths(&mut watched);
     // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
     scan_edge.implicit_inputs = watched;

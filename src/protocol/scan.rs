@@ -25,11 +25,12 @@ impl ScanSpec {
             if self.perry { "perry" } else { "vex" },
             self.exts.join(" ")
         );
-        for k in &self.skip {
-            s.push_str(&format!("skip {k}\n"));
-        }
-        for src in &self.sources {
-            s.push_str(&format!("source {src}\n"));
+        for (word, paths) in [("skip ", &self.skip), ("source ", &self.sources)] {
+            for p in paths {
+                s.push_str(word);
+                s.push_str(p.as_str());
+                s.push('\n');
+            }
         }
         s
     }
