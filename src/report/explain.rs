@@ -7,8 +7,9 @@ use crate::model::FrontEnd;
 use crate::pipeline::Generated;
 use crate::plan::RuleKind;
 use crate::resolve::Layer;
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
@@ -186,8 +187,8 @@ enum ProbeDoc<'a> {
 #[derive(Serialize)]
 struct EdgeDoc<'a> {
     rule: &'static str,
-    outputs: Vec<Utf8PathBuf>,
-    inputs: Vec<Utf8PathBuf>,
+    outputs: Vec<Cow<'a, Utf8Path>>,
+    inputs: Vec<Cow<'a, Utf8Path>>,
     key: &'a Option<String>,
     pool: Option<&'static str>,
 }
@@ -279,8 +280,8 @@ fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
     let l = &g.settings.layout;
     g.plan.edges.iter().filter(|e| e.rule != RuleKind::Phony).map(move |e| EdgeDoc {
         rule: e.rule.name(),
-        outputs: e.outputs.iter().chain(&e.more().implicit_outputs).map(|o| l.project_rel_from_ninja(o)).collect(),
-        inputs: e.inputs.iter().chain(&e.implicit_inputs).map(|i| l.project_rel_from_ninja(i)).collect(),
+        outputs: e.outputs.iter().chain(&e.more().implicit_outputs).map(|o| l.project_rel_from_ninja_cow(o)).collect(),
+        inputs: e.inputs.iter().chain(&e.implicit_inputs).map(|i| l.project_rel_from_ninja_cow(i)).collect(),
         key: &e.key,
         pool: g.plan.pool(e.rule),
     })
@@ -289,7 +290,7 @@ fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
 /// The `edges` array as serde_json's pretty printer writes it one level into the document, written by hand into
 /// `w` in 64 KiB pieces (through serde, 20,000 edges took a third of the graph's time in small writes).
 fn write_edges<'a>(edges: impl Iterator<Item = EdgeDoc<'a>>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let paths = |buf: &mut Vec<u8>, v: &[Utf8PathBuf]| {
+    let paths = |buf: &mut Vec<u8>, v: &[Cow<Utf8Path>]| {
         if v.is_empty() {
             return buf.extend_from_slice(b"[]");
         }
@@ -532,15 +533,15 @@ mod tests {
             vec![
                 EdgeDoc {
                     rule: "cc",
-                    outputs: vec!["o/a b.o".into()],
-                    inputs: vec!["é/\\a.c".into()],
+                    outputs: vec![Cow::Borrowed("o/a b.o".into())],
+                    inputs: vec![Cow::Borrowed("é/\\a.c".into())],
                     key: &key,
                     pool: None,
                 },
                 EdgeDoc {
                     rule: "link",
                     outputs: vec![],
-                    inputs: vec!["x".into(), "y".into()],
+                    inputs: vec![Cow::Borrowed("x".into()), Cow::Owned("y".into())],
                     key: &None,
                     pool: Some("local"),
                 },
