@@ -95,6 +95,11 @@ fn first_guard(text: &str) -> Option<(Vec<String>, bool, usize)> {
 
 /// The `HAVE_*` macros the source's top-level guard requires (empty: not gated).
 pub fn required_macros(text: &str) -> Vec<String> {
+    // a text that never spells `HAVE_` has no gate (comments become spaces and continuations join with one: neither
+    // makes the word), and most sources are such: no directives, no comment stripping
+    if !text.contains("HAVE_") {
+        return Vec::new();
+    }
     let Some((macros, negative, n)) = first_guard(text) else { return Vec::new() };
     if negative || matching_endif_is_last(&directives(text), n) {
         macros
@@ -269,6 +274,25 @@ mod tests {
 
     fn req(src: &str) -> Vec<String> {
         required_macros(src)
+    }
+
+    /// The shortcut for a text without the word `HAVE_` gives what the whole lexer gives: a macro split by a
+    /// continuation or a comment is not one, and neither is any other guard.
+    #[test]
+    fn a_text_that_never_spells_have_has_no_gate() {
+        for text in [
+            "#ifndef HA\\\nVE_X\n#error no\n#endif\nint f;\n",
+            "#ifdef HA/* */VE_X\nint f;\n#endif\n",
+            "#if !defined(HAS_X)\n#error no\n#endif\n",
+            "#ifndef P0_H\n#define P0_H\n#endif\n",
+            "",
+        ] {
+            assert!(!text.contains("HAVE_"));
+            assert_eq!(first_guard(text), None, "{text:?}");
+            assert!(req(text).is_empty(), "{text:?}");
+        }
+        // spelled in a comment only: the whole lexer runs, and finds no gate either
+        assert!(req("// HAVE_X\n#ifdef P\n#endif\nint f;\n").is_empty());
     }
 
     #[test]
