@@ -1,6 +1,6 @@
 //! A file's stat (size, mtime, inode) and its sha256, and hex digits: what the gate and the shared hash cache compare.
 
-use crate::base::files::open_regular;
+use crate::base::files::{open_regular, Folder};
 use camino::Utf8Path;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -23,6 +23,21 @@ pub struct Stat {
 pub fn stat(path: &Utf8Path) -> Option<Stat> {
     let m = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
     stat_of(&m)
+}
+
+/// [`stat`] of `path` by its name in its folder, which `folder` holds open (sources come folder by folder); by the
+/// whole path when that cannot be (no folder, another system, a failed call: a missing file is asked twice).
+pub fn stat_in(folder: &mut Folder, path: &Utf8Path) -> Option<Stat> {
+    #[cfg(target_os = "linux")]
+    if let Some(st) = folder.stat(path) {
+        // what `stat_of` takes of `Metadata`: a regular file (links followed), its mtime from the epoch on
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_mtime < 0 {
+            return None;
+        }
+        let mtime_ns = st.st_mtime as u128 * 1_000_000_000 + st.st_mtime_nsec as u128;
+        return Some(Stat { size: st.st_size as u64, mtime_ns, inode: st.st_ino });
+    }
+    stat(path)
 }
 
 /// [`stat`] of metadata already in hand (an open file's).
@@ -58,4 +73,39 @@ pub fn hex(bytes: &[u8]) -> String {
         s.push(DIGITS[(b & 15) as usize] as char);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stat by the name in a held folder gives what one by the whole path gives: files in two folders and back, a
+    /// link to a file, a folder, a FIFO, a missing file, a missing folder, a file dated before 1970.
+    #[test]
+    fn a_stat_in_a_held_folder_is_the_stat_of_the_whole_path() {
+        let t = tempfile::tempdir().unwrap();
+        let root = camino::Utf8PathBuf::try_from(t.path().to_path_buf()).unwrap();
+        for d in ["a", "b"] {
+            std::fs::create_dir(root.join(d)).unwrap();
+            std::fs::write(root.join(d).join("x.c"), format!("in {d}")).unwrap();
+        }
+        assert!(std::process::Command::new("mkfifo").arg(root.join("a/fifo")).status().unwrap().success());
+        std::os::unix::fs::symlink(root.join("b/x.c"), root.join("a/link.c")).unwrap();
+        std::fs::write(root.join("a/old.c"), "old").unwrap();
+        assert!(std::process::Command::new("touch")
+            .args(["-d", "1960-01-01 00:00:00.5"])
+            .arg(root.join("a/old.c"))
+            .status()
+            .unwrap()
+            .success());
+        let mut folder = Folder::default();
+        let mut seen = 0;
+        for name in ["a/x.c", "a/link.c", "b/x.c", "a/x.c", "a/missing.c", "gone/x.c", "a", "a/fifo", "a/old.c"] {
+            let p = root.join(name);
+            let (held, whole) = (stat_in(&mut folder, &p), stat(&p));
+            assert_eq!(held, whole, "{name}");
+            seen += usize::from(held.is_some());
+        }
+        assert_eq!(seen, 4, "the regular files and the link to one");
+    }
 }

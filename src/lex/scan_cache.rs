@@ -74,6 +74,8 @@ pub struct ScanMemo {
     ahead: hash::FastMap<String, Ahead>,
     /// Workers reading the guards of each package's sources while the stages before select still run.
     early: Option<Early>,
+    /// The folder of the last source stamped here, held open (the cache's answers cost a `stat` each).
+    folder: files::Folder,
     /// Files read this run (their stamp changed, or they were new).
     pub read: usize,
     /// Files whose answer came from the cache.
@@ -87,6 +89,7 @@ impl ScanMemo {
             next: ScanCache { version: VERSION, ..ScanCache::default() },
             ahead: Default::default(),
             early: None,
+            folder: files::Folder::default(),
             read: 0,
             reused: 0,
         }
@@ -224,7 +227,7 @@ impl ScanMemo {
                 }
                 (st, result)
             }
-            None => (stamp(source), None),
+            None => (hash::stat_in(&mut self.folder, source).map(|s| (s.size, s.mtime_ns, s.inode)), None),
         };
         let macros = match read_ahead {
             // read ahead: the cache knew nothing of it (only such sources are), so neither table is looked in
