@@ -96,6 +96,20 @@ impl Folder {
     }
 }
 
+/// For the tests of a held folder: `a/x.c` and `b/x.c`, a FIFO `a/fifo`, a link `a/link.c` to `b/x.c`.
+#[cfg(test)]
+pub fn two_folders() -> (tempfile::TempDir, camino::Utf8PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let root = camino::Utf8PathBuf::try_from(t.path().to_path_buf()).unwrap();
+    for d in ["a", "b"] {
+        std::fs::create_dir(root.join(d)).unwrap();
+        std::fs::write(root.join(d).join("x.c"), format!("in {d}")).unwrap();
+    }
+    assert!(std::process::Command::new("mkfifo").arg(root.join("a/fifo")).status().unwrap().success());
+    std::os::unix::fs::symlink(root.join("b/x.c"), root.join("a/link.c")).unwrap();
+    (t, root)
+}
+
 /// The whole of a regular file of at most `limit` bytes.
 pub fn read_regular(path: &Utf8Path, limit: u64) -> io::Result<Vec<u8>> {
     let f = open_regular(path)?;
@@ -226,14 +240,7 @@ mod tests {
     /// folders, a missing file, a missing folder, a folder, a FIFO (without blocking) and a link to a file.
     #[test]
     fn a_held_folder_opens_what_a_whole_path_opens() {
-        let t = tempfile::tempdir().unwrap();
-        let root = camino::Utf8PathBuf::try_from(t.path().to_path_buf()).unwrap();
-        for d in ["a", "b"] {
-            std::fs::create_dir(root.join(d)).unwrap();
-            std::fs::write(root.join(d).join("x.c"), format!("in {d}")).unwrap();
-        }
-        assert!(std::process::Command::new("mkfifo").arg(root.join("a/fifo")).status().unwrap().success());
-        std::os::unix::fs::symlink(root.join("b/x.c"), root.join("a/link.c")).unwrap();
+        let (_t, root) = two_folders();
         let mut folder = Folder::default();
         for name in ["a/x.c", "a/link.c", "b/x.c", "a/x.c", "a/missing.c", "gone/x.c", "a", "a/fifo"] {
             let p = root.join(name);
