@@ -45,17 +45,10 @@ impl Folder {
     /// whole path).
     #[cfg(target_os = "linux")]
     pub fn open_regular_meta(&mut self, path: &Utf8Path) -> io::Result<(std::fs::File, std::fs::Metadata)> {
-        use std::ffi::CString;
-        use std::os::fd::{AsRawFd, FromRawFd};
-        let (Some(dir), Some(name)) = (path.parent().filter(|d| d.is_absolute()), path.file_name()) else {
-            return open_regular_meta(path);
-        };
-        self.hold(dir);
-        let (Some(dirfd), Ok(name)) = (&self.fd, CString::new(name)) else { return open_regular_meta(path) };
+        use std::os::fd::FromRawFd;
+        let Some((dirfd, name)) = self.name_in_held(path) else { return open_regular_meta(path) };
         // SAFETY: a NUL-terminated name in a folder this value holds open; the descriptor is owned from here on
-        let fd = unsafe {
-            libc::openat(dirfd.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        };
+        let fd = unsafe { libc::openat(dirfd, name.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -67,10 +60,12 @@ impl Folder {
         open_regular_meta(path)
     }
 
-    /// Holds `dir` open (`O_PATH`), unless it already is; `fd` is `None` when it cannot be opened.
+    /// The folder of `path` (absolute), held open (`O_PATH`) unless it already is, and `path`'s name in it; `None`
+    /// when the folder cannot be opened (then the file is asked for by its whole path).
     #[cfg(target_os = "linux")]
-    fn hold(&mut self, dir: &Utf8Path) {
-        use std::os::fd::{FromRawFd, OwnedFd};
+    fn name_in_held(&mut self, path: &Utf8Path) -> Option<(std::os::fd::RawFd, std::ffi::CString)> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        let (dir, name) = (path.parent().filter(|d| d.is_absolute())?, path.file_name()?);
         if self.path != dir.as_str() || self.fd.is_none() {
             self.path = dir.as_str().to_owned();
             self.fd = std::ffi::CString::new(dir.as_str()).ok().and_then(|c| {
@@ -79,6 +74,7 @@ impl Folder {
                 (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
             });
         }
+        Some((self.fd.as_ref()?.as_raw_fd(), std::ffi::CString::new(name).ok()?))
     }
 
     /// `stat` of `path` (links followed) by its name in its folder, held open: what a warm gen asks of every source
@@ -86,13 +82,10 @@ impl Folder {
     /// cannot be held (then ask by the whole path) or the call fails.
     #[cfg(target_os = "linux")]
     pub fn stat(&mut self, path: &Utf8Path) -> Option<libc::stat> {
-        use std::os::fd::AsRawFd;
-        let (dir, name) = (path.parent().filter(|d| d.is_absolute())?, path.file_name()?);
-        self.hold(dir);
-        let (dirfd, name) = (self.fd.as_ref()?, std::ffi::CString::new(name).ok()?);
+        let (dirfd, name) = self.name_in_held(path)?;
         // SAFETY: a zeroed plain-data struct the call fills; a NUL-terminated name in a folder held open
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        (unsafe { libc::fstatat(dirfd.as_raw_fd(), name.as_ptr(), &mut st, 0) } == 0).then_some(st)
+        (unsafe { libc::fstatat(dirfd, name.as_ptr(), &mut st, 0) } == 0).then_some(st)
     }
 }
 
