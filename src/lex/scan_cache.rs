@@ -17,8 +17,8 @@ const VERSION: u32 = 2;
 /// (docs/CI.md).
 pub type Stamp = (u64, u128, u64);
 
-/// A source's stamp and, when the cache could not answer, what reading it gave.
-type Ahead = (Option<Stamp>, Option<std::io::Result<Vec<String>>>);
+/// A source read ahead (one the cache knew nothing of): its stamp and what reading it gave.
+type Ahead = (Option<Stamp>, std::io::Result<Vec<String>>);
 
 /// An import as the scanner found it: specifier, type-only, line, column.
 type Found = (String, bool, usize, usize);
@@ -56,7 +56,11 @@ pub fn threads() -> usize {
 }
 
 pub fn stamp(p: &Utf8Path) -> Option<Stamp> {
-    hash::stat(p).map(|s| (s.size, s.mtime_ns, s.inode))
+    hash::stat(p).map(stamp_of)
+}
+
+fn stamp_of(s: hash::Stat) -> Stamp {
+    (s.size, s.mtime_ns, s.inode)
 }
 
 /// Reads a source's HAVE_* guard, returning the metadata of the file it opened (its stamp).
@@ -68,8 +72,7 @@ pub type GuardRead = fn(&mut files::Folder, &Utf8Path) -> std::io::Result<(std::
 pub struct ScanMemo {
     old: ScanCache,
     pub next: ScanCache,
-    /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result
-    /// (`None` would mean the cache's answer holds).
+    /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result.
     /// (Keyed by the path's text: a `Path` key hashes component by component.)
     ahead: hash::FastMap<String, Ahead>,
     /// Workers reading the guards of each package's sources while the stages before select still run.
@@ -219,27 +222,22 @@ impl ScanMemo {
         source: &Utf8Path,
         read: impl FnOnce() -> std::io::Result<Vec<String>>,
     ) -> std::io::Result<Vec<String>> {
-        let (st, read_ahead) = match self.ahead.remove(source.as_str()) {
+        let (st, macros) = match self.ahead.remove(source.as_str()) {
             Some((st, result)) => {
                 if self.ahead.is_empty() {
                     // the last one read ahead: its table goes (a slot per source, 1 MB at 20,000 sources)
                     self.ahead = Default::default();
                 }
-                (st, result)
-            }
-            None => (hash::stat_in(&mut self.folder, source).map(|s| (s.size, s.mtime_ns, s.inode)), None),
-        };
-        let macros = match read_ahead {
-            // read ahead: the cache knew nothing of it (only such sources are), so neither table is looked in
-            Some(result) => {
+                // read ahead: the cache knew nothing of it (only such sources are), so neither table is looked in
                 self.read += 1;
-                result?
+                (st, result?)
             }
             None => {
+                let st = hash::stat_in(&mut self.folder, source).map(stamp_of);
                 // a source listed twice (two packages sharing it) was moved to `next` the first time
                 let cached =
                     self.old.gates.remove(source.as_str()).or_else(|| self.next.gates.get(source.as_str()).cloned());
-                match (st, cached) {
+                let macros = match (st, cached) {
                     (Some(st), Some((was, macros))) if st == was => {
                         self.reused += 1;
                         macros
@@ -248,7 +246,8 @@ impl ScanMemo {
                         self.read += 1;
                         read()?
                     }
-                }
+                };
+                (st, macros)
             }
         };
         if let Some(st) = st {
@@ -263,8 +262,8 @@ impl ScanMemo {
 fn read_all<P: AsRef<Utf8Path>>(part: &[P], read: GuardRead) -> Vec<(String, Ahead)> {
     let mut folder = files::Folder::default();
     let mut one = |p: &Utf8Path| match read(&mut folder, p) {
-        Ok((meta, macros)) => (hash::stat_of(&meta).map(|s| (s.size, s.mtime_ns, s.inode)), Some(Ok(macros))),
-        Err(e) => (None, Some(Err(e))),
+        Ok((meta, macros)) => (hash::stat_of(&meta).map(stamp_of), Ok(macros)),
+        Err(e) => (None, Err(e)),
     };
     part.iter().map(|p| (p.as_ref().to_string(), one(p.as_ref()))).collect()
 }
