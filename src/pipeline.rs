@@ -4,7 +4,7 @@ use crate::base::diag::Diagnostics;
 use crate::base::target::host_triple;
 use crate::lex::have;
 use crate::lex::scan_cache;
-use crate::lex::scan_cache::{ScanCache, ScanMemo, FILE as SCAN_CACHE};
+use crate::lex::scan_cache::{ScanCache, ScanMemo, Scanned, FILE as SCAN_CACHE};
 use crate::load::LoadCtx;
 use crate::model::FrontEnd;
 use crate::options::{Effective, Settings};
@@ -21,7 +21,7 @@ pub struct Generated {
     pub plan: plan::Plan,
     pub toolchain: Toolchain,
     /// What the scans read and reused; its cache is written with the other outputs.
-    pub scan: ScanMemo,
+    pub scan: Scanned,
 }
 
 /// Runs every stage up to the plan; writes nothing.
@@ -42,14 +42,16 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         FrontEnd::Vex => PerrySearch::default(),
     };
     // the compilers are probed (five runs of them, most of it waiting) while the manifests and sources are read
-    let (mut toolchain, resolved, selected) = std::thread::scope(|sc| -> Result<_> {
+    let (mut toolchain, resolved, selected, scan) = std::thread::scope(|sc| -> Result<_> {
         let probe = sc.spawn(|| Toolchain::detect(&settings));
         let mut resolved = resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), &mut scan)?;
         // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
         let packages = std::mem::take(&mut resolved.packages);
         let selected = select::select(packages, &settings.selection, &mut scan, ctx.diags)?;
+        // nothing is read after select: the cache's tables become the bytes written at the end
+        let scan = scan.finish();
         let toolchain = probe.join().map_err(|_| anyhow::anyhow!("the compiler probe panicked"))??;
-        Ok((toolchain, resolved, selected))
+        Ok((toolchain, resolved, selected, scan))
     })?;
     toolchain.perry = perry;
     if resolved.front_end == FrontEnd::Perry {

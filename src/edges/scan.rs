@@ -62,8 +62,8 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
     let summary = rescan(&spec, &current_dir()?, &mut memo)?;
     let changed = write_if_changed(&a.out, summary.as_bytes())?;
     // rewritten only when it changed: a file was read, or one is gone
-    if memo.changed() {
-        let _ = write_cache(&cache_path, &memo.next.to_bytes());
+    if let Some(cache) = memo.finish().cache {
+        let _ = write_cache(&cache_path, &cache);
     }
     let decision = if changed { Decision::Ran } else { Decision::CutOff };
     timer.finish(decision, a.out.as_str());

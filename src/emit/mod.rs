@@ -8,7 +8,7 @@ use crate::base::layout::Layout;
 use crate::base::write;
 use crate::base::write::FolderStamp;
 use crate::lex::scan_cache;
-use crate::lex::scan_cache::ScanMemo;
+use crate::lex::scan_cache::Scanned;
 use crate::plan::{Plan, RuleKind};
 use crate::protocol::runlog;
 use anyhow::Result;
@@ -134,7 +134,7 @@ pub fn write_all(
     plan: &Plan,
     layout: &Layout,
     graph_json: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-    scan: &ScanMemo,
+    scan: &Scanned,
 ) -> Result<Written> {
     let out = &layout.out;
     let _lock = write::lock(&out.join(".ninjabind-gen.lock"))?;
@@ -148,10 +148,10 @@ pub fn write_all(
     small.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
     small.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
     small.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
-    if scan.changed() {
+    if let Some(bytes) = &scan.cache {
         // a cache: renamed into place with the rest, not synced
         let mut cache = write::Batch::unsynced();
-        cache.stage(&out.join(scan_cache::FILE), &scan.next.to_bytes())?;
+        cache.stage(&out.join(scan_cache::FILE), bytes)?;
         small.append(cache);
     }
     if let Some(rsp) = &plan.link_rsp {

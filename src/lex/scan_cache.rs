@@ -66,6 +66,14 @@ fn stamp_of(s: hash::Stat) -> Stamp {
 /// Reads a source's HAVE_* guard, returning the metadata of the file it opened (its stamp).
 pub type GuardRead = fn(&mut files::Folder, &Utf8Path) -> std::io::Result<(std::fs::Metadata, Vec<String>)>;
 
+/// What a run's scan leaves for its end: the cache, when it changed, and how many files were read and reused.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    pub cache: Option<Vec<u8>>,
+    pub read: usize,
+    pub reused: usize,
+}
+
 /// One run's use of the cache: what the last run left, what this run saw (written back at its end), and how many
 /// files it read.
 #[derive(Debug, Default)]
@@ -101,6 +109,13 @@ impl ScanMemo {
     /// Whether `next` differs from what was loaded: a file was read, or one the last run saw is gone.
     pub fn changed(&self) -> bool {
         self.read > 0 || !self.old.imports.is_empty() || !self.old.gates.is_empty()
+    }
+
+    /// The run's reading is done: the cache to write back, as bytes, and the counts. Its tables go here, not when
+    /// the files are written (at 21,000 sources they were 4.8 MB of the heap's peak, at the end of plan).
+    pub fn finish(self) -> Scanned {
+        let cache = self.changed().then(|| self.next.to_bytes());
+        Scanned { cache, read: self.read, reused: self.reused }
     }
 
     /// The imports of `file`: from the cache when its stamp is unchanged, else from `read`.
