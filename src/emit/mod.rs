@@ -79,7 +79,7 @@ pub fn render_ninja(plan: &Plan, sink: &mut dyn std::io::Write) -> std::io::Resu
     for e in &plan.edges {
         if let Some(t) = e.template {
             // the shared rule carries the command and the depfile
-            w.build(&e.outputs, &[], &plan.templates[t].name, &e.inputs, &[], &e.more().order_only, &[])?;
+            w.build(&e.outputs, &[], &plan.templates[t as usize].name, &e.inputs, &[], &e.more().order_only, &[])?;
             continue;
         }
         let mut vars: Vec<(&str, String)> = Vec::new();
@@ -88,14 +88,14 @@ pub fn render_ninja(plan: &Plan, sink: &mut dyn std::io::Write) -> std::io::Resu
             words.push(escape::shell_command(&c.argv));
             vars.push(("cmd", words.join(" ")));
         }
-        vars.extend(e.vars.iter().cloned());
+        vars.extend(e.more().vars.iter().cloned());
         let more = e.more();
         w.build(
             &e.outputs,
             &more.implicit_outputs,
             e.rule.name(),
             &e.inputs,
-            &e.implicit_inputs,
+            &more.implicit_inputs,
             &more.order_only,
             &vars,
         )?;

@@ -116,14 +116,14 @@ pub fn plan(
                 more.unkeyed = unkeyed;
                 more.products = Some(target_dir.clone());
                 more.implicit_outputs = vec![nsl.clone()];
-                e.implicit_inputs =
+                e.more_mut().implicit_inputs =
                     std::iter::once(manifest.clone()).chain(lock_file(manifest_dir)).map(|f| l.rel(&f)).collect();
                 let env = ["RUSTC", "RUSTFLAGS"]
                     .iter()
                     .filter_map(|k| s.env.get(*k).map(|v| (k.to_string(), v.clone())))
                     .collect();
                 e.command = Some(Box::new(Command { env, argv }));
-                e.vars.push(("depfile", format!("{target_dir}/{}/release/lib{lib}.d", tc.target)));
+                e.more_mut().vars.push(("depfile", format!("{target_dir}/{}/release/lib{lib}.d", tc.target)));
                 e.package = Some(pkg.name.as_str().into());
                 p.edges.push(e);
                 archives.push(Archive { package: pkg.name.clone(), id: pkg.id(), path: out, nsl: Some(nsl) });

@@ -45,8 +45,8 @@ pub fn object_path(id: &str, pkg_root: &Utf8Path, src: &Utf8Path) -> Utf8PathBuf
 }
 
 /// `skip_root`: the real host compiler builds the program, so the root's own sources (its stand-in) are not compiled.
-/// Each compile edge carries its package's flags, not a command: [`Commands::place`] makes it (SPEC's argv is the
-/// launcher, the flags and [`CompileEntry::tail`]).
+/// A compile edge has no command yet: [`Commands::place`] makes it from the package's flags, which its
+/// compile_commands.json entry holds (SPEC's argv is the launcher, the flags and [`CompileEntry::tail`]).
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &mut Plan) -> Result<Objects> {
     let l = &s.layout;
     let mut objects = Objects::default();
@@ -116,8 +116,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
             }
             e.inputs = vec![src_rel];
             e.package = Some(name.clone());
-            compiled.insert(src.path.abs.as_str(), (flags.clone(), pkg.name.as_str(), p.edges.len()));
-            e.compile_flags = Some(flags);
+            compiled.insert(src.path.abs.as_str(), (flags, pkg.name.as_str(), p.edges.len()));
             p.edges.push(e);
             mine.push(obj.clone());
             objects.all.push(obj);
@@ -141,16 +140,15 @@ pub struct Commands<'a> {
 }
 
 /// A package's shared rule, and (gated) its key hashed up to the flags with the tool's id.
-type Known = (usize, Option<(KeyHasher, String)>);
+type Known = (u32, Option<(KeyHasher, String)>);
 
 impl<'a> Commands<'a> {
     pub fn new(launcher: &'a [String], gate: bool) -> Commands<'a> {
         Commands { launcher, gate, known: FastMap::default() }
     }
 
-    /// Places `e` when it is a compile edge (true); anything else is left to the caller.
-    pub fn place(&mut self, e: &mut Edge, wrapper: &mut Wrapper, sharer: &mut Sharer) -> bool {
-        let Some(flags) = e.compile_flags.take() else { return false };
+    /// Places the compile edge `e`, of a package with these `flags`.
+    pub fn place(&mut self, e: &mut Edge, flags: &Arc<[String]>, wrapper: &mut Wrapper, sharer: &mut Sharer) {
         let (input, output) = (e.inputs[0].as_str(), e.outputs[0].as_str());
         // a word equal to a path of this edge would become `$in`/`$out` in its rule; a `./` path keeps its own
         // command (ninja rewrites it); an input list past the command line's limit is written to a file
@@ -161,14 +159,14 @@ impl<'a> Commands<'a> {
             && !output.starts_with("./")
             && input.len() < 1024
             && (e.inputs.len(), e.outputs.len()) == (1, 1)
-            && e.implicit_inputs.is_empty()
+            && e.more().implicit_inputs.is_empty()
             && e.more().implicit_outputs.is_empty()
-            && e.vars.is_empty()
+            && e.more().vars.is_empty()
             && e.rsp.is_none()
             && e.more().record.is_none()
             && e.more().products.is_none()
             && !self.launcher.iter().chain(flags.iter()).any(own);
-        let slot = (Arc::as_ptr(&flags) as *const String as usize, e.rule);
+        let slot = (Arc::as_ptr(flags) as *const String as usize, e.rule);
         if let (true, Some((template, key))) = (lean, self.known.get(&slot)) {
             // the rule carries the command and the depfile (`$out.d`), as `Sharer::share` leaves a shared edge
             e.template = Some(*template);
@@ -183,14 +181,15 @@ impl<'a> Commands<'a> {
                 }
                 h.finish(None, tool_id)
             });
-            return true;
+            return;
         }
         let mut argv: Vec<String> = Vec::with_capacity(self.launcher.len() + flags.len() + 7);
         argv.extend(self.launcher.iter().cloned());
         argv.extend(flags.iter().cloned());
         argv.extend(CompileEntry::tail(input, output));
         e.command = Some(Box::new(Command { env: vec![], argv }));
-        e.vars.push(("depfile", format!("{output}.d")));
+        let depfile = format!("{output}.d");
+        e.more_mut().vars.push(("depfile", depfile));
         if self.gate {
             wrapper.wrap(e);
         }
@@ -205,7 +204,6 @@ impl<'a> Commands<'a> {
             });
             self.known.insert(slot, (template, key));
         }
-        true
     }
 }
 
@@ -226,7 +224,6 @@ mod tests {
                     let mut e = Edge::new(RuleKind::Cc, vec![format!("obj/{src}.o").into()]);
                     e.inputs = vec![Utf8PathBuf::from(*src)];
                     e.more_mut().unkeyed = vec![0];
-                    e.compile_flags = Some(flags.clone());
                     e
                 })
                 .collect()
@@ -237,15 +234,14 @@ mod tests {
             let mut sh = Sharer::default();
             let mut commands = Commands::new(&launcher, gate);
             for e in &mut fast {
-                assert!(commands.place(e, &mut w, &mut sh));
+                commands.place(e, &flags, &mut w, &mut sh);
             }
             let (mut w2, mut sh2) = (Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None), Sharer::default());
             for e in &mut slow {
                 let (input, output) = (e.inputs[0].to_string(), e.outputs[0].to_string());
-                let flags = e.compile_flags.take().unwrap();
                 let argv = launcher.iter().chain(flags.iter()).cloned().chain(CompileEntry::tail(&input, &output));
                 e.command = Some(Box::new(Command { env: vec![], argv: argv.collect() }));
-                e.vars.push(("depfile", format!("{output}.d")));
+                e.more_mut().vars.push(("depfile", format!("{output}.d")));
                 if gate {
                     w2.wrap(e);
                 }

@@ -89,13 +89,13 @@ impl<'a> Wrapper<'a> {
             rsp: e.rsp.as_deref().map(|(f, _)| f.clone()),
             // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
             record: e.more().record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
-            depfile: e.vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
+            depfile: e.more().vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
             products: e.more().products.clone(),
             outputs: e.outputs.iter().chain(&e.more().implicit_outputs).cloned().collect(),
             command: inner.argv,
             ..GateArgs::default()
         };
-        let inputs: Vec<&Utf8PathBuf> = e.inputs.iter().chain(&e.implicit_inputs).collect();
+        let inputs: Vec<&Utf8PathBuf> = e.inputs.iter().chain(&e.more().implicit_inputs).collect();
         if inputs.iter().map(|i| i.as_str().len() + 6).sum::<usize>() > IN_LIST_ABOVE {
             // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long input list
             // goes into a file gen writes beside the record
@@ -103,7 +103,7 @@ impl<'a> Wrapper<'a> {
             let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
             self.side_files.push((list.clone(), text));
             gate.in_list = Some(list.clone());
-            e.implicit_inputs.push(list);
+            e.more_mut().implicit_inputs.push(list);
         } else {
             gate.inputs = inputs.into_iter().cloned().collect();
         }

@@ -117,7 +117,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     // eighth of the file at 20,000 sources, and ninja deleted it after each link (`ninja -t commands` named a file
     // that was gone)
     let content = escape::rsp_words(&args);
-    e.implicit_inputs =
+    e.more_mut().implicit_inputs =
         merged.into_iter().chain(symcheck.cloned()).chain(locked.iter().cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Box::new(Command { env: vec![], argv }));
     e.rsp = Some(Box::new((rsp, content)));

@@ -44,7 +44,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         argv.extend(["--out".into(), out.to_string(), l.rel(path).to_string()]);
         let mut e = Edge::new(RuleKind::Lock, vec![out.clone()]);
         e.inputs = vec![l.rel(path)];
-        e.implicit_inputs = lock.is_file().then(|| l.rel(&lock)).into_iter().collect();
+        e.more_mut().implicit_inputs = lock.is_file().then(|| l.rel(&lock)).into_iter().collect();
         e.command = Some(Box::new(Command { env: vec![], argv }));
         e.package = Some(pkg.name.as_str().into());
         p.edges.push(e);

@@ -81,22 +81,17 @@ pub struct Edge {
     pub rule: RuleKind,
     pub outputs: Vec<Utf8PathBuf>,
     pub inputs: Vec<Utf8PathBuf>,
-    pub implicit_inputs: Vec<Utf8PathBuf>,
     /// Boxed, like `rsp`: most edges (compile edges in their shared rules) have none (an `Edge` was 400 bytes).
     pub command: Option<Box<Command>>,
-    /// Per-edge variables other than the command (depfile, rsp file, description).
-    pub vars: Vec<(&'static str, String)>,
     /// Shared by a package's edges (one name for its 20 compile edges, not a copy each).
     pub package: Option<std::sync::Arc<str>>,
     /// The content key of the hash gate, when the edge runs through one.
     pub key: Option<String>,
     /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
-    pub template: Option<usize>,
+    pub template: Option<u32>,
     /// A response file the command reads, and its text: gen writes it with the side files (an implicit input).
     pub rsp: Option<Box<(Utf8PathBuf, String)>>,
-    /// A compile edge before its command is made: its package's flags (`compile::Commands` makes the command).
-    pub compile_flags: Option<std::sync::Arc<[String]>>,
-    /// What few edges have (a compile edge has none of it): boxed, so an `Edge` is 200 bytes, not 320 (its list was
+    /// What few edges have (a compile edge has none of it): boxed, so an `Edge` is 128 bytes, not 320 (its list was
     /// the largest part of gen's heap at 21,000 sources). Read it with [`Edge::more`], set it with [`Edge::more_mut`].
     more: Option<Box<More>>,
 }
@@ -104,8 +99,11 @@ pub struct Edge {
 /// The parts of an edge that few edges have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct More {
+    pub implicit_inputs: Vec<Utf8PathBuf>,
     pub implicit_outputs: Vec<Utf8PathBuf>,
     pub order_only: Vec<Utf8PathBuf>,
+    /// Per-edge variables other than the command (depfile, rsp file, description).
+    pub vars: Vec<(&'static str, String)>,
     /// Indices of command words left out of the content key: a launcher or rustc wrapper, whose output is the tool's.
     pub unkeyed: Vec<usize>,
     /// A folder the command writes files into that its depfile names (cargo's target folder): its products.
@@ -115,8 +113,15 @@ pub struct More {
 }
 
 /// An edge without any of [`More`].
-static NONE_MORE: More =
-    More { implicit_outputs: Vec::new(), order_only: Vec::new(), unkeyed: Vec::new(), products: None, record: None };
+static NONE_MORE: More = More {
+    implicit_inputs: Vec::new(),
+    implicit_outputs: Vec::new(),
+    order_only: Vec::new(),
+    vars: Vec::new(),
+    unkeyed: Vec::new(),
+    products: None,
+    record: None,
+};
 
 impl Edge {
     pub fn new(rule: RuleKind, outputs: Vec<Utf8PathBuf>) -> Edge {
@@ -124,14 +129,11 @@ impl Edge {
             rule,
             outputs,
             inputs: vec![],
-            implicit_inputs: vec![],
             command: None,
-            vars: vec![],
             package: None,
             key: None,
             template: None,
             rsp: None,
-            compile_flags: None,
             more: None,
         }
     }
@@ -145,6 +147,16 @@ impl Edge {
     /// not equal to one without.)
     pub fn more_mut(&mut self) -> &mut More {
         self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Drops its per-edge variables (a shared rule carries them), and with them a `More` left empty.
+    pub fn clear_vars(&mut self) {
+        if let Some(more) = &mut self.more {
+            more.vars = Vec::new();
+            if **more == NONE_MORE {
+                self.more = None;
+            }
+        }
     }
 }
 
@@ -259,9 +271,12 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc_identity, &tc.cxx[0], rustc, perry_version);
     let mut sharer = template::Sharer::default();
     let mut commands = compile::Commands::new(&s.launcher, s.gate);
-    // one pass: each edge is gated and moved into its shared rule before the next is looked at
-    for e in &mut p.edges {
-        if commands.place(e, &mut wrapper, &mut sharer) {
+    // one pass: each edge is gated and moved into its shared rule before the next is looked at; a compile edge's
+    // flags are its compile_commands.json entry's (the entries are in the order of their edges)
+    let mut compiles = p.compdb.iter().peekable();
+    for (i, e) in p.edges.iter_mut().enumerate() {
+        if let Some(c) = compiles.next_if(|c| c.edge == i) {
+            commands.place(e, &c.flags, &mut wrapper, &mut sharer);
             continue;
         }
         if s.gate {

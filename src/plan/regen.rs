@@ -88,7 +88,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     sort_rel_paths(&mut watched);
     // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
-    scan_edge.implicit_inputs = watched;
+    scan_edge.more_mut().implicit_inputs = watched;
     let list_hash = hash::hex(&sha2::Sha256::digest(p.scan_list.as_bytes())[..8]);
     scan_edge.command = Some(Box::new(Command {
         env: vec![],
@@ -116,9 +116,9 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     sort_paths(&mut inputs);
     p.regen_inputs = inputs;
     let mut e = Edge::new(RuleKind::Regen, vec![l.rel(&l.ninja_file())]);
-    e.implicit_inputs = vec![stamp];
+    e.more_mut().implicit_inputs = vec![stamp];
     e.command = Some(Box::new(regen_command(s)?));
-    e.vars.push(("depfile", l.out_path("build.ninja.d").to_string()));
+    e.more_mut().vars.push(("depfile", l.out_path("build.ninja.d").to_string()));
     p.edges.push(e);
     Ok(())
 }

@@ -54,7 +54,7 @@ pub fn plan(
         argv.extend(objs.iter().map(|i| i.to_string()));
         let mut e = Edge::new(RuleKind::Symdiff, vec![out.clone()]);
         e.inputs = inputs;
-        e.implicit_inputs = vec![l.rel(&sp.package.manifest)];
+        e.more_mut().implicit_inputs = vec![l.rel(&sp.package.manifest)];
         e.command = Some(Box::new(Command { env: vec![], argv }));
         e.package = Some(sp.package.name.as_str().into());
         p.edges.push(e);

@@ -55,14 +55,15 @@ impl Sharer {
         if !matches!(e.rule, RuleKind::Cc | RuleKind::Cxx)
             || e.inputs.len() != 1
             || e.outputs.len() != 1
-            || !e.implicit_inputs.is_empty()
+            || !e.more().implicit_inputs.is_empty()
             || !e.more().implicit_outputs.is_empty()
         {
             return;
         }
         let Some(cmd) = &e.command else { return };
         let (input, output) = (e.inputs[0].as_str(), e.outputs[0].as_str());
-        let depfile_is_out_d = e.vars.iter().all(|(k, v)| *k == "depfile" && v.strip_suffix(".d") == Some(output));
+        let depfile_is_out_d =
+            e.more().vars.iter().all(|(k, v)| *k == "depfile" && v.strip_suffix(".d") == Some(output));
         if !cmd.env.is_empty() || input.starts_with("./") || output.starts_with("./") || !depfile_is_out_d {
             return;
         }
@@ -88,11 +89,11 @@ impl Sharer {
                 n
             }
         };
-        e.template = Some(n);
+        e.template = Some(n as u32);
         // the shared rule carries the command and the depfile from here on (20,000 copies of the command were most of
         // a plan's memory)
         e.command = None;
-        e.vars = Vec::new();
+        e.clear_vars();
     }
 }
 

@@ -281,7 +281,7 @@ fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
     g.plan.edges.iter().filter(|e| e.rule != RuleKind::Phony).map(move |e| EdgeDoc {
         rule: e.rule.name(),
         outputs: e.outputs.iter().chain(&e.more().implicit_outputs).map(|o| l.project_rel_from_ninja_cow(o)).collect(),
-        inputs: e.inputs.iter().chain(&e.implicit_inputs).map(|i| l.project_rel_from_ninja_cow(i)).collect(),
+        inputs: e.inputs.iter().chain(&e.more().implicit_inputs).map(|i| l.project_rel_from_ninja_cow(i)).collect(),
         key: &e.key,
         pool: g.plan.pool(e.rule),
     })
