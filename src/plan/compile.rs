@@ -57,7 +57,6 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
     let most: usize = sel.packages.iter().map(|sp| sp.config.sources.len()).sum();
     p.edges.reserve(most + 4 * sel.packages.len() + 16);
     p.compdb.reserve(most);
-    objects.all.reserve(most);
     for sp in sel.packages.iter().filter(|sp| !(skip_root && sp.package.origin == Origin::Root)) {
         let pkg = &sp.package;
         let c = &sp.config;
@@ -118,8 +117,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
             e.package = Some(name.clone());
             compiled.insert(src.path.abs.as_str(), (flags, pkg.name.as_str(), p.edges.len()));
             p.edges.push(e);
-            mine.push(obj.clone());
-            objects.all.push(obj);
+            mine.push(obj);
         }
         if !mine.is_empty() {
             objects.by_package.entry(id).or_default().extend(mine);

@@ -68,7 +68,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     let perry = from_perry.map_or((&[][..], &[][..]), |h| (h.objects.as_slice(), h.archives.as_slice()));
     let mut args: Vec<String> = Vec::new();
     args.extend(host_objects.iter().chain(perry.0).map(|o| o.to_string()));
-    args.extend(objects.all.iter().map(|o| o.to_string()));
+    args.extend(compiled(p).map(|o| o.to_string()));
     if from_perry.is_some() {
         // as `perry compile` links: its runtime is large, and most of it unused by one program
         args.push("-Wl,--gc-sections".into());
@@ -110,7 +110,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         .chain(perry.0)
         .chain(perry.1)
         .cloned()
-        .chain(objects.all.iter().cloned())
+        .chain(compiled(p).cloned())
         .chain(archives.iter().map(|a| a.path.clone()))
         .collect();
     // the response file is written by gen, not by ninja from build.ninja: there its list of every object was an
@@ -127,6 +127,12 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     p.edges.push(e);
     p.program = Some(program);
     Ok(())
+}
+
+/// Every object compiled, once, in plan order: the outputs of the compile edges, which their compile_commands.json
+/// entries name.
+fn compiled(p: &Plan) -> impl Iterator<Item = &Utf8PathBuf> {
+    p.compdb.iter().map(|c| &p.edges[c.edge].outputs[0])
 }
 
 /// `-L` for every package's library folders, and an rpath for each outside the system's (pkg-config's too).

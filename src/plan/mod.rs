@@ -316,11 +316,11 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     Ok(p)
 }
 
-/// Objects per package, in plan order.
+/// Objects per package, in plan order. (Every object once, in plan order, is what the compile edges write: see
+/// `Plan::compdb`.)
 #[derive(Debug, Default)]
 pub struct Objects {
     pub by_package: BTreeMap<String, Vec<Utf8PathBuf>>,
-    pub all: Vec<Utf8PathBuf>,
     pub any_cxx: bool,
 }
 
