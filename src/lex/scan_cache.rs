@@ -46,6 +46,8 @@ impl ScanCache {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec(self).unwrap_or_default();
         bytes.push(b'\n');
+        // held from select to the end: not in the room its last doubling made (2.1 MB for 1.5 at 21,000 sources)
+        bytes.shrink_to_fit();
         bytes
     }
 }
