@@ -1,6 +1,7 @@
 //! The stages in order — load → resolve → select → plan — run on the effective options; writes nothing.
 
 use crate::base::diag::Diagnostics;
+use crate::base::memory;
 use crate::base::target::host_triple;
 use crate::lex::have;
 use crate::lex::scan_cache;
@@ -50,6 +51,8 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         let selected = select::select(packages, &settings.selection, &mut scan, ctx.diags)?;
         // nothing is read after select: the cache's tables become the bytes written at the end
         let scan = scan.finish();
+        // what resolve's and select's threads freed goes back before plan (more than it would reuse)
+        memory::give_back();
         let toolchain = probe.join().map_err(|_| anyhow::anyhow!("the compiler probe panicked"))??;
         Ok((toolchain, resolved, selected, scan))
     })?;
@@ -60,5 +63,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         check_allowed(&resolved.imports, root, found, settings.allow_all_native, &settings.layout, diags)?;
     }
     let plan = plan::plan(&settings, &toolchain, &selected, &resolved)?;
+    // and what plan freed (its transient lists), before emit's threads ask for pages of their own
+    memory::give_back();
     Ok(Generated { settings, resolved, selected, plan, toolchain, scan })
 }

@@ -1,4 +1,4 @@
-//! The ground floor: diagnostics, files, escaping, layout, hashing and target facts. Imports nothing else in the crate.
+//! The ground floor: diagnostics, files, escaping, layout, hashing, memory and target facts. Imports nothing else in the crate.
 
 pub mod color;
 pub mod diag;
@@ -6,5 +6,6 @@ pub mod escape;
 pub mod files;
 pub mod hash;
 pub mod layout;
+pub mod memory;
 pub mod target;
 pub mod write;
