@@ -68,13 +68,19 @@ pub fn hash_file(path: &Utf8Path) -> std::io::Result<String> {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
+    let mut digits = vec![0u8; bytes.len() * 2];
+    hex_into(bytes, &mut digits);
+    // hex digits are ASCII
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// `bytes` as lowercase hex digits, two per byte, into the start of `out` (at least twice as long).
+pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
+    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[(b >> 4) as usize];
+        pair[1] = DIGITS[(b & 15) as usize];
     }
-    s
 }
 
 #[cfg(test)]

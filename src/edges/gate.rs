@@ -141,7 +141,7 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         Some(f) => Some(read_regular_text(f, 1 << 30).with_context(|| format!("cannot read the response file {f}"))?),
         None => None,
     };
-    let key = content_key(&a.rule, &env, &a.command, &a.unkeyed, rsp.as_deref(), &a.tool_id);
+    let key = content_key(&a.rule, &env, &a.command, &a.unkeyed, rsp.as_deref(), &a.tool_id).to_string();
     let old = read_regular_text(&a.record, RECORD_LIMIT).ok().and_then(|t| Record::parse(&t));
     let mut shared = SharedHashes::for_output(a.outputs.first().map_or("build.ninja", |o| o.as_str()));
     if let Some(rec) = old.as_ref().filter(|r| r.key == key) {

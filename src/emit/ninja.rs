@@ -109,3 +109,23 @@ impl<'a> NinjaWriter<'a> {
         self.sink.write_all(self.out.as_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build line longer than a piece reaches the sink whole and in order, however it was cut.
+    #[test]
+    fn a_long_build_line_is_written_whole() {
+        let inputs: Vec<Utf8PathBuf> = (0..5000).map(|i| Utf8PathBuf::from(format!("obj/p{i}/a b.o"))).collect();
+        let mut sink = Vec::new();
+        let mut w = NinjaWriter::new(&mut sink);
+        w.build(&["bin/app".into()], &[], "link", &inputs, &inputs[..2], &[], &[("x", "1".into())]).unwrap();
+        w.finish().unwrap();
+        let text = String::from_utf8(sink).unwrap();
+        let listed: Vec<String> = (0..5000).map(|i| format!("obj/p{i}/a$ b.o")).collect();
+        let want = format!("build bin/app: link {} | obj/p0/a$ b.o obj/p1/a$ b.o\n  x = 1\n", listed.join(" "));
+        assert!(text.len() > 1 << 16, "longer than a piece: {}", text.len());
+        assert_eq!(text, want);
+    }
+}

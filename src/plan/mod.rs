@@ -15,6 +15,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::hash::FastMap;
 use crate::model;
 use crate::options::Settings;
+use crate::protocol::gate::Key;
 use crate::resolve::Resolved;
 use crate::select::Selected;
 use crate::toolchain::Toolchain;
@@ -86,7 +87,7 @@ pub struct Edge {
     /// Shared by a package's edges (one name for its 20 compile edges, not a copy each).
     pub package: Option<std::sync::Arc<str>>,
     /// The content key of the hash gate, when the edge runs through one.
-    pub key: Option<String>,
+    pub key: Option<Key>,
     /// The shared rule (`Plan::templates`) whose command this edge runs; `None`: its own `cmd`.
     pub template: Option<u32>,
     /// A response file the command reads, and its text: gen writes it with the side files (an implicit input).

@@ -6,6 +6,7 @@ use crate::model;
 use crate::model::FrontEnd;
 use crate::pipeline::Generated;
 use crate::plan::RuleKind;
+use crate::protocol::gate::Key;
 use crate::resolve::Layer;
 use crate::select::Source;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -206,7 +207,7 @@ struct EdgeDoc<'a> {
     rule: &'static str,
     outputs: Vec<Cow<'a, Utf8Path>>,
     inputs: Vec<Cow<'a, Utf8Path>>,
-    key: &'a Option<String>,
+    key: Option<Key>,
     pool: Option<&'static str>,
 }
 
@@ -291,7 +292,7 @@ fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
         rule: e.rule.name(),
         outputs: e.outputs.iter().chain(&e.more().implicit_outputs).map(|o| l.project_rel_from_ninja_cow(o)).collect(),
         inputs: e.inputs.iter().chain(&e.more().implicit_inputs).map(|i| l.project_rel_from_ninja_cow(i)).collect(),
-        key: &e.key,
+        key: e.key,
         pool: g.plan.pool(e.rule),
     })
 }
@@ -329,7 +330,11 @@ fn write_edges<'a>(edges: impl Iterator<Item = EdgeDoc<'a>>, w: &mut dyn std::io
         paths(&mut buf, &e.inputs, w)?;
         buf.extend_from_slice(b",\n      \"key\": ");
         match e.key {
-            Some(k) => push_json(&mut buf, k),
+            Some(k) => {
+                buf.push(b'"');
+                buf.extend_from_slice(&k.digits());
+                buf.push(b'"');
+            }
             None => buf.extend_from_slice(b"null"),
         }
         buf.extend_from_slice(b",\n      \"pool\": ");
@@ -544,26 +549,36 @@ mod tests {
 
     #[test]
     fn the_hand_written_edges_are_serde_jsons_pretty_json() {
-        let key = Some("k\"1".to_string());
+        let key = Some(crate::protocol::gate::content_key("cc", &[], &["cc".into()], &[], None, "t"));
+        // a list longer than a piece (64 KiB) is handed on part-way through
+        let long: Vec<Utf8PathBuf> =
+            (0..5000).map(|i| Utf8PathBuf::from(format!("build/obj/p{i}/src/f{i}.c.o"))).collect();
         let edges = || {
             vec![
                 EdgeDoc {
                     rule: "cc",
                     outputs: vec![Cow::Borrowed("o/a b.o".into())],
                     inputs: vec![Cow::Borrowed("é/\\a.c".into())],
-                    key: &key,
+                    key,
                     pool: None,
                 },
                 EdgeDoc {
                     rule: "link",
                     outputs: vec![],
                     inputs: vec![Cow::Borrowed("x".into()), Cow::Owned("y".into())],
-                    key: &None,
+                    key: None,
                     pool: Some("local"),
+                },
+                EdgeDoc {
+                    rule: "link",
+                    outputs: vec![Cow::Borrowed("bin/app".into())],
+                    inputs: long.iter().map(|p| Cow::Borrowed(p.as_path())).collect(),
+                    key,
+                    pool: Some("link"),
                 },
             ]
         };
-        for n in [0, 1, 2] {
+        for n in [0, 1, 2, 3] {
             let mut ours = b"{\n  \"edges\": ".to_vec();
             write_edges(edges().into_iter().take(n), &mut ours).unwrap();
             ours.extend_from_slice(b"\n}");
