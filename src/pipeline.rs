@@ -51,7 +51,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         let selected = select::select(packages, &settings.selection, &mut scan, ctx.diags)?;
         // nothing is read after select: the cache's tables become the bytes written at the end
         let scan = scan.finish();
-        // what resolve's and select's threads freed goes back before plan (more than it would reuse)
+        // what resolve's and select's threads freed goes back before plan, which would reuse only part of it
         memory::give_back();
         let toolchain = probe.join().map_err(|_| anyhow::anyhow!("the compiler probe panicked"))??;
         Ok((toolchain, resolved, selected, scan))

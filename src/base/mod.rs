@@ -1,4 +1,5 @@
-//! The ground floor: diagnostics, files, escaping, layout, hashing, memory and target facts. Imports nothing else in the crate.
+//! The ground floor: diagnostics, files, escaping, layout, hashing, memory and target facts. Imports nothing else
+//! in the crate.
 
 pub mod color;
 pub mod diag;

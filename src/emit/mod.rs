@@ -88,8 +88,8 @@ pub fn render_ninja(plan: &Plan, sink: &mut dyn std::io::Write) -> std::io::Resu
             words.push(escape::shell_command(&c.argv));
             vars.push(("cmd", words.join(" ")));
         }
-        vars.extend(e.more().vars.iter().cloned());
         let more = e.more();
+        vars.extend(more.vars.iter().cloned());
         w.build(
             &e.outputs,
             &more.implicit_outputs,

@@ -330,6 +330,7 @@ fn write_edges<'a>(edges: impl Iterator<Item = EdgeDoc<'a>>, w: &mut dyn std::io
         paths(&mut buf, &e.inputs, w)?;
         buf.extend_from_slice(b",\n      \"key\": ");
         match e.key {
+            // hex digits: nothing in them to escape
             Some(k) => {
                 buf.push(b'"');
                 buf.extend_from_slice(&k.digits());
