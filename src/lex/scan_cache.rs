@@ -81,7 +81,7 @@ pub struct Scanned {
 #[derive(Debug, Default)]
 pub struct ScanMemo {
     old: ScanCache,
-    pub next: ScanCache,
+    next: ScanCache,
     /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result.
     /// (Keyed by the path's text: a `Path` key hashes component by component.)
     ahead: hash::FastMap<String, Ahead>,
@@ -109,7 +109,7 @@ impl ScanMemo {
     }
 
     /// Whether `next` differs from what was loaded: a file was read, or one the last run saw is gone.
-    pub fn changed(&self) -> bool {
+    fn changed(&self) -> bool {
         self.read > 0 || !self.old.imports.is_empty() || !self.old.gates.is_empty()
     }
 

@@ -91,11 +91,11 @@ impl<'a> Wrapper<'a> {
             record: e.more().record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
             depfile: e.more().vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
             products: e.more().products.clone(),
-            outputs: e.outputs.iter().chain(&e.more().implicit_outputs).cloned().collect(),
+            outputs: e.all_outputs().cloned().collect(),
             command: inner.argv,
             ..GateArgs::default()
         };
-        let inputs: Vec<&Utf8PathBuf> = e.inputs.iter().chain(&e.more().implicit_inputs).collect();
+        let inputs: Vec<&Utf8PathBuf> = e.all_inputs().collect();
         if inputs.iter().map(|i| i.as_str().len() + 6).sum::<usize>() > IN_LIST_ABOVE {
             // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long input list
             // goes into a file gen writes beside the record

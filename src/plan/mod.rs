@@ -151,6 +151,16 @@ impl Edge {
         self.more.get_or_insert_with(Default::default)
     }
 
+    /// Its outputs, then its implicit outputs: every file it writes.
+    pub fn all_outputs(&self) -> impl Iterator<Item = &Utf8PathBuf> {
+        self.outputs.iter().chain(&self.more().implicit_outputs)
+    }
+
+    /// Its inputs, then its implicit inputs: every file it reads.
+    pub fn all_inputs(&self) -> impl Iterator<Item = &Utf8PathBuf> {
+        self.inputs.iter().chain(&self.more().implicit_inputs)
+    }
+
     /// Drops its per-edge variables (a shared rule carries them), and with them a `More` left empty.
     pub fn clear_vars(&mut self) {
         if let Some(more) = &mut self.more {
@@ -330,7 +340,7 @@ pub struct Objects {
 /// hash of their text first (8 bytes each: the map of paths to edges was 1.2 MB at the end of plan, gen's peak at
 /// 21,000 sources); only a repeated hash looks for the two edges.
 fn check_unique_outputs(p: &Plan) -> Result<()> {
-    let outputs = p.edges.iter().flat_map(|e| e.outputs.iter().chain(&e.more().implicit_outputs));
+    let outputs = p.edges.iter().flat_map(Edge::all_outputs);
     let state = foldhash::fast::FixedState::default();
     let mut hashes: FastSet<u64> = FastSet::with_capacity_and_hasher(p.edges.len(), Default::default());
     if outputs.map(|o| state.hash_one(o.as_str())).all(|h| hashes.insert(h)) {
@@ -338,7 +348,7 @@ fn check_unique_outputs(p: &Plan) -> Result<()> {
     }
     let mut seen: FastMap<&str, &Edge> = Default::default();
     for e in &p.edges {
-        for o in e.outputs.iter().chain(&e.more().implicit_outputs) {
+        for o in e.all_outputs() {
             if let Some(prev) = seen.insert(o.as_str(), e) {
                 return Err(Diagnostic::error(format!("two build steps would write {o}"))
                     .with_note(format!(

@@ -290,8 +290,8 @@ fn edge_docs(g: &Generated) -> impl Iterator<Item = EdgeDoc<'_>> {
     let l = &g.settings.layout;
     g.plan.edges.iter().filter(|e| e.rule != RuleKind::Phony).map(move |e| EdgeDoc {
         rule: e.rule.name(),
-        outputs: e.outputs.iter().chain(&e.more().implicit_outputs).map(|o| l.project_rel_from_ninja_cow(o)).collect(),
-        inputs: e.inputs.iter().chain(&e.more().implicit_inputs).map(|i| l.project_rel_from_ninja_cow(i)).collect(),
+        outputs: e.all_outputs().map(|o| l.project_rel_from_ninja_cow(o)).collect(),
+        inputs: e.all_inputs().map(|i| l.project_rel_from_ninja_cow(i)).collect(),
         key: e.key,
         pool: g.plan.pool(e.rule),
     })
