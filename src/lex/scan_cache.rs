@@ -17,8 +17,20 @@ const VERSION: u32 = 2;
 /// (docs/CI.md).
 pub type Stamp = (u64, u128, u64);
 
-/// A source read ahead (one the cache knew nothing of): its stamp and what reading it gave.
-type Ahead = (Option<Stamp>, std::io::Result<Vec<String>>);
+/// A source looked at ahead, on another thread: its stamp and what it gave.
+type Ahead = (Option<Stamp>, std::io::Result<Guard>);
+
+/// What a worker found of a source's guard.
+#[derive(Debug)]
+enum Guard {
+    /// Its stamp is the cache's: the cache's answer stands (a stat, no read).
+    Cached,
+    /// It was read: the macros its guard requires.
+    Read(Vec<String>),
+}
+
+/// A source handed to a worker, with its stamp in the cache when the cache knows it.
+type Job = (Utf8PathBuf, Option<Stamp>);
 
 /// An import as the scanner found it: specifier, type-only, line, column.
 type Found = (String, bool, usize, usize);
@@ -82,7 +94,8 @@ pub struct Scanned {
 pub struct ScanMemo {
     old: ScanCache,
     next: ScanCache,
-    /// Guards the cache knew nothing of, read ahead on several threads: path → its stamp and the read's result.
+    /// Guards looked at ahead on several threads (read, or their stamp found unchanged): path → its stamp and what
+    /// was found.
     /// (Keyed by the path's text: a `Path` key hashes component by component.)
     ahead: hash::FastMap<String, Ahead>,
     /// Workers reading the guards of each package's sources while the stages before select still run.
@@ -175,12 +188,11 @@ impl ScanMemo {
         self.early = Some(Early { shared, workers, read });
     }
 
-    /// Hands the early workers a package's sources, those the cache knows nothing of (the rest are a stat each at
-    /// select); nothing when no workers were started.
+    /// Hands the early workers a package's sources: those the cache knows with their stamp in it (a stat tells
+    /// whether its answer stands), the others to be read; nothing when no workers were started.
     pub fn read_soon<'p>(&self, sources: impl IntoIterator<Item = &'p Utf8Path>) {
         let Some(early) = &self.early else { return };
-        let batch: Vec<Utf8PathBuf> =
-            sources.into_iter().filter(|p| !self.old.gates.contains_key(p.as_str())).map(Utf8PathBuf::from).collect();
+        let batch: Vec<Job> = sources.into_iter().map(|p| self.job(p)).collect();
         if !batch.is_empty() {
             early.shared.push(batch);
         }
@@ -201,22 +213,23 @@ impl ScanMemo {
         self.ahead.extend(found);
     }
 
-    /// Reads the guards of the `sources` the cache knows nothing of and the early workers did not read, on up to
-    /// `threads` threads (a cold gen of 20,000 sources spent a sixth of its time reading them one after another);
-    /// `gates` then takes what was found. Sources the cache knows are left to `gates`: a stat each, cheaper than a
-    /// thread's share of a map.
+    /// A source as a worker gets it: with its stamp in the cache, when the cache knows it.
+    fn job(&self, p: &Utf8Path) -> Job {
+        (p.to_owned(), self.old.gates.get(p.as_str()).map(|(st, _)| *st))
+    }
+
+    /// Looks at the guards of the `sources` the early workers did not, on up to `threads` threads: those the cache
+    /// knows are a stat each, the others are read (a cold gen of 20,000 sources spent a sixth of its time reading
+    /// them one after another, a warm one a fifth stating them); `gates` then takes what was found.
     pub fn read_gates_ahead(&mut self, sources: &[&Utf8Path], threads: usize, read: GuardRead) {
         self.finish_early();
-        let sources: Vec<&Utf8Path> = sources
-            .iter()
-            .copied()
-            .filter(|p| !self.old.gates.contains_key(p.as_str()) && !self.ahead.contains_key(p.as_str()))
-            .collect();
+        let sources: Vec<Job> =
+            sources.iter().filter(|p| !self.ahead.contains_key(p.as_str())).map(|p| self.job(p)).collect();
         if sources.len() < 64 {
             return;
         }
         let chunk = sources.len().div_ceil(threads.max(1)).max(1);
-        let work = move |part: &[&Utf8Path]| read_all(part, read);
+        let work = move |part: &[Job]| read_all(part, read);
         let mut parts = sources.chunks(chunk);
         let first = parts.next().unwrap_or_default();
         let found = std::thread::scope(|s| {
@@ -242,12 +255,29 @@ impl ScanMemo {
         let (st, macros) = match self.ahead.remove(source.as_str()) {
             Some((st, result)) => {
                 if self.ahead.is_empty() {
-                    // the last one read ahead: its table goes (a slot per source, 1 MB at 20,000 sources)
+                    // the last one looked at ahead: its table goes (a slot per source, 1 MB at 20,000 sources)
                     self.ahead = Default::default();
                 }
-                // read ahead: the cache knew nothing of it (only such sources are), so neither table is looked in
-                self.read += 1;
-                (st, result?)
+                let cached = match result? {
+                    Guard::Cached => self.old.gates.remove(source.as_str()),
+                    Guard::Read(macros) => {
+                        // a stamp the cache had is stale now: a second listing of the source finds it in `next`
+                        self.old.gates.remove(source.as_str());
+                        self.read += 1;
+                        return Ok(self.remember(source, st, macros));
+                    }
+                };
+                match cached {
+                    Some((_, macros)) => {
+                        self.reused += 1;
+                        (st, macros)
+                    }
+                    // the worker saw its stamp in the cache, so the cache has it; were it gone, it is read
+                    None => {
+                        self.read += 1;
+                        (st, read()?)
+                    }
+                }
             }
             None => {
                 let st = hash::stat_in(&mut self.folder, source).map(stamp_of);
@@ -267,22 +297,36 @@ impl ScanMemo {
                 (st, macros)
             }
         };
+        Ok(self.remember(source, st, macros))
+    }
+
+    /// What the next cache keeps of a source's guard (nothing without a stamp: it could not be stated).
+    fn remember(&mut self, source: &Utf8Path, st: Option<Stamp>, macros: Vec<String>) -> Vec<String> {
         if let Some(st) = st {
             self.next.gates.insert(source.to_string(), (st, macros.clone()));
         }
-        Ok(macros)
+        macros
     }
 }
 
-/// Reads the guards of `part`, each with the stamp of the file it opened (no stat of its own: one open and one fstat
-/// per source). Sources come folder by folder: each is opened by its name in the folder held open.
-fn read_all<P: AsRef<Utf8Path>>(part: &[P], read: GuardRead) -> Vec<(String, Ahead)> {
+/// Looks at the guards of `part`: a source whose stamp is the cache's is a stat; any other is read, with the stamp of
+/// the file it opened (no stat of its own: one open and one fstat). Sources come folder by folder: each is stated or
+/// opened by its name in the folder held open.
+fn read_all(part: &[Job], read: GuardRead) -> Vec<(String, Ahead)> {
     let mut folder = files::Folder::default();
-    let mut one = |p: &Utf8Path| match read(&mut folder, p) {
-        Ok((meta, macros)) => (hash::stat_of(&meta).map(stamp_of), Ok(macros)),
-        Err(e) => (None, Err(e)),
+    let mut one = |p: &Utf8Path, known: Option<Stamp>| {
+        if let Some(was) = known {
+            let st = hash::stat_in(&mut folder, p).map(stamp_of);
+            if st == Some(was) {
+                return (st, Ok(Guard::Cached));
+            }
+        }
+        match read(&mut folder, p) {
+            Ok((meta, macros)) => (hash::stat_of(&meta).map(stamp_of), Ok(Guard::Read(macros))),
+            Err(e) => (None, Err(e)),
+        }
     };
-    part.iter().map(|p| (p.as_ref().to_string(), one(p.as_ref()))).collect()
+    part.iter().map(|(p, known)| (p.to_string(), one(p, *known))).collect()
 }
 
 /// The early workers and what they share.
@@ -303,12 +347,12 @@ impl Drop for Early {
 /// The batches of sources not yet read, and whether more may come.
 #[derive(Debug, Default)]
 struct Shared {
-    queue: std::sync::Mutex<(std::collections::VecDeque<Vec<Utf8PathBuf>>, bool)>,
+    queue: std::sync::Mutex<(std::collections::VecDeque<Vec<Job>>, bool)>,
     ready: std::sync::Condvar,
 }
 
 impl Shared {
-    fn push(&self, batch: Vec<Utf8PathBuf>) {
+    fn push(&self, batch: Vec<Job>) {
         let Ok(mut q) = self.queue.lock() else { return };
         q.0.push_back(batch);
         self.ready.notify_one();
@@ -323,7 +367,7 @@ impl Shared {
     }
 
     /// The next batch; `wait`: until one comes or the queue is closed, else `None` when it is empty now.
-    fn next(&self, wait: bool) -> Option<Vec<Utf8PathBuf>> {
+    fn next(&self, wait: bool) -> Option<Vec<Job>> {
         let mut q = self.queue.lock().ok()?;
         loop {
             if let Some(b) = q.0.pop_front() {
@@ -375,27 +419,39 @@ mod tests {
         let read = crate::lex::have::required_macros_with_meta;
         let late =
             |p: &Utf8Path| -> std::io::Result<Vec<String>> { read(&mut files::Folder::default(), p).map(|(_, m)| m) };
-        // s1 in the cache with its stamp: never handed to the workers
+        // s1 and s2 in the cache with their stamps; s2 then rewritten (a new size: a new stamp), s50 too
         let mut known = ScanMemo::new(ScanCache::default());
-        known.gates(&paths[1], || late(&paths[1])).unwrap();
+        for i in [1, 2, 50] {
+            known.gates(&paths[i], || late(&paths[i])).unwrap();
+        }
+        for i in [2, 50] {
+            std::fs::write(&paths[i], format!("#ifndef HAVE_NEW{i}\n#error no\n#endif\nint f{i}, g;\n")).unwrap();
+        }
         let mut memo = ScanMemo::new(known.next);
         memo.start_reading(3, read);
         memo.read_soon(paths[..10].iter().map(|p| p.as_path()));
         memo.read_soon(paths[10..20].iter().map(|p| p.as_path()));
         let all: Vec<&Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
         memo.finish_early();
-        assert_eq!(memo.ahead.len(), 19, "the 20 handed over but the cached one");
+        assert_eq!(memo.ahead.len(), 20, "the 20 handed over, the cached ones stated");
+        assert!(matches!(memo.ahead[paths[1].as_str()].1, Ok(Guard::Cached)));
         assert!(memo.early.is_none());
         memo.read_gates_ahead(&all, 2, read);
-        assert_eq!(memo.ahead.len(), 99, "every source but the cached one read ahead");
+        assert_eq!(memo.ahead.len(), 100, "every source looked at ahead");
         for (i, p) in paths.iter().enumerate() {
             let got = memo.gates(p, || panic!("{p} read at select"));
             match i {
                 0 => assert_eq!(got.unwrap_err().kind(), std::io::ErrorKind::NotFound),
+                2 | 50 => assert_eq!(got.unwrap(), vec![format!("HAVE_NEW{i}")], "{p} changed: read again"),
                 _ => assert_eq!(got.unwrap(), vec![format!("HAVE_N{i}")]),
             }
         }
-        assert_eq!((memo.read, memo.reused), (99, 1));
+        assert_eq!((memo.read, memo.reused), (98, 1));
+        // the next cache holds every source's stamp and answer, the rewritten ones' new ones
+        let next = memo.finish().cache.expect("files were read");
+        let next: ScanCache = serde_json::from_slice(&next).unwrap();
+        assert_eq!(next.gates.len(), 99);
+        assert_eq!(next.gates[paths[50].as_str()], (stamp(&paths[50]).unwrap(), vec!["HAVE_NEW50".to_string()]));
         // started, handed a batch, dropped before select: the drop returns (the workers are told no more will come)
         let mut dropped = ScanMemo::new(ScanCache::default());
         dropped.start_reading(2, read);
