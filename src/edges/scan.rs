@@ -13,12 +13,27 @@ use crate::protocol::scan::{present_project_files, summary, ScanSpec};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-/// The scan edge's work in the folder ninja runs in: walk again, and read only what changed since `memo`'s cache.
-pub fn rescan(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<String> {
+/// The scan edge's work in the folder ninja runs in: walk again, and read only what changed since the cache at
+/// `cache` (loaded here, while the walk runs).
+pub fn rescan(spec: &ScanSpec, base: &Utf8Path, cache: &Utf8Path) -> Result<(String, ScanMemo)> {
     let root = normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| normalize(&base.join(s))).collect();
-    let files = source_files(&root, &exts, &skip).files;
+    // the project's folders are listed on another core while the cache is read and the C sources are stated (a
+    // third of the edge's time each at 21,000 sources)
+    let (files, mut memo, gates) = std::thread::scope(|sc| -> Result<_> {
+        let walk = sc.spawn(|| source_files(&root, &exts, &skip).files);
+        let mut memo = ScanMemo::new(ScanCache::load(cache));
+        let mut gates = Vec::new();
+        for s in &spec.sources {
+            let abs = normalize(&base.join(s));
+            let required =
+                memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
+            gates.push((abs, required));
+        }
+        let files = walk.join().map_err(|_| anyhow::anyhow!("listing the project's sources panicked"))?;
+        Ok((files, memo, gates))
+    })?;
     let mut imports = Vec::new();
     for f in &files {
         imports.extend(memo.imports(f, || -> Result<Vec<Import>> {
@@ -26,13 +41,7 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path, memo: &mut ScanMemo) -> Result<S
             Ok(scan(f, &String::from_utf8_lossy(&text)))
         })?);
     }
-    let mut gates = Vec::new();
-    for s in &spec.sources {
-        let abs = normalize(&base.join(s));
-        let required = memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
-        gates.push((abs, required));
-    }
-    Ok(summary(base, &imports, spec.perry, &gates, &present_project_files(&root)))
+    Ok((summary(base, &imports, spec.perry, &gates, &present_project_files(&root)), memo))
 }
 
 #[derive(clap::Args, Debug)]
@@ -58,8 +67,7 @@ pub fn run(a: &ScanArgs) -> Result<i32> {
     let spec = ScanSpec::parse(&text);
     // what the last scan read, beside the list; unreadable or missing: read everything
     let cache_path = a.list.with_file_name(CACHE_FILE);
-    let mut memo = ScanMemo::new(ScanCache::load(&cache_path));
-    let summary = rescan(&spec, &current_dir()?, &mut memo)?;
+    let (summary, memo) = rescan(&spec, &current_dir()?, &cache_path)?;
     let changed = write_if_changed(&a.out, summary.as_bytes())?;
     // rewritten only when it changed: a file was read, or one is gone
     if let Some(cache) = memo.finish().cache {
