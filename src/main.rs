@@ -442,6 +442,14 @@ fn parse() -> Cli {
 }
 
 fn main() -> ExitCode {
+    // gen's compiler probes, in a process of their own (see `toolchain::probe_through`)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(toolchain::PROBE_COMMAND) {
+        return ExitCode::from(toolchain::probe_main(&args[1..]) as u8);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        toolchain::probe_through(exe);
+    }
     let cli = parse();
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);

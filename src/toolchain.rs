@@ -58,20 +58,90 @@ pub fn compiler(cpp: bool, target: &str, host: &str, opt_level: u8) -> Result<(V
     Ok((argv, t.is_like_clang()))
 }
 
+/// What probing the compilers finds: the C and C++ drivers with the `cc` crate's flags for the target, whether the
+/// C driver is clang, and what it says of itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Compilers {
+    pub cc: Vec<String>,
+    pub cc_is_clang: bool,
+    pub cxx: Vec<String>,
+    pub cc_identity: String,
+}
+
+/// The internal command that probes the compilers in a process of its own: `ninjabind __probe-compilers TARGET HOST
+/// OPT_LEVEL` prints [`Compilers`] as JSON (see [`probe_apart`]).
+pub const PROBE_COMMAND: &str = "__probe-compilers";
+
+/// This program, when it answers [`PROBE_COMMAND`] (the `ninjabind` binary says so at its start); unset, as for a
+/// library user, the compilers are probed in this process.
+static PROBE_EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes gen probe the compilers through `exe PROBE_COMMAND …`.
+pub fn probe_through(exe: std::path::PathBuf) {
+    let _ = PROBE_EXE.set(exe);
+}
+
+/// Probes the C and C++ drivers for `target` at once (each probe runs the compiler twice), and `cc --version` beside
+/// the C++ probe: a cold gen waited for five compiler runs one after another.
+pub fn probe_compilers(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
+    let (c, cpp) = std::thread::scope(|sc| {
+        let cpp = sc.spawn(|| compiler(true, target, host, opt_level));
+        let c = compiler(false, target, host, opt_level).map(|(cc, clang)| (identity(&cc[0], "--version"), cc, clang));
+        (c, cpp.join())
+    });
+    let (cc_identity, cc, cc_is_clang) = c?;
+    let (cxx, _) = cpp.map_err(|_| anyhow::anyhow!("the C++ compiler probe panicked"))??;
+    Ok(Compilers { cc, cc_is_clang, cxx, cc_identity })
+}
+
+/// [`PROBE_COMMAND`]'s side: `args` are TARGET HOST OPT_LEVEL; prints the JSON, or the error on stderr (exit 1).
+pub fn probe_main(args: &[String]) -> i32 {
+    let answer = match args {
+        [target, host, opt] => opt
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{PROBE_COMMAND}: `{opt}` is not an optimisation level"))
+            .and_then(|opt| probe_compilers(target, host, opt))
+            .and_then(|c| Ok(serde_json::to_string(&c)?)),
+        _ => Err(anyhow::anyhow!("usage: ninjabind {PROBE_COMMAND} TARGET HOST OPT_LEVEL")),
+    };
+    match answer {
+        Ok(json) => {
+            println!("{json}");
+            0
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            1
+        }
+    }
+}
+
+/// [`probe_compilers`] in a child process when this program answers [`PROBE_COMMAND`], else here. The `cc` crate
+/// starts its probes with `fork()`: in gen — 20 MiB and four threads by then at 21,000 sources — each of its four
+/// forks copied the page tables and write-protected every page, and gen's next write to each faulted (a cold gen
+/// with the probes run before anything else took 1,500 faults and 50 ms of CPU less). The child is small and alone;
+/// gen starts it with `posix_spawn`, which shares the memory until the child's exec. A child that cannot be started
+/// leaves the probes to this process.
+fn probe_apart(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
+    let Some(exe) = PROBE_EXE.get() else { return probe_compilers(target, host, opt_level) };
+    let out = std::process::Command::new(exe)
+        .args([PROBE_COMMAND, target, host, &opt_level.to_string()])
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout)
+            .map_err(|e| anyhow::anyhow!("the compiler probe's answer cannot be read: {e}")),
+        // the child's error is the probe's, as probing here would give it
+        Ok(o) => Err(anyhow::anyhow!("{}", String::from_utf8_lossy(&o.stderr).trim())),
+        Err(_) => probe_compilers(target, host, opt_level),
+    }
+}
+
 impl Toolchain {
     pub fn detect(s: &Settings) -> Result<Toolchain> {
         let host = host_triple();
         let target = s.target.clone().unwrap_or_else(|| host.clone());
-        // the C and C++ drivers are probed at once (each probe runs the compiler twice), and `cc --version` beside
-        // the C++ probe: a cold gen waited for five compiler runs one after another
-        let (c, cpp) = std::thread::scope(|sc| {
-            let cpp = sc.spawn(|| compiler(true, &target, &host, s.opt_level));
-            let c = compiler(false, &target, &host, s.opt_level)
-                .map(|(cc, clang)| (identity(&cc[0], "--version"), cc, clang));
-            (c, cpp.join())
-        });
-        let (cc_identity, cc, cc_is_clang) = c?;
-        let (cxx, _) = cpp.map_err(|_| anyhow::anyhow!("the C++ compiler probe panicked"))??;
+        let Compilers { cc, cc_is_clang, cxx, cc_identity } = probe_apart(&target, &host, s.opt_level)?;
         let ldflags =
             s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
         let (lto_flags, lto_reason) = match s.lto {

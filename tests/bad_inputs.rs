@@ -17,6 +17,18 @@ fn a_50_mb_manifest_is_refused_before_parsing() {
     assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
 }
 
+/// The compilers are probed in a process of gen's own: its error comes back as gen's, and nothing is written.
+#[test]
+fn a_target_no_compiler_knows_is_an_error_and_build_ninja_stays_untouched() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    let err = fails(ninjabind(&p, &["gen", "--fresh", "--target", "nonsense-target"]));
+    assert!(err.contains("error: cannot find a C compiler for nonsense-target"), "{err}");
+    assert!(err.contains("unknown architecture"), "{err}");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+}
+
 #[test]
 fn a_symlink_loop_in_node_modules_is_not_followed() {
     let (_t, p) = example("hello-perry");
