@@ -132,7 +132,10 @@ fn probe_apart(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
         Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout)
             .map_err(|e| anyhow::anyhow!("the compiler probe's answer cannot be read: {e}")),
         // the child's error is the probe's, as probing here would give it
-        Ok(o) => Err(anyhow::anyhow!("{}", String::from_utf8_lossy(&o.stderr).trim())),
+        Ok(o) => match String::from_utf8_lossy(&o.stderr).trim() {
+            "" => Err(anyhow::anyhow!("the compiler probe (`{} {PROBE_COMMAND}`) failed: {}", exe.display(), o.status)),
+            why => Err(anyhow::anyhow!("{why}")),
+        },
         Err(_) => probe_compilers(target, host, opt_level),
     }
 }

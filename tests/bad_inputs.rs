@@ -27,6 +27,11 @@ fn a_target_no_compiler_knows_is_an_error_and_build_ninja_stays_untouched() {
     assert!(err.contains("error: cannot find a C compiler for nonsense-target"), "{err}");
     assert!(err.contains("unknown architecture"), "{err}");
     assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before);
+    // a first word that is not UTF-8 is clap's to refuse (the probe's own word is looked for before clap), no panic
+    use std::os::unix::ffi::OsStrExt;
+    let out = clean_command(EXE).current_dir(&p).arg(std::ffi::OsStr::from_bytes(b"\xffgen")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("unrecognized subcommand"), "{}", text(&out));
 }
 
 #[test]
