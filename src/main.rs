@@ -442,16 +442,14 @@ fn parse() -> Cli {
 }
 
 fn main() -> ExitCode {
-    // gen's compiler probes, in a process of their own (see `toolchain::probe_through`); any other first word, UTF-8
+    // gen's compiler probes, in a process of their own (see `toolchain::probe_in_child`); any other first word, UTF-8
     // or not, is clap's
     let mut words = std::env::args_os().skip(1);
     if words.next().is_some_and(|w| w == toolchain::PROBE_COMMAND) {
         let rest: Vec<String> = words.map(|w| w.to_string_lossy().into_owned()).collect();
         return ExitCode::from(toolchain::probe_main(&rest) as u8);
     }
-    if let Ok(exe) = std::env::current_exe() {
-        toolchain::probe_through(exe);
-    }
+    toolchain::probe_in_child();
     let cli = parse();
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);

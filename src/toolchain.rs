@@ -72,13 +72,14 @@ pub struct Compilers {
 /// OPT_LEVEL` prints [`Compilers`] as JSON (see [`probe_apart`]).
 pub const PROBE_COMMAND: &str = "__probe-compilers";
 
-/// This program, when it answers [`PROBE_COMMAND`] (the `ninjabind` binary says so at its start); unset, as for a
+/// Whether this program answers [`PROBE_COMMAND`] (the `ninjabind` binary says so at its start); not, as for a
 /// library user, the compilers are probed in this process.
-static PROBE_EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+static PROBE_IN_CHILD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Makes gen probe the compilers through `exe PROBE_COMMAND …`.
-pub fn probe_through(exe: std::path::PathBuf) {
-    let _ = PROBE_EXE.set(exe);
+/// Makes gen probe the compilers through `<this program> PROBE_COMMAND …` (found only when gen probes: the gate,
+/// run 20,000 times a build, never asks where it is).
+pub fn probe_in_child() {
+    PROBE_IN_CHILD.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Probes the C and C++ drivers for `target` at once (each probe runs the compiler twice), and `cc --version` beside
@@ -123,8 +124,11 @@ pub fn probe_main(args: &[String]) -> i32 {
 /// gen starts it with `posix_spawn`, which shares the memory until the child's exec. A child that cannot be started
 /// leaves the probes to this process.
 fn probe_apart(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
-    let Some(exe) = PROBE_EXE.get() else { return probe_compilers(target, host, opt_level) };
-    let out = std::process::Command::new(exe)
+    if !PROBE_IN_CHILD.load(std::sync::atomic::Ordering::Relaxed) {
+        return probe_compilers(target, host, opt_level);
+    }
+    let Ok(exe) = std::env::current_exe() else { return probe_compilers(target, host, opt_level) };
+    let out = std::process::Command::new(&exe)
         .args([PROBE_COMMAND, target, host, &opt_level.to_string()])
         .stdin(std::process::Stdio::null())
         .output();

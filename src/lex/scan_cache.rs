@@ -288,22 +288,19 @@ impl ScanMemo {
                     // the last one looked at ahead: its table goes (a slot per source, 1 MB at 20,000 sources)
                     self.ahead = Default::default();
                 }
-                let cached = match result? {
-                    Guard::Cached => self.old.gates.remove(source.as_str()),
-                    Guard::Read(macros) => {
-                        // a stamp the cache had is stale now: a second listing of the source finds it in `next`
-                        self.old.gates.remove(source.as_str());
-                        self.read += 1;
-                        return Ok(self.remember(source, st, macros));
-                    }
-                };
-                match cached {
-                    Some((_, macros)) => {
+                // out of `old` either way: a stale answer must not serve a second listing (that finds it in `next`)
+                let was = self.old.gates.remove(source.as_str());
+                match (result?, was) {
+                    (Guard::Cached, Some((_, macros))) => {
                         self.reused += 1;
                         (st, macros)
                     }
+                    (Guard::Read(macros), _) => {
+                        self.read += 1;
+                        (st, macros)
+                    }
                     // the worker saw its stamp in the cache, so the cache has it; were it gone, it is read
-                    None => {
+                    (Guard::Cached, None) => {
                         self.read += 1;
                         (st, read()?)
                     }
