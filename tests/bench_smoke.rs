@@ -19,6 +19,7 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
     let names: Vec<&str> = figures.iter().map(|f| f["figure"].as_str().unwrap()).collect();
     for want in [
         "gen (s)",
+        "gen's floor (bench/floor.c, the reads gen must do) (s)",
         "ninja regenerating after one manifest edit (s)",
         "after one C body edit, what runs before the first compile (s)",
         "clean build: gated / ungated (median of 3, interleaved)",
@@ -34,6 +35,10 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
         assert!(names.contains(&want), "`{want}` missing:\n{out}");
     }
     assert!(names.iter().any(|n| n.starts_with("real C (zlib, ")), "the real-code clean build row is missing:\n{out}");
+    // the regeneration's note says how many paths ninja stat'ed, from `ninja -d stats`
+    let regen = figures.iter().find(|f| f["figure"] == "ninja regenerating after one manifest edit (s)").unwrap();
+    let stats: u64 = regen["note"].as_str().unwrap().split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(stats > 0, "no stat count in {regen}");
     for f in &figures {
         let v = f["value"].as_str().unwrap().trim_end_matches('x');
         assert!(v.parse::<f64>().is_ok_and(|x| x.is_finite() && x >= 0.0), "{f}");
