@@ -37,7 +37,8 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
     assert!(names.iter().any(|n| n.starts_with("real C (zlib, ")), "the real-code clean build row is missing:\n{out}");
     // the regeneration's note says how many paths ninja stat'ed, from `ninja -d stats`
     let regen = figures.iter().find(|f| f["figure"] == "ninja regenerating after one manifest edit (s)").unwrap();
-    let stats: u64 = regen["note"].as_str().unwrap().split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let stats: u64 =
+        regen["note"].as_str().unwrap().split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
     assert!(stats > 0, "no stat count in {regen}");
     for f in &figures {
         let v = f["value"].as_str().unwrap().trim_end_matches('x');

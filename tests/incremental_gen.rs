@@ -147,7 +147,10 @@ fn a_corrupt_truncated_foreign_or_stale_cache_falls_back_to_a_cold_gen() {
     ok(ninjabind(&dir, &["gen"]));
     let expected = cold(&dir, &[]);
     let cache = dir.join("build/scan.cache");
-    let good = std::fs::read_to_string(&cache).unwrap();
+    // the file is the cache's JSON in one zstd frame
+    let packed = std::fs::read(&cache).unwrap();
+    let good = String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap();
+    let pack = |json: &str| zstd::bulk::compress(json.as_bytes(), 1).unwrap();
     let stale_stamps = {
         // every entry's size moved by one, and its answer emptied: a cache that trusted these would gate nothing
         let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
@@ -160,13 +163,15 @@ fn a_corrupt_truncated_foreign_or_stale_cache_falls_back_to_a_cold_gen() {
         }
         v.to_string()
     };
-    let foreign = good.replacen("\"version\":2", "\"version\":999", 1);
+    let foreign = good.replacen("\"version\":3", "\"version\":999", 1);
     assert_ne!(foreign, good, "the cache no longer starts with its version");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("corrupt", b"\x00\xffnot json at all".to_vec()),
-        ("truncated", good.as_bytes()[..good.len() / 2].to_vec()),
-        ("foreign version", foreign.into_bytes()),
-        ("stale", stale_stamps.into_bytes()),
+        ("truncated", packed[..packed.len() / 2].to_vec()),
+        ("truncated JSON", pack(&good[..good.len() / 2])),
+        ("plain JSON (version 2's form)", good.clone().into_bytes()),
+        ("foreign version", pack(&foreign)),
+        ("stale", pack(&stale_stamps)),
         ("empty", Vec::new()),
     ];
     let total = gen_counts(&dir, &[]).1;
