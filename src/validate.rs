@@ -78,7 +78,7 @@ pub fn validate(o: &Options, diags: &mut Diagnostics) -> Result<Validation> {
                 .status()
                 .with_context(|| format!("cannot run {}", cc[0]))?;
             if !st.success() {
-                return Err(Diagnostic::error(format!("compiling {} failed", src.written)).into_err());
+                return Err(Diagnostic::error(format!("compiling {} failed", src.written())).into_err());
             }
             objects.push(obj);
         }

@@ -280,6 +280,10 @@ fn static_libs_unknown_keys_and_wrong_types_are_reported() {
     let err = fails(ninjabind(&p, &["gen"]));
     assert!(err.contains("source `src/missing file.c` of package `hello-c` not found"), "{err}");
     assert!(err.contains("--> vex.json:6:31"), "{err}");
+    // the name as the manifest means it, read back from the manifest: its JSON escape decoded
+    std::fs::write(&m, orig.replace("src/query.c", "src/missing\\u0020\\\"quoted\\\".c")).unwrap();
+    let err = fails(ninjabind(&p, &["gen"]));
+    assert!(err.contains("source `src/missing \"quoted\".c` of package `hello-c` not found"), "{err}");
 }
 
 #[test]

@@ -59,6 +59,12 @@ impl Place {
     pub fn span(&self) -> Span {
         Span::at_offset(&self.text.file, &self.text.text, self.offset, self.len)
     }
+
+    /// The JSON string that starts here, decoded; `None` where no string starts.
+    pub fn json_string(&self) -> Option<String> {
+        let mut de = serde_json::Deserializer::from_str(self.text.text.get(self.offset..)?);
+        <String as serde::Deserialize>::deserialize(&mut de).ok()
+    }
 }
 
 /// Two places are equal when their spans are.

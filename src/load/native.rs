@@ -99,8 +99,7 @@ fn parse_fragment(
     f.sources = paths("sources")?
         .into_iter()
         .enumerate()
-        .map(|(i, (written, abs))| SourcePath {
-            written,
+        .map(|(i, (_, abs))| SourcePath {
             abs,
             span: Some(places.next().unwrap_or_else(|| doc.place(&path.key("sources").index(i)))),
         })

@@ -222,7 +222,7 @@ fn staged(
         if abs.file_name().is_none() {
             return Err(doc.error(&ipath, format!("{what} `{written}` of `{}` has no file name", pkg.name)).into_err());
         }
-        out.push(SourcePath { written, abs, span: Some(doc.place(&ipath)) });
+        out.push(SourcePath { abs, span: Some(doc.place(&ipath)) });
     }
     Ok(out)
 }
@@ -270,7 +270,8 @@ fn backend(ctx: &mut LoadCtx, at: &EntryAt, name: &str, body: &Value, bpath: &JP
     if let Some(dir) = b.shader_sources.iter().find(|s| s.abs.is_dir()) {
         let mut d = Diagnostic::error(format!(
             "shader source `{}` of `{}` is a folder: name each shader",
-            dir.written, pkg.name
+            dir.written(),
+            pkg.name
         ));
         if let Some(place) = &dir.span {
             d = d.with_span(place.span());

@@ -244,7 +244,7 @@ fn gated(p: &Package, sources: Vec<SourcePath>, cflags: &[String], memo: &mut Sc
     for s in sources {
         let required = memo.gates(&s.abs, || have::required_macros_in(&s.abs)).map_err(|e| {
             let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
-            let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written, p.name))
+            let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written(), p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
                 .with_note(format!("paths are relative to the manifest's folder, {}", p.root));
             d.span = s.span.as_ref().map(Place::span);
