@@ -71,14 +71,23 @@ impl ScanCache {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut json = serde_json::to_vec(self).unwrap_or_default();
         json.push(b'\n');
-        let mut bytes = zstd::bulk::compress(&json, LEVEL).unwrap_or_default();
+        let mut bytes = pack(&json).unwrap_or_default();
         // held from select to the end: not in the room made for the worst case (the JSON's size and more)
         bytes.shrink_to_fit();
         bytes
     }
 }
 
-/// The JSON in a cache file: `None` for anything but one whole zstd frame that says its size, within [`LIMIT`].
+/// `json` in one zstd frame with its size and a checksum of its content, so a byte changed on disk is a cache
+/// that does not load rather than a changed answer.
+fn pack(json: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut c = zstd::bulk::Compressor::new(LEVEL)?;
+    c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+    c.compress(json)
+}
+
+/// The JSON in a cache file: `None` for anything but one whole zstd frame that says its size, within [`LIMIT`] (and
+/// whose checksum, when it has one, matches).
 fn unpack(packed: &[u8]) -> Option<Vec<u8>> {
     let size = zstd::zstd_safe::get_frame_content_size(packed).ok()??;
     if size > LIMIT {
@@ -434,8 +443,8 @@ impl Shared {
 mod tests {
     use super::*;
 
-    fn pack(json: &str) -> Vec<u8> {
-        zstd::bulk::compress(json.as_bytes(), LEVEL).unwrap()
+    fn packed(json: &str) -> Vec<u8> {
+        pack(json.as_bytes()).unwrap()
     }
 
     impl ScanCache {
@@ -450,21 +459,24 @@ mod tests {
     fn a_foreign_or_broken_cache_is_empty() {
         let dir = tempfile::tempdir().unwrap();
         let p = Utf8PathBuf::try_from(dir.path().join("scan.cache")).unwrap();
-        let whole = pack(r#"{"version":3,"imports":{},"gates":{"a.c":[[1,2,3],["HAVE_A"]]}}"#);
+        let whole = packed(r#"{"version":3,"imports":{},"gates":{"a.c":[[1,2,3],["HAVE_A"]]}}"#);
         assert_eq!(ScanCache::load_bytes(&p, &whole).gates.len(), 1, "the whole cache is not read");
         for text in ["", "{", "not json", r#"{"version":2,"imports":{},"gates":{}}"#, "[1,2]"] {
             // plain, as version 2 wrote it, and packed as this version does
-            for bytes in [text.as_bytes().to_vec(), pack(text)] {
+            for bytes in [text.as_bytes().to_vec(), packed(text)] {
                 assert_eq!(ScanCache::load_bytes(&p, &bytes), ScanCache::default(), "{text}");
             }
         }
-        // a frame cut short, or with a byte changed, or followed by more
-        let mut flipped = whole.clone();
-        flipped[whole.len() / 2] ^= 0x55;
+        // a frame cut short, or followed by more, or with any one byte changed (its checksum)
         let mut longer = whole.clone();
         longer.extend_from_slice(&whole);
-        for bytes in [whole[..whole.len() - 1].to_vec(), flipped, longer] {
+        for bytes in [whole[..whole.len() - 1].to_vec(), longer] {
             assert_eq!(ScanCache::load_bytes(&p, &bytes), ScanCache::default());
+        }
+        for i in 0..whole.len() {
+            let mut flipped = whole.clone();
+            flipped[i] ^= 0x04;
+            assert_eq!(ScanCache::load_bytes(&p, &flipped), ScanCache::default(), "byte {i} changed");
         }
         let mut memo = ScanMemo::new(ScanCache::default());
         let src = Utf8PathBuf::try_from(dir.path().join("a.c")).unwrap();
@@ -487,7 +499,7 @@ mod tests {
         let p = Utf8PathBuf::try_from(dir.path().join("scan.cache")).unwrap();
         let text = r#"{"version":3,"imports":{"b.ts":[[1,2,3],[["x",false,1,8]]],"a.ts":[[4,5,6],[]]},
             "gates":{"z.c":[[1,2,3],["HAVE_Z"]],"m.c":[[1,1,1],[]],"a.c":[[7,8,9],["HAVE_A"]],"m.c":[[2,2,2],["HAVE_M"]]}}"#;
-        let got = ScanCache::load_bytes(&p, &pack(text));
+        let got = ScanCache::load_bytes(&p, &packed(text));
         let mut gates = BTreeMap::new();
         gates.insert("a.c".to_string(), ((7, 8, 9), vec!["HAVE_A".to_string()]));
         gates.insert("m.c".to_string(), ((2, 2, 2), vec!["HAVE_M".to_string()]));
@@ -501,7 +513,7 @@ mod tests {
         built.imports = got.imports.clone();
         assert_eq!(got.to_bytes(), built.to_bytes());
         // an mtime past a u64's nanoseconds (the year 2554): not this cache
-        let past = pack(r#"{"version":3,"imports":{},"gates":{"a.c":[[1,18446744073709551616,3],[]]}}"#);
+        let past = packed(r#"{"version":3,"imports":{},"gates":{"a.c":[[1,18446744073709551616,3],[]]}}"#);
         assert_eq!(ScanCache::load_bytes(&p, &past), ScanCache::default());
     }
 
