@@ -11,8 +11,8 @@ The generator writes one synthetic project in five forms: ninjabind manifests (v
 toolchain(): Chromium's generator, the yardstick for gen), meson.build, CMakeLists.txt and a hand-minimal build.ninja
 (one cc rule per package with `deps = gcc`, `$in`/`$out`). gn, meson and cmake are installed when missing (apt, pip)
 unless --no-anchors. Beside GN, `bench/floor.c` (built with cc) gives gen's floor: it only lists the folders and
-reads the files gen must (SPEC §5, §6.1), on every core, and writes nothing. The gate is also measured on real C: zstd, Lua and zlib from their crates.io source packages,
-fetched by `cargo fetch` (--smoke: zlib alone).
+reads the files gen must (SPEC §5, §6.1), on every core, and writes nothing. The gate is also measured on real C:
+zstd, Lua and zlib from their crates.io source packages, fetched by `cargo fetch` (--smoke: zlib alone).
 """
 import argparse
 import json
@@ -222,12 +222,13 @@ TIME = shutil.which("time") and Path("/usr/bin/time").exists()
 
 def run(cmd, cwd, env=None, rss=False):
     """Wall time and peak RSS (KiB) of one command (see `run_usage`)."""
-    elapsed, rss, _ = run_usage(cmd, cwd, env, rss)
+    elapsed, rss, _, _ = run_usage(cmd, cwd, env, rss)
     return elapsed, rss
 
 
 def run_usage(cmd, cwd, env=None, rss=False):
-    """Wall time, peak RSS (KiB) and CPU time (user + system, with the command's children) of one command. With
+    """Wall time, peak RSS (KiB), CPU time (user + system, with the command's children) and output (stdout and stderr)
+    of one command. With
     `rss`, the RSS comes from /usr/bin/time when there is one (on Linux a child's ru_maxrss includes this script's own
     size when it forked, which hid everything below it); only then, so the timings of short commands carry no extra
     process."""
@@ -241,11 +242,11 @@ def run_usage(cmd, cwd, env=None, rss=False):
     elapsed = time.perf_counter() - start
     if status != 0:
         sys.exit(f"failed in {cwd}: {' '.join(map(str, cmd))}\n{out.decode(errors='replace')[-3000:]}")
-    rss = usage.ru_maxrss
-    for line in out.decode(errors="replace").splitlines():
+    rss, text = usage.ru_maxrss, out.decode(errors="replace")
+    for line in text.splitlines():
         if line.startswith("NINJABIND_BENCH_RSS "):
             rss = int(line.split()[1])
-    return elapsed, rss, usage.ru_utime + usage.ru_stime
+    return elapsed, rss, usage.ru_utime + usage.ru_stime, text
 
 
 def build_floor(tmp: Path):
@@ -265,13 +266,6 @@ def ninja_stats(text: str):
             words = line.split()
             count, ms = count + int(words[2]), ms + float(words[4])
     return count, ms / 1000
-
-
-def run_text(cmd, cwd):
-    """Wall time and standard output of one command."""
-    start = time.perf_counter()
-    out = subprocess.run([str(c) for c in cmd], cwd=cwd, env=CLEAN_ENV, capture_output=True, check=True).stdout
-    return time.perf_counter() - start, out.decode(errors="replace")
 
 
 def touch_all(root: Path):
@@ -386,14 +380,14 @@ def main():
     m = big / "pkgs" / "p0" / "vex.json"
     m.write_text(m.read_text().replace('"-DPKG=0"', '"-DPKG=0", "-DEDITED"'))
     # `-d stats`: how many paths ninja stat'ed (the scan edge watches every scanned source and folder, SPEC §6.1)
-    t_regen, regen_out = run_text(["ninja", "-d", "stats", "build.ninja"], big)
+    t_regen, _, _, regen_out = run_usage(["ninja", "-d", "stats", "build.ninja"], big)
     stats = ninja_stats(regen_out)
     edit_body(big / "pkgs" / "p0" / "src" / "f0.c", 1)
     t_scan, _ = run(["ninja", "build.ninja"], big)
     if anchors:
         g = big / "BUILD.gn"
         g.write_text(g.read_text().replace('"PKG=0"', '"PKG=0", "EDITED"', 1))
-        t_regen_gn, regen_gn_out = run_text(["ninja", "-d", "stats", "-C", "out", "build.ninja"], big)
+        t_regen_gn, _, _, regen_gn_out = run_usage(["ninja", "-d", "stats", "-C", "out", "build.ninja"], big)
         stats_gn = ninja_stats(regen_gn_out)
         row("regeneration after one manifest edit: ours / GN's after one BUILD.gn edit", f"{t_regen / t_regen_gn:.1f}x",
             f"{t_regen:.2f} s vs {t_regen_gn:.2f} s (goal <= 1.0); ninja stat'ed {stats[0]} paths in {stats[1]:.2f} s "

@@ -4,8 +4,8 @@
 // guards and every manifest. This program does only that, as cheaply as C can on this machine: it lists the folders
 // the way gen's walk does (the same names skipped, another build's folder left out) on the main thread while the
 // other threads already read, then joins them; each file is opened (relative to its folder's descriptor, as gen
-// does; neighbours are taken 32 at a time), stat'ed (gen's scan cache keys on size, mtime and inode), read once into a 64 KiB buffer (SPEC §5's cap)
-// and closed. It parses nothing, plans nothing and writes nothing.
+// does; neighbours are taken 32 at a time), stat'ed (gen's scan cache keys on size, mtime and inode), read once
+// into a 64 KiB buffer (SPEC §5's cap) and closed. It parses nothing, plans nothing and writes nothing.
 //
 // usage: floor ROOT BUILD_DIR THREADS   (BUILD_DIR holds the scan.list and build.ninja.d a gen wrote; paths in
 //        them are relative to ROOT, the ninja file's folder of an in-tree gen)
