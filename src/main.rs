@@ -169,6 +169,8 @@ enum EdgeCommand {
     RuntimeSyms(edges::symdiff::RuntimeSymsArgs),
     /// Check a prebuilt archive against its SHA-256 in perry.lock.
     Lock(edges::lock::LockArgs),
+    /// Run `perry compile --no-link`, then learn the modules and objects it compiled from its own record.
+    Perry(edges::perry::PerryArgs),
     /// Unpack a zstd-compressed archive the Perry compiler ships.
     Unzstd(edges::unzstd::UnzstdArgs),
     /// Copy a binding's resource or shader output beside the program.
@@ -370,6 +372,7 @@ fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
         EdgeCommand::Gate(a) => edges::gate::run(a),
         EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
         EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
+        EdgeCommand::Perry(a) => edges::perry::run(a),
         EdgeCommand::Lock(a) => edges::lock::run(a),
         EdgeCommand::RuntimeSyms(a) => edges::symdiff::runtime_syms(a),
         EdgeCommand::Stage(a) => edges::stage::run(a),

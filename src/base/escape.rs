@@ -119,6 +119,26 @@ pub fn rsp_word(s: &str) -> String {
     out
 }
 
+/// The words of a response file [`rsp_words`] wrote (a backslash takes the next character as it is).
+pub fn split_rsp_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => cur.get_or_insert_with(String::new).extend(chars.next()),
+            '"' if cur.is_none() && chars.as_str().starts_with('"') => {
+                chars.next();
+                cur = Some(String::new());
+            }
+            c if c.is_whitespace() => words.extend(cur.take()),
+            c => cur.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(cur);
+    words
+}
+
 pub fn rsp_words(args: &[String]) -> String {
     args.iter().map(|a| rsp_word(a)).collect::<Vec<_>>().join(" ")
 }
@@ -180,6 +200,14 @@ mod tests {
     fn rsp_words_follow_gcc() {
         assert_eq!(rsp_word("a b"), r"a\ b");
         assert_eq!(rsp_word(r#"q"x'\"#), r#"q\"x\'\\"#);
+    }
+
+    #[test]
+    fn rsp_words_split_back() {
+        let words: Vec<String> = ["build/host/obj/main.o", "a b\tc", "q\"x'\\", "", "ü.o"].map(String::from).to_vec();
+        let one_per_line: String = words.iter().map(|w| rsp_word(w) + "\n").collect();
+        assert_eq!(split_rsp_words(&one_per_line), words);
+        assert_eq!(split_rsp_words(&rsp_words(&words)), words);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `ninjabind edge gate`: runs an edge's command only when the content of its inputs, its outputs or its key changed.
 
 use super::shared_hashes::SharedHashes;
+use crate::base::escape::split_rsp_words;
 use crate::base::files::read_regular_text;
 use crate::base::hash::{stat, Stat};
 use crate::base::write::write_cache;
@@ -29,7 +30,10 @@ fn write_atomic(path: &Utf8Path, text: &str) -> Result<()> {
 fn still_fresh(rec: &Record, a: &GateArgs, shared: &mut SharedHashes) -> Option<Vec<Entry>> {
     let recorded_in: Vec<&Utf8PathBuf> = rec.entries.iter().filter(|e| e.kind == Kind::In).map(|e| &e.path).collect();
     let recorded_out: Vec<&Utf8PathBuf> = rec.entries.iter().filter(|e| e.kind == Kind::Out).map(|e| &e.path).collect();
-    if recorded_in != a.inputs.iter().collect::<Vec<_>>() || recorded_out != a.outputs.iter().collect::<Vec<_>>() {
+    // an output list's files follow the declared outputs; the list's own hash vouches for which they are
+    let declared_out =
+        if a.out_rsp.is_some() { &recorded_out[..a.outputs.len().min(recorded_out.len())] } else { &recorded_out[..] };
+    if recorded_in != a.inputs.iter().collect::<Vec<_>>() || declared_out != a.outputs.iter().collect::<Vec<_>>() {
         return None;
     }
     let mut updated = Vec::with_capacity(rec.entries.len());
@@ -111,14 +115,29 @@ pub fn run(a: &GateArgs) -> Result<i32> {
     super::fail_at(first, result.map(|(code, _)| code))
 }
 
-/// `a` with the inputs of its `--in-list` file appended to its `--in`s (copied only when there is a list).
+/// `a` with the inputs of its `--in-list` file and its `--in-rsp` files appended to its `--in`s (copied only when
+/// there is a list).
 fn with_listed_inputs(a: &GateArgs) -> Result<std::borrow::Cow<'_, GateArgs>> {
-    let Some(list) = &a.in_list else { return Ok(std::borrow::Cow::Borrowed(a)) };
-    let text = read_regular_text(list, 1 << 30)
-        .with_context(|| format!("cannot read the input list {list}; `ninjabind gen` writes it"))?;
+    if a.in_list.is_none() && a.in_rsps.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(a));
+    }
     let mut a = a.clone();
-    a.inputs.extend(text.lines().filter(|l| !l.is_empty()).map(Utf8PathBuf::from));
+    if let Some(list) = &a.in_list {
+        let text = read_regular_text(list, 1 << 30)
+            .with_context(|| format!("cannot read the input list {list}; `ninjabind gen` writes it"))?;
+        a.inputs.extend(text.lines().filter(|l| !l.is_empty()).map(Utf8PathBuf::from));
+    }
+    for r in a.in_rsps.clone() {
+        a.inputs.extend(rsp_paths(&r)?);
+    }
     Ok(std::borrow::Cow::Owned(a))
+}
+
+/// The paths a response file written by an edge names, one word each.
+fn rsp_paths(rsp: &Utf8Path) -> Result<Vec<Utf8PathBuf>> {
+    let text = read_regular_text(rsp, RECORD_LIMIT)
+        .with_context(|| format!("cannot read {rsp}, the list of files the edge that writes it produced"))?;
+    Ok(split_rsp_words(&text).into_iter().map(Utf8PathBuf::from).collect())
 }
 
 /// The recorded run still holds (same key, every file the same content): the depfile and the record's stats are
@@ -163,15 +182,21 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
             entries.push(Entry { kind: Kind::In, stat: st, hash: h, path: p.clone() });
         }
     }
-    let before: Vec<Option<(String, SystemTime)>> = a
-        .outputs
-        .iter()
-        .map(|o| {
-            let e = previous.get(o.as_str()).filter(|e| e.kind == Kind::Out)?;
-            let st = stat(o).filter(|st| *st == e.stat)?;
-            Some((e.hash.clone(), UNIX_EPOCH + Duration::from_nanos(st.mtime_ns as u64)))
-        })
-        .collect();
+    // each output as it was before the command rewrote it: hash and mtime, when the record still vouches for it
+    let was = |o: &Utf8Path| {
+        let e = previous.get(o.as_str()).filter(|e| e.kind == Kind::Out)?;
+        let st = stat(o).filter(|st| *st == e.stat)?;
+        Some((e.hash.clone(), UNIX_EPOCH + Duration::from_nanos(st.mtime_ns as u64)))
+    };
+    let before: Vec<Option<(String, SystemTime)>> = a.outputs.iter().map(|o| was(o)).collect();
+    let listed_before: HashMap<Utf8PathBuf, (String, SystemTime)> = match &a.out_rsp {
+        Some(_) => old
+            .iter()
+            .flat_map(|r| r.entries.iter().filter(|e| e.kind == Kind::Out && !a.outputs.contains(&e.path)))
+            .filter_map(|e| Some((e.path.clone(), was(&e.path)?)))
+            .collect(),
+        None => HashMap::new(),
+    };
     let status = std::process::Command::new(&a.command[0])
         .args(&a.command[1..])
         .status()
@@ -200,7 +225,7 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         }
         return Ok((0, Decision::Raced));
     }
-    let identical = record_outputs(a, before, &mut entries, &mut shared)?;
+    let identical = record_outputs(a, before, listed_before, &mut entries, &mut shared)?;
     write_atomic(&a.record, &Record { key, entries }.render())?;
     Ok((0, if identical == a.outputs.len() { Decision::CutOff } else { Decision::Ran }))
 }
@@ -248,23 +273,43 @@ fn record_discovered(
 fn record_outputs(
     a: &GateArgs,
     before: Vec<Option<(String, SystemTime)>>,
+    mut listed_before: HashMap<Utf8PathBuf, (String, SystemTime)>,
     entries: &mut Vec<Entry>,
     shared: &mut SharedHashes,
 ) -> Result<usize> {
+    // the files an output list names first: the list is unchanged only when each of them is
+    let mut listed = Vec::new();
+    let mut all_listed_identical = true;
+    if let Some(list) = &a.out_rsp {
+        for o in rsp_paths(list)?.into_iter().filter(|o| !a.outputs.contains(o)) {
+            let prev = listed_before.remove(&o);
+            let (entry, same) = output_entry(&o, prev, shared)?;
+            all_listed_identical &= same;
+            listed.push(entry);
+        }
+    }
     let mut identical = 0;
     for (o, prev) in a.outputs.iter().zip(before) {
-        let st = stat(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
-        let h = shared.hash(o, &st).with_context(|| format!("the command did not write {o} as a regular file"))?;
-        let st = match prev.filter(|(old_hash, _)| *old_hash == h) {
-            Some((_, old_mtime)) => {
-                // byte-identical: put the old mtime back so restat prunes everything downstream
-                set_mtime(o, old_mtime)?;
-                identical += 1;
-                stat(o).with_context(|| format!("cannot stat {o}"))?
-            }
-            None => st,
-        };
-        entries.push(Entry { kind: Kind::Out, stat: st, hash: h, path: o.clone() });
+        let prev = prev.filter(|_| all_listed_identical || a.out_rsp.as_ref() != Some(o));
+        let (entry, same) = output_entry(o, prev, shared)?;
+        identical += usize::from(same);
+        entries.push(entry);
     }
+    entries.extend(listed);
     Ok(identical)
+}
+
+/// An output's record entry; one byte-identical to `prev` gets its old mtime back, so restat prunes everything
+/// downstream (the `bool`).
+fn output_entry(o: &Utf8Path, prev: Option<(String, SystemTime)>, shared: &mut SharedHashes) -> Result<(Entry, bool)> {
+    let st = stat(o).with_context(|| format!("the command did not write {o} as a regular file"))?;
+    let h = shared.hash(o, &st).with_context(|| format!("the command did not write {o} as a regular file"))?;
+    let (st, same) = match prev.filter(|(old_hash, _)| *old_hash == h) {
+        Some((_, old_mtime)) => {
+            set_mtime(o, old_mtime)?;
+            (stat(o).with_context(|| format!("cannot stat {o}"))?, true)
+        }
+        None => (st, false),
+    };
+    Ok((Entry { kind: Kind::Out, stat: st, hash: h, path: o.to_owned() }, same))
 }

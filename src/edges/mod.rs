@@ -4,6 +4,7 @@ pub mod cargo;
 pub mod gate;
 pub mod lock;
 pub mod native_libs;
+pub mod perry;
 pub mod scan;
 pub mod shared_hashes;
 pub mod stage;

@@ -24,7 +24,7 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::Symdiff => ("SYMDIFF $out", false),
         RuleKind::Symcheck => ("SYMCHECK $out", false),
         RuleKind::NativeLibs => ("NATIVELIBS $out", false),
-        RuleKind::Host => ("PERRY $in", false),
+        RuleKind::Host => ("PERRY $entry", true),
         RuleKind::Unzstd => ("UNZSTD $out", false),
         RuleKind::Lock => ("LOCK $in", false),
         RuleKind::Stage => ("STAGE $out", false),

@@ -92,6 +92,8 @@ impl<'a> Wrapper<'a> {
             depfile: e.more().vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
             products: e.more().products.clone(),
             outputs: e.all_outputs().cloned().collect(),
+            in_rsps: e.more().in_rsps.clone(),
+            out_rsp: e.more().out_rsp.clone(),
             command: inner.argv,
             ..GateArgs::default()
         };

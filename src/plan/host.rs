@@ -5,8 +5,10 @@ use super::regen::exe_path;
 use super::{Command, Edge, Plan, RuleKind};
 use crate::base::diag::Diagnostic;
 use crate::base::layout;
+use crate::model::Origin;
 use crate::options::Settings;
 use crate::resolve::Resolved;
+use crate::select::Selected;
 use crate::toolchain::Toolchain;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -15,53 +17,97 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// their references to each other).
 pub const RUNTIME_ARCHIVES: [&str; 2] = ["libperry_stdlib", "libperry_runtime"];
 
-/// What the link takes from the host: the modules' objects, the runtime archives, and Perry's own link flags.
+/// What the link takes from the host: the list of the modules' objects, the runtime archives, and Perry's own link
+/// flags.
 #[derive(Debug, Default)]
 pub struct HostParts {
-    pub objects: Vec<Utf8PathBuf>,
+    /// The response file the host edge writes, naming every object Perry wrote: gen never names one.
+    pub objects: Utf8PathBuf,
     pub archives: Vec<Utf8PathBuf>,
     /// After the archives, as `perry compile` links on Linux.
     pub flags: Vec<String>,
 }
 
-/// The object Perry writes for a module: its path from the project folder, each character but a letter or digit
-/// made `_` (`node_modules/left-pad/index.js` → `node_modules_left_pad_index_js.o`).
-pub fn object_name(project: &Utf8Path, module: &Utf8Path) -> String {
-    let rel = layout::relative(project, module);
-    let stem: String = rel.as_str().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    format!("{stem}.o")
+/// Everything Perry reads that is not a module (SPEC §6.5): the entry, the host package.json, every
+/// `perry.nativeLibrary` package.json reached (Perry generates its FFI calls from `functions[]`), perry.toml and
+/// perry.lock when present. The modules themselves are learnt from Perry's record at build time.
+fn declared_inputs(l: &layout::Layout, entry: &Utf8Path, sel: &Selected) -> Vec<Utf8PathBuf> {
+    let mut inputs = vec![l.rel(entry)];
+    let manifests = sel
+        .packages
+        .iter()
+        .map(|sp| &sp.package)
+        .filter(|p| p.origin == Origin::Root || (p.library.is_some() && p.origin != Origin::WellKnown))
+        .map(|p| p.manifest.clone());
+    let project_files = ["perry.toml", "perry.lock"].map(|f| l.project.join(f)).into_iter().filter(|f| f.is_file());
+    for f in manifests.chain(project_files) {
+        let f = l.rel(&f);
+        if !inputs.contains(&f) {
+            inputs.push(f);
+        }
+    }
+    inputs
 }
 
 /// Plans the host edges when the Perry compiler was found; `None` leaves the link as it was (a stand-in, or
 /// `link.rsp` for a host compiler to use).
-pub fn plan(s: &Settings, tc: &Toolchain, resolved: &Resolved, p: &mut Plan) -> Result<Option<HostParts>> {
+pub fn plan(
+    s: &Settings,
+    tc: &Toolchain,
+    sel: &Selected,
+    resolved: &Resolved,
+    p: &mut Plan,
+) -> Result<Option<HostParts>> {
     let Some(perry) = &tc.perry.found else { return Ok(None) };
     let l = &s.layout;
     let Some(entry) = &resolved.entry else {
         return Err(Diagnostic::error("the Perry compiler was found, but not the program's entry module")
-            .with_note("looked for `perry.entry`, then `main` in package.json, then src/main.ts")
-            .with_help("name it with `--entry FILE` or `\"perry\": { \"entry\": \"src/app.ts\" }` in package.json")
+            .with_note("looked for the ENTRY of `ninjabind gen ENTRY`, then `perry.entry`, then `main` in package.json, then src/main.ts")
+            .with_help("name it as Perry takes it, `ninjabind gen src/app.ts`, or with `\"perry\": { \"entry\": \"src/app.ts\" }` in package.json")
             .into_err());
     };
     let host_dir = l.out.join("host");
-    let objects: Vec<Utf8PathBuf> =
-        resolved.modules.iter().map(|m| l.rel(&host_dir.join(object_name(&l.project, m)))).collect();
+    let list = l.rel(&host_dir.join("objects.rsp"));
     // Perry resolves a relative --cache-dir against the project folder, not the folder it runs in
-    let cache = layout::relative(&l.project, &host_dir.join("perry-cache"));
-    let argv = vec![
+    let cache = host_dir.join("perry-cache");
+    let next = l.rel(&host_dir.join("next"));
+    let mut argv = vec![
+        exe_path()?.to_string(),
+        "edge".into(),
+        "perry".into(),
+        "--objects".into(),
+        l.rel(&host_dir.join("obj")).to_string(),
+        "--next".into(),
+        next.to_string(),
+        "--list".into(),
+        list.to_string(),
+        "--depfile".into(),
+        format!("{list}.d"),
+        "--audit".into(),
+        l.rel(&cache.join("audit.json")).to_string(),
+        "--project".into(),
+        l.rel(&l.project).to_string(),
+        "--compiler".into(),
+        perry.version.clone(),
+        "--".into(),
+    ];
+    argv.extend([
         perry.exe.to_string(),
         "compile".into(),
         "--no-link".into(),
         l.rel(entry).to_string(),
         "-o".into(),
-        l.rel(&host_dir.join("main.o")).to_string(),
+        next.join("main.o").to_string(),
         "--cache-dir".into(),
-        cache.to_string(),
+        layout::relative(&l.project, &cache).to_string(),
         "-q".into(),
-    ];
-    let mut e = Edge::new(RuleKind::Host, objects.clone());
-    e.inputs = resolved.modules.iter().map(|m| l.rel(m)).collect();
+    ]);
+    let mut e = Edge::new(RuleKind::Host, vec![list.clone()]);
+    e.inputs = declared_inputs(l, entry, sel);
     e.command = Some(Box::new(Command { env: vec![], argv }));
+    e.more_mut().vars.push(("depfile", format!("{list}.d")));
+    e.more_mut().vars.push(("entry", l.rel(entry).to_string()));
+    e.more_mut().out_rsp = Some(list.clone());
     p.edges.push(e);
 
     let exe = exe_path()?.to_string();
@@ -78,20 +124,5 @@ pub fn plan(s: &Settings, tc: &Toolchain, resolved: &Resolved, p: &mut Plan) -> 
         archives.push(out);
     }
     let flags = ["-lc", "-Wl,--allow-multiple-definition", "-lm", "-lpthread", "-ldl", "-lssl", "-lcrypto"];
-    Ok(Some(HostParts { objects, archives, flags: flags.map(String::from).to_vec() }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn objects_are_named_as_perry_names_them() {
-        let project = Utf8Path::new("/p");
-        assert_eq!(object_name(project, Utf8Path::new("/p/src/main.ts")), "src_main_ts.o");
-        assert_eq!(
-            object_name(project, Utf8Path::new("/p/node_modules/left-pad/index.js")),
-            "node_modules_left_pad_index_js.o"
-        );
-    }
+    Ok(Some(HostParts { objects: list, archives, flags: flags.map(String::from).to_vec() }))
 }

@@ -65,9 +65,11 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     let (host_archives, host_objects): (Vec<_>, Vec<_>) =
         host.iter().cloned().partition(|h| h.extension() == Some("a"));
 
-    let perry = from_perry.map_or((&[][..], &[][..]), |h| (h.objects.as_slice(), h.archives.as_slice()));
+    // Perry's objects through the list its edge writes: their names are Perry's, learnt at build time
+    let perry = from_perry.map_or((&[][..], &[][..]), |h| (std::slice::from_ref(&h.objects), h.archives.as_slice()));
     let mut args: Vec<String> = Vec::new();
-    args.extend(host_objects.iter().chain(perry.0).map(|o| o.to_string()));
+    args.extend(host_objects.iter().map(|o| o.to_string()));
+    args.extend(perry.0.iter().map(|list| format!("@{list}")));
     args.extend(compiled(p).map(|o| o.to_string()));
     if from_perry.is_some() {
         // as `perry compile` links: its runtime is large, and most of it unused by one program
@@ -121,6 +123,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         merged.into_iter().chain(symcheck.cloned()).chain(locked.iter().cloned()).chain([rsp.clone()]).collect();
     e.command = Some(Box::new(Command { env: vec![], argv }));
     e.rsp = Some(Box::new((rsp, content)));
+    e.more_mut().in_rsps = perry.0.to_vec();
     if !staged.is_empty() {
         e.more_mut().order_only = staged.to_vec();
     }

@@ -39,7 +39,7 @@ pub enum RuleKind {
     Symdiff,
     Symcheck,
     NativeLibs,
-    /// `perry compile --no-link`: the program's modules, one object each.
+    /// `perry compile --no-link`: the program's modules, the objects and modules learnt from Perry's record.
     Host,
     /// A runtime archive of the Perry compiler, unpacked.
     Unzstd,
@@ -112,6 +112,10 @@ pub struct More {
     pub products: Option<Utf8PathBuf>,
     /// Where the gate keeps its record, when not beside the first output (a staged file's folder is the program's).
     pub record: Option<Utf8PathBuf>,
+    /// Response files other edges write whose words are more inputs (the Perry host's object list, for the link).
+    pub in_rsps: Vec<Utf8PathBuf>,
+    /// An output that lists more outputs, named by the tool at build time (the objects Perry wrote).
+    pub out_rsp: Option<Utf8PathBuf>,
 }
 
 /// An edge without any of [`More`].
@@ -123,6 +127,8 @@ static NONE_MORE: More = More {
     unkeyed: Vec::new(),
     products: None,
     record: None,
+    in_rsps: Vec::new(),
+    out_rsp: None,
 };
 
 impl Edge {
@@ -260,7 +266,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.header = regen::header(s);
     p.cargo_pool = s.cargo_jobs;
     p.local_pool = s.local_jobs;
-    let host = host::plan(s, tc, resolved, &mut p)?;
+    let host = host::plan(s, tc, sel, resolved, &mut p)?;
     let mut objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
     let archives = cargo::plan(s, tc, sel, &resolved.native_overrides, &mut p)?;
     let runtime = host.as_ref().map_or(&[][..], |h| h.archives.as_slice());

@@ -36,8 +36,16 @@ pub struct GateArgs {
     /// argument `/bin/sh -c` gets (128 KiB on Linux).
     #[arg(long)]
     pub in_list: Option<Utf8PathBuf>,
+    /// Response files other edges write (the Perry host's object list): their words are more inputs.
+    #[arg(long = "in-rsp")]
+    pub in_rsps: Vec<Utf8PathBuf>,
     #[arg(long = "out")]
     pub outputs: Vec<Utf8PathBuf>,
+    /// One of the outputs, a response file the command writes naming more outputs (objects whose names the tool
+    /// chose): each is hashed and checked like a declared output, and the list counts as unchanged only when every
+    /// file it names is.
+    #[arg(long)]
+    pub out_rsp: Option<Utf8PathBuf>,
     /// A folder the command writes files into that its depfile then names (cargo's target folder, where build
     /// scripts generate sources): those are its products, not inputs saved while it ran.
     #[arg(long)]
@@ -83,8 +91,14 @@ impl GateArgs {
         for i in &self.inputs {
             argv.extend(["--in".into(), i.to_string()]);
         }
+        for r in &self.in_rsps {
+            argv.extend(["--in-rsp".into(), r.to_string()]);
+        }
         for o in &self.outputs {
             argv.extend(["--out".into(), o.to_string()]);
+        }
+        if let Some(r) = &self.out_rsp {
+            argv.extend(["--out-rsp".into(), r.to_string()]);
         }
         argv.push("--".into());
         argv.extend(self.command.iter().cloned());
@@ -291,7 +305,9 @@ mod tests {
             depfile: Some("bin/app.d".into()),
             inputs: vec!["a b.o".into(), "c.o".into()],
             in_list: Some("bin/app.inputs".into()),
+            in_rsps: vec!["host/objects.rsp".into()],
             outputs: vec!["bin/app".into(), "bin/app.map".into()],
+            out_rsp: Some("bin/app.map".into()),
             products: Some("target".into()),
             command: vec!["cc".into(), "--".into(), "-o".into(), "bin/app".into()],
         };

@@ -464,9 +464,32 @@ pub fn human(g: &Generated) -> String {
             Some(c) => {
                 let _ = writeln!(o, "Perry compiler: {} ({}), runtime archives in {}", c.exe, c.version, c.lib_dir);
                 let entry = g.resolved.entry.as_ref().map_or("(none)".to_string(), |e| l.project_rel(e).to_string());
-                let _ = writeln!(o, "  entry {entry}; {} modules compiled by Perry:", g.resolved.modules.len());
-                for m in &g.resolved.modules {
-                    let _ = writeln!(o, "    {}", l.project_rel(m));
+                // the module set is Perry's: learnt from its record by the host edge, never predicted here
+                let record = std::fs::read_to_string(l.out.join("host/objects.rsp.nbh")).ok();
+                // the entry (the edge's first input) and the modules its depfile named
+                let learnt = record.as_deref().and_then(crate::protocol::gate::Record::parse).map(|r| {
+                    use crate::protocol::gate::Kind;
+                    let entry = r.entries.iter().find(|e| e.kind == Kind::In);
+                    let deps = r.entries.iter().filter(|e| e.kind == Kind::Dep);
+                    entry.into_iter().chain(deps).map(|e| e.path.to_string()).collect::<Vec<_>>()
+                });
+                match learnt {
+                    Some(modules) => {
+                        let _ = writeln!(
+                            o,
+                            "  entry {entry}; {} modules compiled by Perry in the last build:",
+                            modules.len()
+                        );
+                        for m in modules {
+                            let _ = writeln!(o, "    {}", l.project_rel_from_ninja(Utf8Path::new(&m)));
+                        }
+                    }
+                    None => {
+                        let _ = writeln!(
+                            o,
+                            "  entry {entry}; the modules are Perry's: the build learns them from its record"
+                        );
+                    }
                 }
             }
             None => {

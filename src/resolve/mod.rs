@@ -55,8 +55,6 @@ pub struct Resolved {
     pub native_overrides: NativeOverrides,
     /// Perry's entry module, when the file exists.
     pub entry: Option<Utf8PathBuf>,
-    /// The modules Perry compiles from the entry (empty without an entry, and for Vex).
-    pub modules: Vec<Utf8PathBuf>,
     /// The scanned source files and folders, for the scan edge.
     pub scanned_files: Vec<Utf8PathBuf>,
     pub scanned_dirs: Vec<Utf8PathBuf>,
@@ -141,25 +139,12 @@ pub fn resolve(
         FrontEnd::Perry => perry_toml_overrides(layout, &mut watch)?,
         FrontEnd::Vex => NativeOverrides::default(),
     };
-    // the modules are the compiler's to build: without one, no file is looked for (20,000 relative imports of
-    // files that do not exist cost a second of stats)
-    let (entry, modules) = match front_end {
-        FrontEnd::Perry if compiler.is_some() => {
-            program_modules(s, &root, &resolved, &packages, &scanned_files, &mut watch)?
-        }
-        _ => (None, vec![]),
+    // the entry is Perry's to compile from; which modules it reaches is learnt from Perry's record at build time
+    let entry = match front_end {
+        FrontEnd::Perry if compiler.is_some() => perry::entry(s.entry.as_deref(), &root),
+        _ => None,
     };
-    Ok(Resolved {
-        front_end,
-        packages,
-        imports: resolved,
-        watch,
-        native_overrides,
-        entry,
-        modules,
-        scanned_files,
-        scanned_dirs,
-    })
+    Ok(Resolved { front_end, packages, imports: resolved, watch, native_overrides, entry, scanned_files, scanned_dirs })
 }
 
 /// Every source of the project (the walk skips node_modules, dot-folders and build folders) and its imports, read
@@ -212,26 +197,6 @@ fn perry_toml_overrides(layout: &Layout, watch: &mut Vec<Utf8PathBuf>) -> Result
     }
     watch.push(perry_toml.clone());
     perry_toml::load(&perry_toml, &layout.display(&perry_toml))
-}
-
-/// The entry module and the modules Perry compiles from it; those outside the project's scan are regeneration
-/// inputs (what they import changes the set).
-fn program_modules(
-    s: &Settings,
-    root: &Package,
-    resolved: &[ResolvedImport],
-    packages: &[Package],
-    scanned_files: &[Utf8PathBuf],
-    watch: &mut Vec<Utf8PathBuf>,
-) -> Result<(Option<Utf8PathBuf>, Vec<Utf8PathBuf>)> {
-    let entry = perry::entry(s.entry.as_deref(), root);
-    let modules = match &entry {
-        Some(e) => perry::modules(e, resolved, packages, &s.layout)?,
-        None => vec![],
-    };
-    let scanned: std::collections::HashSet<&Utf8PathBuf> = scanned_files.iter().collect();
-    watch.extend(modules.iter().filter(|m| !scanned.contains(m)).cloned());
-    Ok((entry, modules))
 }
 
 /// `file:line:col` of a span, for a note that points at a second place.

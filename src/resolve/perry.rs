@@ -1,11 +1,9 @@
 //! Perry's resolution layers (SPEC §3.2): (a) installed binding, (b) JS package, (c) well-known table, (d) error.
 
-use super::{import_error, push_unique, Layer, ResolvedImport, PERRY_EXTS};
+use super::{import_error, push_unique, Layer, ResolvedImport};
 use crate::base::diag::{Diagnostic, Diagnostics};
-use crate::base::files;
 use crate::base::layout;
 use crate::base::layout::Layout;
-use crate::lex::imports;
 use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
 use crate::load::package_json::{self, Host};
 use crate::load::well_known::{Table, WellKnown};
@@ -186,77 +184,6 @@ pub fn entry(s_entry: Option<&Utf8Path>, root: &Package) -> Option<Utf8PathBuf> 
     let named = host.and_then(|h| h.entry.as_deref()).or(root.main.as_deref()).unwrap_or("src/main.ts");
     let file = s_entry.map_or_else(|| layout::normalize(&root.root.join(named)), Utf8Path::to_owned);
     file.is_file().then_some(file)
-}
-
-/// A relative module's file as Perry (and TypeScript) finds it: the path itself, with an extension, a `.js` written
-/// for its `.ts`, or the folder's `index`.
-fn module_file(base: &Utf8Path) -> Option<Utf8PathBuf> {
-    if base.is_file() {
-        return Some(base.to_owned());
-    }
-    let with = |p: &Utf8Path, ext: &str| Utf8PathBuf::from(format!("{p}{ext}"));
-    let ts_for_js = [(".js", ".ts"), (".mjs", ".mts"), (".cjs", ".cts"), (".jsx", ".tsx")];
-    let swapped = ts_for_js.iter().find_map(|(js, ts)| Some(with(Utf8Path::new(base.as_str().strip_suffix(js)?), ts)));
-    swapped
-        .into_iter()
-        .chain(PERRY_EXTS.iter().map(|e| with(base, e)))
-        .chain(PERRY_EXTS.iter().map(|e| with(&base.join("index"), e)))
-        .find(|p| p.is_file())
-}
-
-/// The modules Perry compiles into the program, as it walks them: the entry, then every module imported by value —
-/// the project's own and installed packages' (`main`, else `index`), a binding's TypeScript wrapper included. Type
-/// imports, builtins and well-known bindings (Perry's own) have no module. Sorted; each once.
-pub fn modules(
-    entry: &Utf8Path,
-    imports: &[ResolvedImport],
-    packages: &[Package],
-    layout: &Layout,
-) -> Result<Vec<Utf8PathBuf>> {
-    use std::collections::{BTreeSet, HashMap};
-    let mut by_file: HashMap<&Utf8Path, Vec<&Import>> = HashMap::new();
-    for r in imports {
-        by_file.entry(r.import.file.as_path()).or_default().push(&r.import);
-    }
-    let mut seen: BTreeSet<Utf8PathBuf> = BTreeSet::new();
-    let mut todo = vec![entry.to_owned()];
-    while let Some(file) = todo.pop() {
-        if !seen.insert(file.clone()) {
-            continue;
-        }
-        let scanned: Vec<Import>;
-        let found: Vec<&Import> = match by_file.get(file.as_path()) {
-            Some(v) => v.clone(),
-            None => {
-                // a package's module: outside the project's scan, read here
-                let bytes = files::read_regular(&file, 256 << 20).map_err(|e| {
-                    Diagnostic::error(format!("cannot read the module {}: {e}", layout.display(&file))).into_err()
-                })?;
-                scanned = imports::scan(&file, &String::from_utf8_lossy(&bytes));
-                scanned.iter().collect()
-            }
-        };
-        let dir = file.parent().unwrap_or(Utf8Path::new("/"));
-        for imp in found.into_iter().filter(|i| !i.type_only) {
-            let spec = imp.specifier.as_str();
-            let next = if is_relative(spec) {
-                module_file(&layout::normalize(&dir.join(spec)))
-            } else if is_builtin(spec) || package_name(spec) == "perry" {
-                None
-            } else {
-                let pkg = package_name(spec);
-                let Some(manifest) = nearest_package(dir, &pkg).0 else { continue };
-                let manifest = layout::canonical(&manifest)?;
-                let Some(p) = packages.iter().find(|p| p.manifest == manifest) else { continue };
-                match spec.strip_prefix(pkg.as_str()).and_then(|s| s.strip_prefix('/')) {
-                    Some(sub) => module_file(&p.root.join(sub)),
-                    None => module_file(&layout::normalize(&p.root.join(p.main.as_deref().unwrap_or("index")))),
-                }
-            };
-            todo.extend(next);
-        }
-    }
-    Ok(seen.into_iter().collect())
 }
 
 /// Whether `allow` (`perry.allow.nativeLibrary`: names, `@scope/*`, `*`) lets `package` link native code.
