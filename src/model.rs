@@ -215,6 +215,8 @@ impl Package {
 pub struct PerryHost {
     /// `perry.entry`.
     pub entry: Option<String>,
+    /// Where the entry is named: `perry.entry`, else `main`.
+    pub entry_span: Option<Box<Span>>,
     /// `perry.allow.nativeLibrary`: package names, `@scope/*`, or `*`; `None` when absent.
     pub allow_native: Option<Vec<String>>,
     /// Where the allow-list is (or `perry`, or the top), for errors that tell what to add.

@@ -38,7 +38,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
     scan.start_reading(scan_cache::threads(), have::required_macros_with_meta);
     let mut ctx = LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(host_triple);
-    let perry = match resolve::front_end(&settings.layout)? {
+    let perry = match resolve::front_end(&settings.layout, settings.entry.as_deref())? {
         FrontEnd::Perry => find_perry(&settings)?,
         FrontEnd::Vex => PerrySearch::default(),
     };

@@ -23,6 +23,26 @@ pub struct Host<'a> {
 }
 
 /// Loads a package.json. `None` for `library` when it has no `perry.nativeLibrary`.
+/// The root of a folder with no package.json, built from the entry given (`perry compile entry.ts` builds one):
+/// named by its folder, nothing native, nothing allowed.
+pub fn bare_root(manifest: &Utf8Path) -> Package {
+    let root = manifest.parent().expect("a manifest has a folder").to_owned();
+    Package {
+        name: root.file_name().unwrap_or("program").to_string(),
+        version: None,
+        root,
+        manifest: manifest.to_owned(),
+        front_end: FrontEnd::Perry,
+        origin: Origin::Root,
+        native: None,
+        library: None,
+        dependencies: vec![],
+        main: None,
+        perry_host: None,
+        name_span: None,
+    }
+}
+
 pub fn load(
     ctx: &mut LoadCtx,
     host: &Host,
@@ -59,7 +79,11 @@ pub fn load(
         }
     }
     if origin == Origin::Root {
-        pkg.perry_host = Some(perry_host(&doc, map.get("perry"), &top)?);
+        let mut host = perry_host(&doc, map.get("perry"), &top)?;
+        if host.entry_span.is_none() && map.contains_key("main") {
+            host.entry_span = Some(Box::new(doc.span(&top.key("main"))));
+        }
+        pkg.perry_host = Some(host);
     }
     if let Some(nl) = map.get("perry").and_then(|p| p.get("nativeLibrary")) {
         let path = top.key("perry").key("nativeLibrary");
@@ -86,6 +110,7 @@ fn perry_host(doc: &JsonDoc, perry: Option<&Value>, top: &JPath) -> Result<model
     let at = top.key("perry");
     if let Some(e) = perry.get("entry") {
         host.entry = Some(string(doc, e, &at.key("entry"))?.to_string());
+        host.entry_span = Some(Box::new(doc.span(&at.key("entry"))));
     }
     host.allow_span = Some(Box::new(doc.span(&at)));
     if let Some(allow) = perry.get("allow") {

@@ -106,7 +106,11 @@ pub struct GenArgs {
     /// Fail on a prebuilt archive perry.lock has no entry for, not only on a changed one (env PERRY_LOCK_FROZEN).
     #[arg(long)]
     pub frozen_lock: bool,
-    /// The program's entry module for Perry (default: `perry.entry` or `main` in package.json, else src/main.ts).
+    /// The program's entry module for Perry, as `perry compile ENTRY` takes it (default: `perry.entry` or `main` in
+    /// package.json, else src/main.ts); a folder with the entry and no package.json is a project of its own.
+    #[arg(value_name = "ENTRY", conflicts_with = "entry")]
+    pub entry_file: Option<Utf8PathBuf>,
+    /// The entry module, as an option (`gen ENTRY` says the same).
     #[arg(long, value_name = "FILE")]
     pub entry: Option<Utf8PathBuf>,
     /// Unknown manifest keys are errors, not warnings.
@@ -201,10 +205,12 @@ impl GenArgs {
     pub fn effective(&self, diags: &mut Diagnostics) -> Effective {
         let env = read_env();
         let unchanged = |args: GenArgs| Effective { args, env: env.clone(), unset: vec![] };
+        // `gen ENTRY` is `--entry ENTRY`, replayed as that
+        let given = GenArgs { entry_file: None, entry: self.entry.clone().or(self.entry_file.clone()), ..self.clone() };
         if self.fresh {
-            return unchanged(self.clone());
+            return unchanged(given);
         }
-        let Some((recorded, recorded_env)) = self.recorded() else { return unchanged(self.clone()) };
+        let Some((recorded, recorded_env)) = given.recorded() else { return unchanged(given) };
         let ignored: Vec<String> =
             env.iter().filter(|(k, v)| recorded_env.get(*k) != Some(*v)).map(|(k, v)| format!("{k}={v}")).collect();
         if !ignored.is_empty() {
@@ -214,7 +220,7 @@ impl GenArgs {
             )));
         }
         let unset = env.keys().filter(|k| !recorded_env.contains_key(*k)).cloned().collect();
-        Effective { args: self.over(recorded), env: recorded_env, unset }
+        Effective { args: given.over(recorded), env: recorded_env, unset }
     }
 
     /// These options merged over recorded ones: what is given now wins, the rest is kept.
@@ -242,6 +248,7 @@ impl GenArgs {
             local_jobs: self.local_jobs.or(r.local_jobs),
             nm: self.nm.clone().or(r.nm),
             perry: self.perry.clone().or(r.perry),
+            entry_file: None,
             entry: self.entry.clone().or(r.entry),
             strict_manifests: self.strict_manifests || r.strict_manifests,
             strict_symbols: self.strict_symbols || r.strict_symbols,
@@ -286,6 +293,7 @@ mod tests {
 
     /// Options that shape no graph, so build.ninja does not replay them (`--release` is replayed as `--opt-level=3`).
     const NOT_REPLAYED: &[&str] = &["directory", "build-dir", "release", "fresh", "quiet", "verbose", "progress"];
+    // (the positional ENTRY has no long name: it is replayed as `--entry`)
 
     /// Every option of `gen`, set to a value that is not its default, as words on a command line.
     fn every_option(project: &Utf8Path) -> Vec<String> {

@@ -38,7 +38,8 @@ fn declared_inputs(l: &layout::Layout, entry: &Utf8Path, sel: &Selected) -> Vec<
         .iter()
         .map(|sp| &sp.package)
         .filter(|p| p.origin == Origin::Root || (p.library.is_some() && p.origin != Origin::WellKnown))
-        .map(|p| p.manifest.clone());
+        .map(|p| p.manifest.clone())
+        .filter(|m| m.is_file());
     let project_files = ["perry.toml", "perry.lock"].map(|f| l.project.join(f)).into_iter().filter(|f| f.is_file());
     for f in manifests.chain(project_files) {
         let f = l.rel(&f);

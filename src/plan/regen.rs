@@ -83,6 +83,10 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
     let mut watched: Vec<Utf8PathBuf> =
         Vec::with_capacity(resolved.scanned_files.len() + resolved.scanned_dirs.len() + spec.sources.len());
     watched.extend(resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)));
+    // a scanned file or folder deleted is a change to scan, not a missing input: each gets a `phony` edge of its
+    // own, as CMake gives its regeneration inputs, so ninja reads a missing one as dirty
+    let mut removable = watched.clone();
+    sort_rel_paths(&mut removable);
     // the list's last use: its sources move into the watched paths
     watched.extend(spec.sources);
     sort_rel_paths(&mut watched);
@@ -105,6 +109,7 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         ],
     }));
     p.edges.push(scan_edge);
+    p.edges.extend(removable.into_iter().map(|w| Edge::new(RuleKind::Phony, vec![w])));
 
     // what earlier planning asked for (a staged resource folder) and every file gen read
     let mut inputs: Vec<Utf8PathBuf> = std::mem::take(&mut p.regen_inputs);

@@ -53,8 +53,8 @@ impl ScanSpec {
 }
 
 /// Project files whose appearance or removal changes the graph: a gen that read none must regenerate when one
-/// appears, so the summary names those present.
-pub const PROJECT_FILES: [&str; 3] = ["ninjabind.toml", "perry.lock", "perry.toml"];
+/// appears (a package.json added to a folder built from its entry alone), so the summary names those present.
+pub const PROJECT_FILES: [&str; 5] = ["ninjabind.toml", "package.json", "perry.lock", "perry.toml", "vex.json"];
 
 /// Which of [`PROJECT_FILES`] are in `root`.
 pub fn present_project_files(root: &Utf8Path) -> Vec<&'static str> {
@@ -73,7 +73,9 @@ pub fn summary(
     let mut lines = BTreeSet::new();
     // each (folder, package) is looked up once, however many imports name it
     let mut installed: HashMap<(Utf8PathBuf, String), String> = HashMap::new();
-    for i in imports {
+    // a relative import names one of the project's own modules: which of them the compiler builds is learnt at
+    // build time (the host edge's depfile), so adding or dropping one regenerates nothing
+    for i in imports.iter().filter(|i| !is_relative(&i.specifier)) {
         let mut line =
             format!("import {} {} {}", rel(&i.file), i.specifier, if i.type_only { "type" } else { "value" });
         if perry && !i.type_only && !is_relative(&i.specifier) && !is_builtin(&i.specifier) {

@@ -211,13 +211,16 @@ struct EdgeDoc<'a> {
     pool: Option<&'static str>,
 }
 
-fn graph_doc(g: &Generated) -> GraphDoc<'_> {
+/// `local`: whether imports of the project's own modules are listed — by explain, which reads them on demand; not
+/// in the graph gen writes, which no module edit regenerates (the modules are Perry's, learnt at build time).
+fn graph_doc(g: &Generated, local: bool) -> GraphDoc<'_> {
     let l = &g.settings.layout;
     let from_ninja = |p: &camino::Utf8Path| l.project_rel_from_ninja(p);
     let imports = g
         .resolved
         .imports
         .iter()
+        .filter(|r| local || r.layer != Layer::Local)
         .map(|r| ImportDoc {
             file: l.project_rel(&r.import.file),
             line: r.import.line,
@@ -358,10 +361,14 @@ const NO_EDGES: &[u8] = b"\"edges\": []\n}";
 
 /// Writes the graph document to `w`, as ninjabind-graph.json holds it.
 pub fn write_graph_json(g: &Generated, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    write_doc(g, false, w)
+}
+
+fn write_doc(g: &Generated, local: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     // everything but the edges through serde, streamed in 64 KiB pieces (the packages' 20,000 sources are 4 MB);
     // its end, `"edges": []` and the document's `}`, is held back and the edges are written by hand in its place
     let mut head = HoldBack { inner: w, buf: Vec::with_capacity(1 << 17) };
-    serde_json::to_writer_pretty(&mut head, &graph_doc(g))?;
+    serde_json::to_writer_pretty(&mut head, &graph_doc(g, local))?;
     let HoldBack { inner: w, buf } = head;
     let Some(rest) = buf.strip_suffix(b"[]\n}").filter(|_| buf.ends_with(NO_EDGES)) else {
         let msg = "the graph document does not end with its edges";
@@ -397,7 +404,7 @@ impl std::io::Write for HoldBack<'_> {
 pub fn graph_json(g: &Generated) -> String {
     let mut bytes = Vec::new();
     // writing into memory cannot fail, and serde_json writes UTF-8
-    let _ = write_graph_json(g, &mut bytes);
+    let _ = write_doc(g, true, &mut bytes);
     String::from_utf8_lossy(&bytes).into_owned()
 }
 

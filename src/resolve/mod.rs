@@ -63,13 +63,14 @@ pub struct Resolved {
 pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 pub const VEX_EXTS: &[&str] = &[".vx"];
 
-/// Which compiler's project this is: a vex.json makes it Vex's, else a package.json Perry's.
-pub fn front_end(layout: &Layout) -> Result<FrontEnd> {
+/// Which compiler's project this is: a vex.json makes it Vex's, else a package.json Perry's; with neither, a folder
+/// holding the entry given (`gen ENTRY`) is a Perry project, as `perry compile ENTRY` builds one.
+pub fn front_end(layout: &Layout, entry: Option<&Utf8Path>) -> Result<FrontEnd> {
     // present in any form: a FIFO or a folder named vex.json is then an error at reading it, not "no manifest"
     let present = |p: &Utf8PathBuf| std::fs::metadata(p).is_ok();
     if present(&layout.project.join("vex.json")) {
         Ok(FrontEnd::Vex)
-    } else if present(&layout.project.join("package.json")) {
+    } else if present(&layout.project.join("package.json")) || entry.is_some_and(|e| e.is_file()) {
         Ok(FrontEnd::Perry)
     } else {
         Err(Diagnostic::error(format!("no vex.json or package.json in {}", layout.display(&layout.project)))
@@ -96,10 +97,11 @@ pub fn resolve(
     let layout = &s.layout;
     let vex_manifest = layout.project.join("vex.json");
     let perry_manifest = layout.project.join("package.json");
-    let front_end = front_end(layout)?;
+    let front_end = front_end(layout, s.entry.as_deref())?;
     let host = Host { ffi_version: &s.ffi_version, target };
     let root = match front_end {
         FrontEnd::Vex => vex_json::load(ctx, &host, &vex_manifest, &layout.display(&vex_manifest), Origin::Root)?,
+        FrontEnd::Perry if std::fs::metadata(&perry_manifest).is_err() => package_json::bare_root(&perry_manifest),
         FrontEnd::Perry => {
             package_json::load(ctx, &host, &perry_manifest, &layout.display(&perry_manifest), Origin::Root)?
         }
@@ -130,7 +132,8 @@ pub fn resolve(
         }
     };
     check_lib_names(&packages, layout)?;
-    watch.extend(packages.iter().map(|p| p.manifest.clone()));
+    // a folder built from its entry alone has no package.json to watch: the scan notices one appearing
+    watch.extend(packages.iter().map(|p| p.manifest.clone()).filter(|m| m.is_file()));
     watch.extend(packages.iter().filter_map(|p| match &p.library.as_ref()?.archive {
         Some(model::ArchiveSource::Cargo { manifest_dir, .. }) => Some(manifest_dir.join("Cargo.toml")),
         _ => None,
@@ -141,7 +144,7 @@ pub fn resolve(
     };
     // the entry is Perry's to compile from; which modules it reaches is learnt from Perry's record at build time
     let entry = match front_end {
-        FrontEnd::Perry if compiler.is_some() => perry::entry(s.entry.as_deref(), &root),
+        FrontEnd::Perry if compiler.is_some() => perry::entry(s.entry.as_deref(), &root, layout)?,
         _ => None,
     };
     Ok(Resolved { front_end, packages, imports: resolved, watch, native_overrides, entry, scanned_files, scanned_dirs })

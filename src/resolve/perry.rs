@@ -179,11 +179,37 @@ fn add_well_known(
 
 /// The program's entry module: `--entry`, else `perry.entry` or `main` in the root package.json, else `src/main.ts`;
 /// `None` when that file does not exist.
-pub fn entry(s_entry: Option<&Utf8Path>, root: &Package) -> Option<Utf8PathBuf> {
+pub fn entry(s_entry: Option<&Utf8Path>, root: &Package, layout: &Layout) -> Result<Option<Utf8PathBuf>> {
     let host = root.perry_host.as_ref();
-    let named = host.and_then(|h| h.entry.as_deref()).or(root.main.as_deref()).unwrap_or("src/main.ts");
-    let file = s_entry.map_or_else(|| layout::normalize(&root.root.join(named)), Utf8Path::to_owned);
-    file.is_file().then_some(file)
+    let from_manifest = host.and_then(|h| h.entry.as_deref().map(|e| ("perry.entry", e)));
+    let named = from_manifest.or(root.main.as_deref().map(|m| ("main", m)));
+    let file = s_entry.map_or_else(
+        || layout::normalize(&root.root.join(named.map_or("src/main.ts", |(_, n)| n))),
+        Utf8Path::to_owned,
+    );
+    // the program is the project's: an entry elsewhere would build another folder's program into this one
+    if file.is_file() && !layout::canonical(&file)?.starts_with(layout::canonical(&root.root)?) {
+        let how = match (s_entry, named) {
+            (Some(_), _) => "the ENTRY given".to_string(),
+            (None, Some((field, _))) => format!("`{field}` in {}", layout.display(&root.manifest)),
+            (None, None) => "the entry".to_string(),
+        };
+        let mut d = Diagnostic::error(format!(
+            "the entry module {} is outside the project {}",
+            layout.display(&file),
+            layout.display(&root.root)
+        ));
+        if s_entry.is_none() {
+            d.span = host.and_then(|h| h.entry_span.as_deref()).cloned();
+        }
+        return Err(d
+            .with_note(format!("named by {how}"))
+            .with_help(
+                "build that program from its own folder (`ninjabind gen -C DIR`), or move the entry into this one",
+            )
+            .into_err());
+    }
+    Ok(file.is_file().then_some(file))
 }
 
 /// Whether `allow` (`perry.allow.nativeLibrary`: names, `@scope/*`, `*`) lets `package` link native code.
