@@ -1,0 +1,222 @@
+//! Perry fidelity: on projects shaped as Perry users shape them, `ninjabind gen [ENTRY] && ninja` builds a program
+//! that prints what `perry compile`'s program prints (the oracle, built from the same sources), and the next `ninja`
+//! runs nothing. The module set is Perry's, learnt from its record at build time: no test names an object.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn gen(dir: &Path, args: &[&str]) -> String {
+    ok(ninjabind_with_env(dir, args, &[("PERRY", perry().to_str().unwrap())]))
+}
+
+/// What the program `perry compile ENTRY` builds in `dir` prints (its own cache and output outside the project).
+fn perrys_program(dir: &Path, entry: &str) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let exe = out.path().join("oracle");
+    let o = std::process::Command::new(perry())
+        .current_dir(dir)
+        .args(["compile", entry, "-o"])
+        .arg(&exe)
+        .arg("--cache-dir")
+        .arg(out.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "perry compile {entry} failed:\n{}", text(&o));
+    run_program(&exe)
+}
+
+/// `ninja` in `dir`, then the program it built; the next `ninja` must have nothing to do.
+fn build_and_run(dir: &Path, program: &str) -> String {
+    let out = ok(ninja(dir, &[]));
+    let printed = run_program(&dir.join("build/bin").join(program));
+    let again = ok(ninja(dir, &[]));
+    assert!(again.contains("no work to do"), "the build after a build ran something:\n{again}\nfirst:\n{out}");
+    printed
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    tick();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn a_one_module_program_and_one_with_every_module_under_src_print_what_perrys_print() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("hello");
+    write_tree(
+        &p,
+        &[("package.json", r#"{ "name": "hello", "version": "1.0.0" }"#), ("src/main.ts", "console.log(\"hi\");\n")],
+    );
+    gen(&p, &["gen"]);
+    assert_eq!(build_and_run(&p, "hello"), perrys_program(&p, "src/main.ts"));
+
+    // every module under src/: Perry names their objects from the modules' common folder; gen names none
+    write_tree(
+        &p,
+        &[
+            ("src/main.ts", "import { show } from \"./lib/show\";\nshow(\"hi\", 3);\n"),
+            ("src/lib/show.ts", "export function show(s: string, n: number) { console.log(s + \" x\" + n); }\n"),
+        ],
+    );
+    let printed = build_and_run(&p, "hello");
+    assert_eq!(printed, "hi x3\n");
+    assert_eq!(printed, perrys_program(&p, "src/main.ts"));
+    let ninja_file = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(!ninja_file.contains("show_ts") && !ninja_file.contains("main_ts"), "gen named one of Perry's objects");
+}
+
+#[test]
+fn a_module_added_and_one_dropped_reach_the_program_with_no_regeneration() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("app");
+    write_tree(
+        &p,
+        &[
+            ("package.json", r#"{ "name": "app", "version": "1.0.0" }"#),
+            ("src/main.ts", "import { show } from \"./show\";\nshow(5);\n"),
+            ("src/show.ts", "export function show(n: number) { console.log(\"n=\" + n); }\n"),
+        ],
+    );
+    gen(&p, &["gen"]);
+    assert_eq!(build_and_run(&p, "app"), "n=5\n");
+
+    tick();
+    write_tree(&p, &[("src/twice.ts", "export function twice(n: number): number { return n * 2; }\n")]);
+    edit(&p.join("src/main.ts"), "show(5);", "import { twice } from \"./twice\";\nshow(twice(5));");
+    let out = ok(ninja(&p, &[]));
+    assert!(!out.contains("Regenerating"), "a new module regenerated the graph:\n{out}");
+    assert_eq!(run_program(&p.join("build/bin/app")), "n=10\n");
+    assert_eq!(perrys_program(&p, "src/main.ts"), "n=10\n");
+    // the new module is an input now: editing it alone rebuilds
+    edit(&p.join("src/twice.ts"), "n * 2", "n * 3");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/app")), "n=15\n");
+    assert_eq!(commands(&p, "perry"), 1);
+
+    // dropped and deleted: ninja neither stops on the missing file nor links its object
+    edit(&p.join("src/main.ts"), "import { twice } from \"./twice\";\nshow(twice(5));", "show(7);");
+    std::fs::remove_file(p.join("src/twice.ts")).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(!out.contains("Regenerating"), "{out}");
+    assert_eq!(run_program(&p.join("build/bin/app")), "n=7\n");
+    assert_eq!(build_and_run(&p, "app"), perrys_program(&p, "src/main.ts"));
+}
+
+/// A Rust binding `rsq` shaped as `perry native init` shapes one: its TypeScript face declares the symbol and wraps it.
+fn rsq(dir: &Path, ty: &str, ts_ty: &str) {
+    let manifest = format!(
+        r#"{{ "name": "rsq", "version": "0.1.0", "main": "src/index.ts", "types": "src/index.ts",
+  "perry": {{ "nativeLibrary": {{ "abiVersion": "0.5",
+    "functions": [{{ "name": "js_rsq_hello", "params": ["{ty}"], "returns": "{ty}" }}],
+    "targets": {{ "linux": {{ "crate": ".", "lib": "rsq" }} }} }} }} }}"#
+    );
+    let ty_rs = if ty == "f64" { "f64" } else { "i64" };
+    let half = if ty == "f64" { "0.5" } else { "0" };
+    write_tree(
+        dir,
+        &[
+            ("package.json", &manifest),
+            (
+                "src/index.ts",
+                &format!("declare function js_rsq_hello(x: {ts_ty}): {ts_ty};\nexport function sq(x: number): number {{ return js_rsq_hello(x); }}\n"),
+            ),
+            ("Cargo.toml", "[package]\nname = \"rsq\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\ncrate-type = [\"staticlib\"]\n\n[workspace]\n"),
+            (
+                "Cargo.lock",
+                "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 4\n\n[[package]]\nname = \"rsq\"\nversion = \"0.1.0\"\n",
+            ),
+            ("src/lib.rs", &format!("#[no_mangle]\npub extern \"C\" fn js_rsq_hello(x: {ty_rs}) -> {ty_rs} {{\n    x * x + {half}\n}}\n")),
+        ],
+    );
+}
+
+const APP_MAIN: &str = "import { sq } from \"rsq\";\nconsole.log(\"sq(7) = \" + sq(7));\n";
+
+/// `npm install ../pkgs/rsq` as a user runs it (npm links a folder dependency), then `perry.allow` for it.
+fn npm_install(app: &Path, what: &[&str]) {
+    let o = std::process::Command::new("npm")
+        .current_dir(app)
+        .args(["install", "--no-audit", "--no-fund", "--offline"])
+        .args(what)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "npm install {what:?}:\n{}", text(&o));
+}
+
+fn allow_rsq(app: &Path) {
+    let path = app.join("package.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doc["perry"] = serde_json::json!({ "allow": { "nativeLibrary": ["rsq"] } });
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn a_binding_installed_from_outside_the_project_builds_and_a_changed_signature_rebuilds_the_modules() {
+    let t = tempfile::tempdir().unwrap();
+    let (app, pkg) = (t.path().join("myapp"), t.path().join("pkgs/rsq"));
+    rsq(&pkg, "i64", "number");
+    write_tree(&app, &[("package.json", r#"{ "name": "myapp", "version": "1.0.0" }"#), ("src/main.ts", APP_MAIN)]);
+    npm_install(&app, &["../pkgs/rsq"]);
+    assert!(std::fs::symlink_metadata(app.join("node_modules/rsq")).unwrap().file_type().is_symlink());
+    allow_rsq(&app);
+    gen(&app, &["gen"]);
+    let printed = build_and_run(&app, "myapp");
+    assert_eq!(printed, "sq(7) = 49\n");
+    assert_eq!(printed, perrys_program(&app, "src/main.ts"));
+
+    // the signature changes in the Rust and in functions[] together: Perry generates its FFI calls from
+    // functions[], so the modules are compiled again, not only the crate
+    tick();
+    rsq(&pkg, "f64", "number");
+    let out = ok(ninja(&app, &[]));
+    assert_eq!(commands(&app, "perry"), 1, "{out}");
+    let printed = run_program(&app.join("build/bin/myapp"));
+    assert_eq!(printed, perrys_program(&app, "src/main.ts"));
+    assert_eq!(printed, "sq(7) = 49.5\n");
+    assert!(ok(ninja(&app, &[])).contains("no work to do"));
+}
+
+#[test]
+fn a_workspace_binding_linked_into_node_modules_builds() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("mono");
+    write_tree(
+        &root,
+        &[
+            ("package.json", r#"{ "name": "mono", "version": "1.0.0", "private": true, "workspaces": ["pkgs/*"] }"#),
+            ("src/main.ts", APP_MAIN),
+        ],
+    );
+    rsq(&root.join("pkgs/rsq"), "i64", "number");
+    // npm links every workspace into node_modules
+    npm_install(&root, &[]);
+    assert!(std::fs::symlink_metadata(root.join("node_modules/rsq")).unwrap().file_type().is_symlink());
+    allow_rsq(&root);
+    gen(&root, &["gen"]);
+    let printed = build_and_run(&root, "mono");
+    assert_eq!(printed, "sq(7) = 49\n");
+    assert_eq!(printed, perrys_program(&root, "src/main.ts"));
+}
+
+#[test]
+fn an_entry_named_as_perry_takes_it_builds_a_folder_with_no_package_json() {
+    let t = tempfile::tempdir().unwrap();
+    let p: PathBuf = t.path().join("loose");
+    write_tree(&p, &[("entry.ts", "const xs = [3, 1, 2].sort();\nconsole.log(\"sorted \" + xs.join(\",\"));\n")]);
+    gen(&p, &["gen", "entry.ts"]);
+    let ninja_file = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(ninja_file.contains("--entry=entry.ts"), "the entry is replayed on regeneration");
+    let printed = build_and_run(&p, "loose");
+    assert_eq!(printed, "sorted 1,2,3\n");
+    assert_eq!(printed, perrys_program(&p, "entry.ts"));
+
+    // an entry outside the project is an error at gen, before any build, and build.ninja stays as it was
+    write_tree(t.path(), &[("elsewhere.ts", "console.log(1);\n")]);
+    let o = ninjabind_with_env(&p, &["gen", "../elsewhere.ts"], &[("PERRY", perry().to_str().unwrap())]);
+    let e = fails(o);
+    assert!(e.contains("error: the entry module ../elsewhere.ts is outside the project"), "{e}");
+    assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), ninja_file);
+}
