@@ -56,3 +56,13 @@ if [ ! -f "$oracle/node_modules/typescript/package.json" ]; then
   mkdir -p "$oracle"
   npm install --prefix "$oracle" --no-audit --no-fund --silent typescript@5 >/dev/null
 fi
+# Real npm packages the Perry fidelity tests compile through perry.compilePackages, pinned by the fixture's lockfile
+# (tests/fixtures/compile-packages), installed once into target/npm/compile-packages
+npm_fixture="$repo/tests/fixtures/compile-packages"
+npm_dir="$repo/target/npm/compile-packages"
+if ! cmp -s "$npm_fixture/package-lock.json" "$npm_dir/package-lock.json" || [ ! -d "$npm_dir/node_modules" ]; then
+  echo "setup: installing the npm packages of tests/fixtures/compile-packages into target/npm" >&2
+  rm -rf "$npm_dir" && mkdir -p "$npm_dir"
+  cp "$npm_fixture/package.json" "$npm_fixture/package-lock.json" "$npm_dir/"
+  (cd "$npm_dir" && npm ci --no-audit --no-fund --silent >/dev/null)
+fi

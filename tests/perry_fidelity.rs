@@ -220,3 +220,36 @@ fn an_entry_named_as_perry_takes_it_builds_a_folder_with_no_package_json() {
     assert!(e.contains("error: the entry module ../elsewhere.ts is outside the project"), "{e}");
     assert_eq!(std::fs::read_to_string(p.join("build.ninja")).unwrap(), ninja_file);
 }
+
+#[test]
+fn real_npm_packages_compiled_through_compile_packages_build_as_perry_builds_them() {
+    let (_t, p) = copy_fixture(&repo().join("tests/fixtures/compile-packages"), "compile-packages");
+    let installed = repo().join("target/npm/compile-packages/node_modules");
+    assert!(installed.is_dir(), "{} is missing: run scripts/setup.sh", installed.display());
+    copy_dir(&installed, &p.join("node_modules"));
+    // no bindings root: the compiler serves `ws` and `node:http` itself, though a JS `ws` is installed
+    gen(&p, &["gen"]);
+    let printed = build_and_run(&p, "compile-packages");
+    assert_eq!(printed, "a b d\nping 3\nws function, http function\n");
+    assert_eq!(printed, perrys_program(&p, "src/main.ts"));
+    // the modules are the ones Perry compiled: each package's ESM build (its `exports`), not its `main`
+    let explain = ok(ninjabind_with_env(&p, &["explain"], &[("PERRY", perry().to_str().unwrap())]));
+    for m in [
+        "node_modules/clsx/dist/clsx.mjs",
+        "node_modules/mitt/dist/mitt.mjs",
+        "node_modules/tiny-invariant/dist/esm/tiny-invariant.js",
+    ] {
+        assert!(explain.contains(&format!("    {m}\n")), "{m} not among the modules Perry compiled:\n{explain}");
+    }
+    assert!(!explain.contains("node_modules/ws/"), "ws is the compiler's, not compiled from JS:\n{explain}");
+    // a touch compiles nothing; an edit to a compiled package's module reaches the program
+    touch(&p.join("node_modules/tiny-invariant/dist/esm/tiny-invariant.js"));
+    ok(ninja(&p, &[]));
+    assert_eq!(commands(&p, "perry"), 0, "a touch compiles nothing");
+    edit(&p.join("node_modules/mitt/dist/mitt.mjs"), "i.slice().map(function(n){n(e)})", "i.slice().map(function(n){n(e+1)})");
+    ok(ninja(&p, &[]));
+    assert_eq!(commands(&p, "perry"), 1);
+    let printed = run_program(&p.join("build/bin/compile-packages"));
+    assert_eq!(printed, "a b d\nping 4\nws function, http function\n");
+    assert_eq!(printed, perrys_program(&p, "src/main.ts"));
+}

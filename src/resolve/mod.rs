@@ -127,7 +127,13 @@ pub fn resolve(
         }
         FrontEnd::Perry => {
             let t = well_known_table(s, compiler, &mut watch)?;
-            let scope = perry::PerryScope { layout, host, table: &t, bindings_root: s.bindings_root.as_deref() };
+            let scope = perry::PerryScope {
+                layout,
+                host,
+                table: &t,
+                bindings_root: s.bindings_root.as_deref(),
+                compiler_found: compiler.is_some(),
+            };
             perry::resolve(ctx, &scope, &found, &mut packages, &mut watch)?
         }
     };

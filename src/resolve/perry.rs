@@ -17,6 +17,8 @@ pub struct PerryScope<'a> {
     pub host: Host<'a>,
     pub table: &'a Table,
     pub bindings_root: Option<&'a Utf8Path>,
+    /// The Perry compiler was found: it serves its well-known names itself (its prebuilt stdlib defines them).
+    pub compiler_found: bool,
 }
 
 /// Resolves every import; adds the packages they need to `packages` (each folder once).
@@ -75,6 +77,12 @@ fn resolve_one(
             push_unique(packages, p, scope.layout)?;
             return Ok((Layer::A, Some(name)));
         }
+        // a name the compiler serves natively wins over a JS package of that name, as Perry keeps its own binding
+        if scope.compiler_found && scope.bindings_root.is_none() {
+            if let Some(wk) = scope.table.lookup(spec, &pkg) {
+                return Ok((Layer::C, Some(add_well_known(ctx, scope, imp, &wk, packages)?)));
+            }
+        }
         let p = js_package(&manifest, &pkg);
         packages.push(p);
         return Ok((Layer::B, Some(pkg)));
@@ -124,6 +132,10 @@ fn add_well_known(
     packages: &mut Vec<Package>,
 ) -> Result<String> {
     let Some(root) = scope.bindings_root else {
+        if scope.compiler_found {
+            // the compiler's prebuilt stdlib archive defines it: nothing to build (SPEC §6.5)
+            return Ok(wk.crate_name.clone());
+        }
         return Err(import_error(scope.layout, imp, format!("`{}` is a well-known binding (crate {}), but no bindings root is set", imp.specifier, wk.crate_name))
             .with_help("point --bindings-root, PERRY_BINDINGS_ROOT or `bindings-root` in ninjabind.toml at the folder holding the perry-ext-* crates")
             .into_err());
