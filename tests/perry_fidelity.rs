@@ -246,10 +246,68 @@ fn real_npm_packages_compiled_through_compile_packages_build_as_perry_builds_the
     touch(&p.join("node_modules/tiny-invariant/dist/esm/tiny-invariant.js"));
     ok(ninja(&p, &[]));
     assert_eq!(commands(&p, "perry"), 0, "a touch compiles nothing");
-    edit(&p.join("node_modules/mitt/dist/mitt.mjs"), "i.slice().map(function(n){n(e)})", "i.slice().map(function(n){n(e+1)})");
+    edit(
+        &p.join("node_modules/mitt/dist/mitt.mjs"),
+        "i.slice().map(function(n){n(e)})",
+        "i.slice().map(function(n){n(e+1)})",
+    );
     ok(ninja(&p, &[]));
     assert_eq!(commands(&p, "perry"), 1);
     let printed = run_program(&p.join("build/bin/compile-packages"));
     assert_eq!(printed, "a b d\nping 4\nws function, http function\n");
     assert_eq!(printed, perrys_program(&p, "src/main.ts"));
+}
+
+/// A project whose installed `rsq` binding's manifest is `manifest`.
+fn app_with_binding_manifest(manifest: &str) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let app = t.path().join("app");
+    rsq(&app.join("node_modules/rsq"), "i64", "number");
+    write_tree(
+        &app,
+        &[
+            ("package.json", r#"{ "name": "app", "perry": { "allow": { "nativeLibrary": ["rsq"] } } }"#),
+            ("src/main.ts", APP_MAIN),
+            ("node_modules/rsq/package.json", manifest),
+        ],
+    );
+    (t, app)
+}
+
+#[test]
+fn manifests_as_perry_reads_them_accepted_refused_and_misspelt() {
+    // what Perry's own repository ships: a `module` name and a `pod+count` parameter
+    let shipped = r#"{ "name": "rsq", "version": "0.1.0", "main": "src/index.ts",
+  "perry": { "nativeLibrary": { "module": "rsq", "abiVersion": "0.5",
+    "functions": [
+      { "name": "js_rsq_hello", "params": ["i64"], "returns": "i64" },
+      { "name": "js_rsq_batch", "params": [{ "kind": "pod+count", "name": "Batch",
+          "fields": [{ "name": "tag", "type": "u32" }, { "name": "owner", "type": "handle_id" }] }], "returns": "void" }
+    ],
+    "targets": { "linux": { "crate": ".", "lib": "rsq" } } } } }"#;
+    let (_t, app) = app_with_binding_manifest(shipped);
+    let o = ninjabind_with_env(&app, &["gen", "--strict-manifests"], &[("PERRY", perry().to_str().unwrap())]);
+    let out = text(&o);
+    assert!(o.status.success(), "a manifest Perry accepts is refused:\n{out}");
+    assert!(!out.contains("unknown key `module`") && !out.contains("pod+count"), "{out}");
+
+    // `functions` misspelt: Perry refuses the binding, and so does gen, at the key
+    let (_t, app) = app_with_binding_manifest(&shipped.replace("\"functions\"", "\"fucntions\""));
+    let e = fails(ninjabind_with_env(&app, &["gen"], &[("PERRY", perry().to_str().unwrap())]));
+    assert!(e.contains("did you mean `functions`") && e.contains("--> node_modules/rsq/package.json:"), "{e}");
+
+    // `nativeLibrary` misspelt: the package reads as JS to Perry; gen says where the typo is (an error when strict)
+    let (_t, app) = app_with_binding_manifest(&shipped.replace("\"nativeLibrary\"", "\"nativeLibary\""));
+    let o = ninjabind_with_env(&app, &["gen"], &[("PERRY", perry().to_str().unwrap())]);
+    let out = text(&o);
+    assert!(out.contains("warning: unknown key `nativeLibary` in `perry`; did you mean `nativeLibrary`?"), "{out}");
+    assert!(out.contains("--> node_modules/rsq/package.json:2:30"), "{out}");
+    let e = fails(ninjabind_with_env(&app, &["gen", "--strict-manifests"], &[("PERRY", perry().to_str().unwrap())]));
+    assert!(e.contains("error: unknown key `nativeLibary`"), "{e}");
+
+    // and in the host's own package.json
+    let (_t, app) = app_with_binding_manifest(shipped);
+    write_tree(&app, &[("package.json", r#"{ "name": "app", "perry": { "alow": { "nativeLibrary": ["rsq"] } } }"#)]);
+    let e = text(&ninjabind_with_env(&app, &["gen"], &[("PERRY", perry().to_str().unwrap())]));
+    assert!(e.contains("unknown key `alow` in `perry`; did you mean `allow`?"), "{e}");
 }

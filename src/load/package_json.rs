@@ -1,6 +1,6 @@
 //! package.json and `perry.nativeLibrary` (SPEC §2.1): ABI check, functions, target entry, crate/lib/prebuilt.
 
-use super::fields::{boolean, check_printable, object, string, string_list, type_name};
+use super::fields::{boolean, check_printable, did_you_mean, object, string, string_list, type_name};
 use super::json::{JPath, JsonDoc};
 use super::native::parse_native;
 use super::staging;
@@ -43,6 +43,37 @@ pub fn bare_root(manifest: &Utf8Path) -> Package {
     }
 }
 
+/// The keys of package.json's `perry` that shape the build (Perry reads many more: only near misses of these warn).
+const PERRY_KEYS: [&str; 7] =
+    ["nativeLibrary", "allow", "compilePackages", "entry", "nativeModule", "nativeAddons", "packageAliases"];
+/// The keys of `perry.allow`.
+const ALLOW_KEYS: [&str; 2] = ["nativeLibrary", "compilePackages"];
+
+/// A misspelt key Perry reads is silent in Perry and here alike unless someone says so (`nativeLibary` made a
+/// binding a JS package, and the link failed far from the typo): near misses of the keys that shape the build warn.
+fn check_perry_keys(ctx: &mut LoadCtx, doc: &JsonDoc, map: &serde_json::Map<String, Value>) -> Result<()> {
+    let top = JPath::default();
+    staging::check_near_misses(ctx, doc, map, &top, &["perry"])?;
+    if let Some(perry) = map.get("perry") {
+        // a `perry` that is not an object would drop the native block without a word
+        let pmap = object(doc, perry, &top.key("perry"))?;
+        staging::check_near_misses(ctx, doc, pmap, &top.key("perry"), &PERRY_KEYS)?;
+        if let Some(allow) = pmap.get("allow").and_then(Value::as_object) {
+            staging::check_near_misses(ctx, doc, allow, &top.key("perry").key("allow"), &ALLOW_KEYS)?;
+        }
+    }
+    Ok(())
+}
+
+/// An installed package without `perry.nativeLibrary` (a JS package): its near misses of Perry's keys still warn.
+pub fn check_js_package(ctx: &mut LoadCtx, manifest: &Utf8Path, display: &Utf8Path) -> Result<()> {
+    let doc = JsonDoc::read(manifest, display)?;
+    match doc.value.as_object() {
+        Some(map) => check_perry_keys(ctx, &doc, map),
+        None => Ok(()),
+    }
+}
+
 pub fn load(
     ctx: &mut LoadCtx,
     host: &Host,
@@ -69,10 +100,7 @@ pub fn load(
         perry_host: None,
         name_span: Some(Box::new(doc.span(&JPath::default().key("name")))),
     };
-    if let Some(perry) = map.get("perry") {
-        // a `perry` that is not an object would drop the native block without a word
-        object(&doc, perry, &top.key("perry"))?;
-    }
+    check_perry_keys(ctx, &doc, map)?;
     for key in ["main", "types"] {
         if let (Some(v), None) = (map.get(key), &pkg.main) {
             pkg.main = Some(string(&doc, v, &top.key(key))?.to_string());
@@ -147,6 +175,17 @@ pub fn parse_native_library(
             let (declared, finalizers) = parse_functions(ctx, doc, f, &path.key("functions"))?;
             let (names, at) = declared.into_iter().unzip();
             (names, at, finalizers)
+        }
+        // Perry refuses an installed binding without `functions` ("perry.nativeLibrary.functions must be an array")
+        None if pkg.origin == Origin::Installed && pkg.front_end == FrontEnd::Perry => {
+            let mut d = doc.error(path, format!("`{path}` has no `functions`: Perry requires an array of them"));
+            if let Some(near) = map.keys().find(|k| did_you_mean(k, &["functions"], &[]).is_some()) {
+                d = doc.error(
+                    &path.key(near),
+                    format!("`{path}` has no `functions`; did you mean `functions` for `{near}`?"),
+                );
+            }
+            return Err(d.with_help("declare every exported `js_*` function: `\"functions\": [{ \"name\": …, \"params\": […], \"returns\": … }]`").into_err());
         }
         None => (vec![], vec![], vec![]),
     };
@@ -414,7 +453,9 @@ const PARAM_ONLY: &[&str] = &["buffer+len", "pod", "json"];
 
 /// Checks one type descriptor; `Err` is the reason.
 pub fn check_descriptor(d: &str, is_return: bool) -> Result<(), String> {
-    let canonical = match d {
+    // Perry reads descriptors trimmed and in any case (`" JSON "` is `json`)
+    let lower = d.trim().to_ascii_lowercase();
+    let canonical = match lower.as_str() {
         "number" => "f64",
         "js_value" => "jsvalue",
         "boolean" => "bool",
@@ -483,9 +524,12 @@ pub fn check_object_descriptor(
             }
             Ok(())
         }
-        "buffer+len" | "pod" if is_return => Err((Some("kind"), format!("`{kind}` is only allowed as a parameter"))),
+        "buffer+len" | "pod" | "pod+count" if is_return => {
+            Err((Some("kind"), format!("`{kind}` is only allowed as a parameter")))
+        }
         "buffer+len" => Ok(()),
-        "pod" => {
+        // `pod+count`: a view of pod records and their count, two slots (Perry's manifest, as its compiler reads it)
+        "pod" | "pod+count" => {
             let fields = o.get("fields").and_then(Value::as_array).filter(|f| !f.is_empty());
             let Some(fields) = fields else {
                 return Err((Some("fields"), "a `pod` needs `fields`: a non-empty array of { name, type }".into()));
@@ -502,7 +546,9 @@ pub fn check_object_descriptor(
                     _ => return Err(field("needs exactly one of `type` and `abi`".into())),
                 };
                 match scalar {
-                    Some(s) if POD_SCALARS.contains(&s) => {}
+                    Some(s) if POD_SCALARS.contains(&s) || s == "handle_id" => {}
+                    // a nested record (`"abi": { "kind": "pod", … }`), laid out inline
+                    Some("pod") if f.contains_key("abi") => {}
                     other => {
                         return Err(field(format!(
                             "`{}` is no numeric scalar: a POD field is one of {}",

@@ -13,7 +13,8 @@ use camino::Utf8PathBuf;
 use serde_json::{Map, Value};
 
 /// The keys of `perry.nativeLibrary` (manifest v1, and `native`: SPEC §2.1's C sources).
-pub const LIBRARY_KEYS: &[&str] = &["abiVersion", "functions", "targets", "native"];
+/// (`module`: the name Perry's own first-party bindings declare, which its compiler reads past.)
+pub const LIBRARY_KEYS: &[&str] = &["abiVersion", "functions", "targets", "native", "module"];
 
 /// The keys of one `functions[]` entry.
 pub const FUNCTION_KEYS: &[&str] = &["name", "params", "returns"];
@@ -98,6 +99,27 @@ pub fn check_keys(
         ctx.manifest_warning(
             doc.warning(&path.key(key), msg)
                 .with_note("manifest v1 does not define it, so it is ignored; --strict-manifests makes it an error"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Warns (an error under `--strict-manifests`) for each key of `map` that is not one of `watched` but is close to one
+/// (`nativeLibary`): in an object with keys of its own that ninjabind does not list, only a near miss of a key that
+/// matters is a mistake worth a word.
+pub fn check_near_misses(
+    ctx: &mut LoadCtx,
+    doc: &JsonDoc,
+    map: &Map<String, Value>,
+    path: &JPath,
+    watched: &[&str],
+) -> Result<()> {
+    for key in map.keys().filter(|k| !watched.contains(&k.as_str())) {
+        let Some(s) = did_you_mean(key, watched, &[]) else { continue };
+        let what = if path.0.is_empty() { "the top level".to_string() } else { format!("`{path}`") };
+        ctx.manifest_warning(
+            doc.warning(&path.key(key), format!("unknown key `{key}` in {what}; did you mean `{s}`?"))
+                .with_note(format!("Perry reads `{s}` and ignores `{key}`; --strict-manifests makes it an error")),
         )?;
     }
     Ok(())

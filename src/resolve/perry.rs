@@ -77,6 +77,7 @@ fn resolve_one(
             push_unique(packages, p, scope.layout)?;
             return Ok((Layer::A, Some(name)));
         }
+        package_json::check_js_package(ctx, &manifest, &scope.layout.display(&manifest))?;
         // a name the compiler serves natively wins over a JS package of that name, as Perry keeps its own binding
         if scope.compiler_found && scope.bindings_root.is_none() {
             if let Some(wk) = scope.table.lookup(spec, &pkg) {
