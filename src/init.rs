@@ -1,4 +1,5 @@
-//! `ninjabind init`: scaffolds a binding package from `templates/` that `validate` passes as generated.
+//! `ninjabind init`: scaffolds a binding package from `templates/` that `validate` passes as generated, shaped as
+//! `perry native init` shapes one (`src/index.ts` declares the `js_*` symbols and wraps them), so real Perry compiles it.
 
 use crate::base::diag::Diagnostic;
 use anyhow::{Context, Result};
@@ -17,13 +18,28 @@ const RUST: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../templates/rust/Cargo.toml")),
     ("src/lib.rs", include_str!("../templates/rust/src/lib.rs")),
     ("package.json", include_str!("../templates/rust/package.json")),
-    ("index.d.ts", include_str!("../templates/rust/index.d.ts")),
+    ("src/index.ts", include_str!("../templates/rust/src/index.ts")),
+    (".gitignore", include_str!("../templates/rust/gitignore")),
 ];
 const C: &[(&str, &str)] = &[
     ("package.json", include_str!("../templates/c/package.json")),
     ("src/{{lib}}.c", include_str!("../templates/c/src/lib.c")),
-    ("index.d.ts", include_str!("../templates/c/index.d.ts")),
+    ("src/index.ts", include_str!("../templates/c/src/index.ts")),
+    (".gitignore", include_str!("../templates/c/gitignore")),
 ];
+
+/// What to do after `init`: install the package into the host and allow it, as Perry requires.
+pub fn next_steps(name: &str, dir: &Utf8Path) -> String {
+    let allow = serde_json::json!({ "perry": { "allow": { "nativeLibrary": [name] } } });
+    let shown = if dir.is_absolute() || dir.starts_with("..") { dir.to_string() } else { format!("./{dir}") };
+    format!(
+        "created binding `{name}` in {dir}; check it with `ninjabind validate {dir}`\n\
+         next, in the program's folder:\n  1. npm install {shown}    (a path relative to that folder)\n  \
+         2. allow it in the program's package.json (Perry links no native code it does not allow):\n     {}\n\
+         then `import {{ hello }} from \"{name}\"` and `ninjabind gen && ninja`",
+        allow
+    )
+}
 
 /// Writes the package `name` into `dir` (default: `./<name without scope>`); returns the folder.
 pub fn init(name: &str, dir: Option<&Utf8Path>, kind: Kind) -> Result<Utf8PathBuf> {

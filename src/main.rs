@@ -410,7 +410,7 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
         }
         Command::Init { name, dir, kind } => {
             let d = init::init(name, dir.as_deref(), *kind)?;
-            println!("created binding `{name}` in {d}; check it with `ninjabind validate {d}`");
+            println!("{}", init::next_steps(name, &d));
             Ok(0)
         }
         Command::Graph { args, format } => run_graph(args, *format, diags),

@@ -283,6 +283,28 @@ pub fn search_perry(
     Ok(search)
 }
 
+/// The clang Perry assembles its statepoint rewrite with (0.5.1520 fails without one: "no clang was found"), where
+/// Perry looks: `PERRY_LLVM_CLANG`, `clang` on `PATH`, then the LLVM install folders (`/usr/lib/llvm-N/bin`).
+pub fn clang_for_perry(env: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    if let Some(c) = env.get("PERRY_LLVM_CLANG") {
+        return runnable(c).then(|| c.clone());
+    }
+    if runnable("clang") {
+        return Some("clang".into());
+    }
+    let mut installed: Vec<Utf8PathBuf> = Utf8Path::new("/usr/lib")
+        .read_dir_utf8()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|d| d.file_name().starts_with("llvm-"))
+        .map(|d| d.path().join("bin/clang"))
+        .filter(|c| is_executable(c))
+        .collect();
+    installed.sort();
+    installed.pop().map(String::from)
+}
+
 impl Perry {
     /// The well-known bindings table this compiler ships (`perry native list --format json`), kept in `cache` with
     /// the compiler's version on its first line: asked again only when the version changes.

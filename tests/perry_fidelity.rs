@@ -311,3 +311,46 @@ fn manifests_as_perry_reads_them_accepted_refused_and_misspelt() {
     let e = text(&ninjabind_with_env(&app, &["gen"], &[("PERRY", perry().to_str().unwrap())]));
     assert!(e.contains("unknown key `alow` in `perry`; did you mean `allow`?"), "{e}");
 }
+
+#[test]
+fn without_the_clang_perry_needs_gen_says_so_before_any_build() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("hello");
+    write_tree(&p, &[("package.json", r#"{ "name": "hello" }"#), ("src/main.ts", "console.log(1);\n")]);
+    let compiler = perry();
+    let env = [("PERRY", compiler.to_str().unwrap()), ("PERRY_LLVM_CLANG", "/nowhere/clang")];
+    let e = fails(ninjabind_with_env(&p, &["gen"], &env));
+    assert!(e.contains("error: perry 0.5.1520 needs clang to build a program, and none was found"), "{e}");
+    assert!(
+        e.contains("PERRY_LLVM_CLANG=/nowhere/clang is not an executable") && e.contains("apt-get install clang"),
+        "{e}"
+    );
+    assert!(!p.join("build.ninja").exists());
+}
+
+#[test]
+fn a_binding_from_init_installed_and_allowed_builds_and_prints_what_perrys_program_prints() {
+    let t = tempfile::tempdir().unwrap();
+    let out = ok(ninjabind(t.path(), &["init", "mathx"]));
+    assert!(
+        out.contains("npm install ./mathx") && out.contains(r#"{"perry":{"allow":{"nativeLibrary":["mathx"]}}}"#),
+        "{out}"
+    );
+    let app = t.path().join("app");
+    write_tree(
+        &app,
+        &[
+            ("package.json", r#"{ "name": "app", "version": "1.0.0" }"#),
+            ("src/main.ts", "import { hello, version } from \"mathx\";\nconsole.log(\"hello(41) = \" + hello(41) + \", v\" + version());\n"),
+        ],
+    );
+    // the two steps init printed, as a user follows them
+    npm_install(&app, &["../mathx"]);
+    allow_rsq(&app);
+    let path = app.join("package.json");
+    std::fs::write(&path, std::fs::read_to_string(&path).unwrap().replace("\"rsq\"", "\"mathx\"")).unwrap();
+    gen(&app, &["gen"]);
+    let printed = build_and_run(&app, "app");
+    assert_eq!(printed, "hello(41) = 42, v0.1\n");
+    assert_eq!(printed, perrys_program(&app, "src/main.ts"));
+}

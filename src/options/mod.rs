@@ -27,6 +27,7 @@ pub const ENV_READ: &[&str] = &[
     "PERRY_DXC",
     "PERRY_FFI_VERSION",
     "PERRY_GLSLC",
+    "PERRY_LLVM_CLANG",
     "PERRY_LOCK_FROZEN",
     "PERRY_XCRUN",
     "PKG_CONFIG",

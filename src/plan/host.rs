@@ -9,7 +9,7 @@ use crate::model::Origin;
 use crate::options::Settings;
 use crate::resolve::Resolved;
 use crate::select::Selected;
-use crate::toolchain::Toolchain;
+use crate::toolchain::{clang_for_perry, Toolchain};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -67,6 +67,13 @@ pub fn plan(
             .with_help("name it as Perry takes it, `ninjabind gen src/app.ts`, or with `\"perry\": { \"entry\": \"src/app.ts\" }` in package.json")
             .into_err());
     };
+    if clang_for_perry(&s.env).is_none() {
+        let given = s.env.get("PERRY_LLVM_CLANG").map(|c| format!("PERRY_LLVM_CLANG={c} is not an executable; "));
+        return Err(Diagnostic::error(format!("{} needs clang to build a program, and none was found", perry.version))
+            .with_note(format!("{}looked for `clang` on PATH and in /usr/lib/llvm-*/bin (Perry assembles its statepoint rewrite with it)", given.unwrap_or_default()))
+            .with_help("install clang (`sudo apt-get install clang` on Debian and Ubuntu), or name one with PERRY_LLVM_CLANG=PATH")
+            .into_err());
+    }
     let host_dir = l.out.join("host");
     let list = l.rel(&host_dir.join("objects.rsp"));
     // Perry resolves a relative --cache-dir against the project folder, not the folder it runs in
@@ -105,7 +112,9 @@ pub fn plan(
     ]);
     let mut e = Edge::new(RuleKind::Host, vec![list.clone()]);
     e.inputs = declared_inputs(l, entry, sel);
-    e.command = Some(Box::new(Command { env: vec![], argv }));
+    // the clang Perry is told to use shapes its objects: set for the edge and part of its key
+    let env = s.env.get("PERRY_LLVM_CLANG").map(|c| ("PERRY_LLVM_CLANG".to_string(), c.clone())).into_iter().collect();
+    e.command = Some(Box::new(Command { env, argv }));
     e.more_mut().vars.push(("depfile", format!("{list}.d")));
     e.more_mut().vars.push(("entry", l.rel(entry).to_string()));
     e.more_mut().out_rsp = Some(list.clone());

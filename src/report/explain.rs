@@ -6,7 +6,7 @@ use crate::model;
 use crate::model::FrontEnd;
 use crate::pipeline::Generated;
 use crate::plan::RuleKind;
-use crate::protocol::gate::Key;
+use crate::protocol::gate::{Key, Kind, Record};
 use crate::resolve::Layer;
 use crate::select::Source;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -474,8 +474,7 @@ pub fn human(g: &Generated) -> String {
                 // the module set is Perry's: learnt from its record by the host edge, never predicted here
                 let record = std::fs::read_to_string(l.out.join("host/objects.rsp.nbh")).ok();
                 // the entry (the edge's first input) and the modules its depfile named
-                let learnt = record.as_deref().and_then(crate::protocol::gate::Record::parse).map(|r| {
-                    use crate::protocol::gate::Kind;
+                let learnt = record.as_deref().and_then(Record::parse).map(|r| {
                     let entry = r.entries.iter().find(|e| e.kind == Kind::In);
                     let deps = r.entries.iter().filter(|e| e.kind == Kind::Dep);
                     entry.into_iter().chain(deps).map(|e| e.path.to_string()).collect::<Vec<_>>()

@@ -1,2 +1,0 @@
-// The TypeScript surface of {{name}}; each function maps to a js_{{lib}}_* symbol.
-export declare function hello(x: number): number;
