@@ -290,6 +290,56 @@ def ensure_anchors():
             subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", package], check=True)
 
 
+def many_modules(d: Path, n: int = 48):
+    """examples/perry-app with n more modules of its own and three npm packages compiled through compilePackages."""
+    shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja"))
+    installed = REPO / "target" / "npm" / "compile-packages" / "node_modules"
+    if not installed.is_dir():
+        sys.exit(f"{installed} is missing: run scripts/setup.sh")
+    for pkg in ("clsx", "mitt", "tiny-invariant"):
+        shutil.copytree(installed / pkg, d / "node_modules" / pkg)
+    pkgs = '["clsx", "mitt", "tiny-invariant"]'
+    write(d / "package.json", '{ "name": "perry-app", "version": "0.1.0", "perry": { "entry": "src/main.ts", '
+          f'"compilePackages": {pkgs}, "allow": {{ "nativeLibrary": ["tally"], "compilePackages": {pkgs} }} }} }}')
+    for i in range(n):
+        write(d / "src" / f"m{i}.ts", f"export function f{i}(x: number): number {{ return x * {i} + 1; }}\n")
+    imports = "".join(f'import {{ f{i} }} from "./m{i}";\n' for i in range(n))
+    calls = " + ".join(f"f{i}(2)" for i in range(n))
+    main = (d / "src" / "main.ts").read_text()
+    write(d / "src" / "main.ts", imports + 'import { clsx } from "clsx";\nimport mitt from "mitt";\n'
+          'import invariant from "tiny-invariant";\n' + main
+          + f'invariant(true, "x");\nmitt();\nconsole.log(clsx("a", "b") + " " + ({calls}));\n')
+
+
+def perry_rows(exe, perry_exe, base: Path, label: str, make, ts_edit):
+    """`perry compile` on every build against our graph (gen once, then ninja): a no-op, one TS edit, one binding
+    (Rust) edit, each in its own copy of the project that `make` writes."""
+    theirs, ours = Path(f"{base}-theirs"), Path(f"{base}-ours")
+    for d in (theirs, ours):
+        make(d)
+    perry_build = [perry_exe, "compile", "src/main.ts", "-o", "app", "--cache-dir", theirs / "perry-cache"]
+    run(perry_build, theirs)
+    run([exe, "gen"], ours, env={**CLEAN_ENV, "PERRY": str(perry_exe)})
+    run(["ninja"], ours)
+    t_p_noop, _ = run(perry_build, theirs)
+    t_o_noop, _ = run(["ninja"], ours)
+    row(f"real Perry{label}: perry compile with nothing changed / our ninja no-op", f"{t_p_noop / t_o_noop:.0f}x",
+        f"{t_p_noop * 1000:.0f} ms vs {t_o_noop * 1000:.0f} ms")
+    edits = {"one TS edit": ts_edit, "one binding (Rust) edit": ("node_modules/tally/src/lib.rs", "x * 7.0", "x * 9.0")}
+    for what, (f, old, new_text) in edits.items():
+        times = {}
+        for name, d, cmd in (("theirs", theirs, perry_build), ("ours", ours, ["ninja"])):
+            src = d / f
+            src.write_text(src.read_text().replace(old, new_text))
+            times[name], _ = run(cmd, d)
+        row(f"real Perry{label}, {what}: ours / perry compile", f"{times['ours'] / times['theirs']:.2f}",
+            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
+    programs = [subprocess.run([d / p], capture_output=True, text=True).stdout for d, p in
+                ((theirs, "app"), (ours, Path("build") / "bin" / "perry-app"))]
+    if programs[0] != programs[1]:
+        sys.exit(f"real Perry{label}: the programs differ: {programs!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -506,29 +556,12 @@ def main():
     perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
     if not perry_exe.exists():
         sys.exit(f"{perry_exe} is missing: run scripts/setup.sh")
-    theirs, ours = tmp / "perry-theirs", tmp / "perry-ours"
-    for d in (theirs, ours):
-        shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja"))
-    perry_build = [perry_exe, "compile", "src/main.ts", "-o", "app", "--cache-dir", theirs / "perry-cache"]
-    run(perry_build, theirs)
-    run([exe, "gen"], ours, env={**CLEAN_ENV, "PERRY": str(perry_exe)})
-    run(["ninja"], ours)
-    t_p_noop, _ = run(perry_build, theirs)
-    t_o_noop, _ = run(["ninja"], ours)
-    row("real Perry: perry compile with nothing changed / our ninja no-op", f"{t_p_noop / t_o_noop:.0f}x",
-        f"{t_p_noop * 1000:.0f} ms vs {t_o_noop * 1000:.0f} ms")
-    edits = {
-        "one TS edit": ("src/lib/label.ts", '" = "', '" is "'),
-        "one binding (Rust) edit": ("node_modules/tally/src/lib.rs", "x * 7.0", "x * 9.0"),
-    }
-    for what, (f, old, new_text) in edits.items():
-        times = {}
-        for name, d, cmd in (("theirs", theirs, perry_build), ("ours", ours, ["ninja"])):
-            src = d / f
-            src.write_text(src.read_text().replace(old, new_text))
-            times[name], _ = run(cmd, d)
-        row(f"real Perry, {what}: ours / perry compile", f"{times['ours'] / times['theirs']:.2f}",
-            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
+    perry_rows(exe, perry_exe, tmp / "perry-app", "", lambda d: shutil.copytree(
+        REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja")),
+        ("src/lib/label.ts", '" = "', '" is "'))
+    # >= 50 modules, three real npm packages compiled through perry.compilePackages (installed by setup.sh)
+    perry_rows(exe, perry_exe, tmp / "perry-many", " (52 modules, compilePackages)", many_modules,
+               ("src/m7.ts", "* 7", "* 8"))
 
     # one .ts file with n imports: time and memory per input byte
     times = []

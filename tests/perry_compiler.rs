@@ -171,11 +171,15 @@ fn the_installed_compilers_well_known_table_replaces_the_bundled_one() {
         "import { label }",
         "import { subscribe } from \"@parcel/watcher\";\nimport { label }",
     );
-    let with = fails(gen_with_perry(&p, &["gen"]));
-    assert!(with.contains("`@parcel/watcher` is a well-known binding (crate perry-ext-parcel-watcher)"), "{with}");
+    // the compiler serves it from its prebuilt stdlib, as `perry compile` does: no bindings root needed
+    let with = ok(gen_with_perry(&p, &["gen"]));
+    let explain = ok(ninjabind_with_env(&p, &["explain"], &[("PERRY", perry.to_str().unwrap())]));
+    assert!(explain.contains("\"@parcel/watcher\" → perry-ext-parcel-watcher  [layer c"), "{with}\n{explain}");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/perry-app")), "weigh(6) = 42\ncount = 34\n");
     let cache = std::fs::read_to_string(p.join("build/perry-native-list.json")).unwrap();
     assert!(cache.starts_with("perry 0.5.1520\n["), "cached by version: {}", &cache[..40.min(cache.len())]);
-    let without = fails(ninjabind(&p, &["gen"]));
+    let without = fails(ninjabind(&p, &["gen", "--fresh"]));
     assert!(without.contains("cannot resolve import `@parcel/watcher`"), "{without}");
     assert!(without.contains("the bundled well-known table"), "{without}");
 }

@@ -387,7 +387,7 @@ fn frameworks_reach_the_link_line_on_apple_targets() {
             ("main.ts", "import \"fw\";\n"),
             (
                 "node_modules/fw/package.json",
-                r#"{ "name": "fw", "version": "1.0.0", "perry": { "nativeLibrary": { "abiVersion": "0.5",
+                r#"{ "name": "fw", "version": "1.0.0", "perry": { "nativeLibrary": { "abiVersion": "0.5", "functions": [],
   "targets": { "macos": { "prebuilt": "libfw.a", "frameworks": ["StoreKit", "Foundation"] } } } } }"#,
             ),
             ("node_modules/fw/libfw.a", "!<arch>\n"),
