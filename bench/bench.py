@@ -311,7 +311,7 @@ def many_modules(d: Path, n: int = 48):
           + f'invariant(true, "x");\nmitt();\nconsole.log(clsx("a", "b") + " " + ({calls}));\n')
 
 
-def perry_rows(exe, perry_exe, base: Path, label: str, make, ts_edit):
+def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit):
     """`perry compile` on every build against our graph (gen once, then ninja): a no-op, one TS edit, one binding
     (Rust) edit, each in its own copy of the project that `make` writes."""
     theirs, ours = Path(f"{base}-theirs"), Path(f"{base}-ours")
@@ -556,11 +556,11 @@ def main():
     perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
     if not perry_exe.exists():
         sys.exit(f"{perry_exe} is missing: run scripts/setup.sh")
-    perry_rows(exe, perry_exe, tmp / "perry-app", "", lambda d: shutil.copytree(
+    perry_rows(row, exe, perry_exe, tmp / "perry-app", "", lambda d: shutil.copytree(
         REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja")),
         ("src/lib/label.ts", '" = "', '" is "'))
     # >= 50 modules, three real npm packages compiled through perry.compilePackages (installed by setup.sh)
-    perry_rows(exe, perry_exe, tmp / "perry-many", " (52 modules, compilePackages)", many_modules,
+    perry_rows(row, exe, perry_exe, tmp / "perry-many", " (52 modules, compilePackages)", many_modules,
                ("src/m7.ts", "* 7", "* 8"))
 
     # one .ts file with n imports: time and memory per input byte

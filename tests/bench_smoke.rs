@@ -31,6 +31,9 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
         "real Perry: perry compile with nothing changed / our ninja no-op",
         "real Perry, one TS edit: ours / perry compile",
         "real Perry, one binding (Rust) edit: ours / perry compile",
+        "real Perry (52 modules, compilePackages): perry compile with nothing changed / our ninja no-op",
+        "real Perry (52 modules, compilePackages), one TS edit: ours / perry compile",
+        "real Perry (52 modules, compilePackages), one binding (Rust) edit: ours / perry compile",
     ] {
         assert!(names.contains(&want), "`{want}` missing:\n{out}");
     }
