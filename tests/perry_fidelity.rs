@@ -354,3 +354,36 @@ fn a_binding_from_init_installed_and_allowed_builds_and_prints_what_perrys_progr
     assert_eq!(printed, "hello(41) = 42, v0.1\n");
     assert_eq!(printed, perrys_program(&app, "src/main.ts"));
 }
+
+#[test]
+fn a_module_perry_refuses_fails_the_edge_with_its_message_and_keeps_the_last_good_objects() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("app");
+    write_tree(
+        &p,
+        &[
+            ("package.json", r#"{ "name": "app", "version": "1.0.0" }"#),
+            ("src/main.ts", "import { show } from \"./show\";\nshow(5);\n"),
+            ("src/show.ts", "export function show(n: number) { console.log(\"n=\" + n); }\n"),
+        ],
+    );
+    gen(&p, &["gen"]);
+    assert_eq!(build_and_run(&p, "app"), "n=5\n");
+    let objects = std::fs::read_to_string(p.join("build/host/objects.rsp")).unwrap();
+
+    edit(&p.join("src/show.ts"), "console.log(", "console.log((");
+    let o = ninja(&p, &[]);
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("FAILED: build/host/objects.rsp") && out.contains("show.ts"),
+        "Perry's message names the module:\n{out}"
+    );
+    // the objects of the last good run are still where the link reads them
+    assert_eq!(std::fs::read_to_string(p.join("build/host/objects.rsp")).unwrap(), objects);
+    for o in objects.lines() {
+        assert!(p.join(o).is_file(), "{o} is gone");
+    }
+    edit(&p.join("src/show.ts"), "console.log((", "console.log(");
+    assert_eq!(build_and_run(&p, "app"), "n=5\n");
+}
