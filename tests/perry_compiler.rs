@@ -10,13 +10,6 @@ fn gen_with_perry(dir: &Path, args: &[&str]) -> std::process::Output {
     ninjabind_with_env(dir, args, &[("PERRY", perry.to_str().unwrap())])
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    tick();
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no `{from}`", path.display());
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
-
 #[test]
 fn perry_app_prints_what_perrys_own_program_prints_and_each_edit_reruns_only_what_it_reaches() {
     // Perry's own build of the same sources, in its own copy

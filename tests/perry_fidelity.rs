@@ -35,13 +35,6 @@ fn build_and_run(dir: &Path, program: &str) -> String {
     printed
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    tick();
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no `{from}`", path.display());
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
-
 #[test]
 fn a_one_module_program_and_one_with_every_module_under_src_print_what_perrys_print() {
     let t = tempfile::tempdir().unwrap();
@@ -68,8 +61,8 @@ fn a_one_module_program_and_one_with_every_module_under_src_print_what_perrys_pr
     assert!(!ninja_file.contains("show_ts") && !ninja_file.contains("main_ts"), "gen named one of Perry's objects");
 }
 
-#[test]
-fn a_module_added_and_one_dropped_reach_the_program_with_no_regeneration() {
+/// `app`: src/main.ts calls `show(5)` from src/show.ts; generated and built once (it prints `n=5`).
+fn two_module_app() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("app");
     write_tree(
@@ -82,6 +75,12 @@ fn a_module_added_and_one_dropped_reach_the_program_with_no_regeneration() {
     );
     gen(&p, &["gen"]);
     assert_eq!(build_and_run(&p, "app"), "n=5\n");
+    (t, p)
+}
+
+#[test]
+fn a_module_added_and_one_dropped_reach_the_program_with_no_regeneration() {
+    let (_t, p) = two_module_app();
 
     tick();
     write_tree(&p, &[("src/twice.ts", "export function twice(n: number): number { return n * 2; }\n")]);
@@ -357,18 +356,7 @@ fn a_binding_from_init_installed_and_allowed_builds_and_prints_what_perrys_progr
 
 #[test]
 fn a_module_perry_refuses_fails_the_edge_with_its_message_and_keeps_the_last_good_objects() {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().join("app");
-    write_tree(
-        &p,
-        &[
-            ("package.json", r#"{ "name": "app", "version": "1.0.0" }"#),
-            ("src/main.ts", "import { show } from \"./show\";\nshow(5);\n"),
-            ("src/show.ts", "export function show(n: number) { console.log(\"n=\" + n); }\n"),
-        ],
-    );
-    gen(&p, &["gen"]);
-    assert_eq!(build_and_run(&p, "app"), "n=5\n");
+    let (_t, p) = two_module_app();
     let objects = std::fs::read_to_string(p.join("build/host/objects.rsp")).unwrap();
 
     edit(&p.join("src/show.ts"), "console.log(", "console.log((");

@@ -147,6 +147,15 @@ pub fn tick() {
     std::thread::sleep(std::time::Duration::from_millis(20));
 }
 
+/// Replaces `from` with `to` in the file at `path` (which must hold it), past the timestamp granularity.
+#[track_caller]
+pub fn edit(path: &Path, from: &str, to: &str) {
+    tick();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
 /// Writes `files` (path, content) under `root`.
 pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
     for (p, content) in files {
