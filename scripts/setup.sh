@@ -16,6 +16,8 @@ if [ "$mode" = tests ]; then
   packages+=(glslc generate-ninja)
   # iproute2: the icecream test joins two network namespaces with a veth pair (tests/distributed.rs)
   packages+=(iproute2)
+  # strace: a test checks that gen opens no C source (tests/incremental_gen.rs)
+  packages+=(strace)
 fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

@@ -159,7 +159,7 @@ enum EdgeCommand {
     Symdiff(edges::symdiff::SymdiffArgs),
     /// Fail when two bindings export one `js_*` symbol.
     Symcheck(edges::symdiff::SymcheckArgs),
-    /// Re-read imports and HAVE_* guards; touch the stamp only when they changed, so ninja regenerates only then.
+    /// Re-read the imports; touch the stamp only when they changed, so ninja regenerates only then.
     Scan(edges::scan::ScanArgs),
     /// Run an edge's command only when its key or the content of its inputs or outputs changed.
     Gate(GateArgs),
@@ -169,6 +169,8 @@ enum EdgeCommand {
     RuntimeSyms(edges::symdiff::RuntimeSymsArgs),
     /// Check a prebuilt archive against its SHA-256 in perry.lock.
     Lock(edges::lock::LockArgs),
+    /// Decide a source's HAVE_* gate against its compile command, then compile it or write an empty object.
+    Have(edges::have_gate::HaveArgs),
     /// Run `perry compile --no-link`, then learn the modules and objects it compiled from its own record.
     Perry(edges::perry::PerryArgs),
     /// Unpack a zstd-compressed archive the Perry compiler ships.
@@ -315,7 +317,7 @@ fn run_gen(args: &GenArgs, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             g.plan.program.as_ref().map_or("no link edge".to_string(), |p| format!("program {p}"))
         );
         eprintln!(
-            "scanned {} files for imports and HAVE_* guards: {} read, {} unchanged since {}",
+            "scanned {} files for imports: {} read, {} unchanged since {}",
             g.scan.read + g.scan.reused,
             g.scan.read,
             g.scan.reused,
@@ -373,6 +375,7 @@ fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
         EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
         EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
         EdgeCommand::Perry(a) => edges::perry::run(a),
+        EdgeCommand::Have(a) => edges::have_gate::run(a),
         EdgeCommand::Lock(a) => edges::lock::run(a),
         EdgeCommand::RuntimeSyms(a) => edges::symdiff::runtime_syms(a),
         EdgeCommand::Stage(a) => edges::stage::run(a),

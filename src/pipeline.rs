@@ -3,8 +3,6 @@
 use crate::base::diag::Diagnostics;
 use crate::base::memory;
 use crate::base::target::host_triple;
-use crate::lex::have;
-use crate::lex::scan_cache;
 use crate::lex::scan_cache::{ScanCache, ScanMemo, Scanned, FILE as SCAN_CACHE};
 use crate::load::LoadCtx;
 use crate::model::FrontEnd;
@@ -35,7 +33,6 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         false => ScanCache::load(&settings.layout.out.join(SCAN_CACHE)),
     };
     let mut scan = ScanMemo::new(cache);
-    scan.start_reading(scan_cache::threads(), have::required_macros_with_meta);
     let mut ctx = LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(host_triple);
     let perry = match resolve::front_end(&settings.layout, settings.entry.as_deref())? {
@@ -48,7 +45,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         let mut resolved = resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), &mut scan)?;
         // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
         let packages = std::mem::take(&mut resolved.packages);
-        let selected = select::select(packages, &settings.selection, &mut scan, ctx.diags)?;
+        let selected = select::select(packages, &settings.selection, ctx.diags)?;
         // nothing is read after select: the cache's tables become the bytes written at the end
         let scan = scan.finish();
         // what resolve's and select's threads freed goes back before plan, which would reuse only part of it

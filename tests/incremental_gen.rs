@@ -55,7 +55,8 @@ fn every_example_gens_the_same_bytes_warm_and_cold() {
         ok(ninjabind(&dir, &["gen"]));
         let (read, reused) = gen_counts(&dir, &[]);
         assert_eq!(read, 0, "{name}: nothing changed, yet the warm gen read {read} files");
-        assert!(reused > 0, "{name}: the warm gen took nothing from the cache");
+        // hello-c has no import-bearing file: nothing to cache (C sources are never read at gen)
+        assert!(reused > 0 || name == "hello-c", "{name}: the warm gen took nothing from the cache");
         let warm = outputs(&dir);
         assert_same(&warm, &cold(&dir, &[]), name);
     }
@@ -110,32 +111,31 @@ fn a_sequence_of_edits_regenerates_what_a_cold_gen_writes() {
         .unwrap();
     let (read, reused) = gen_counts(&dir, &[]);
     assert_eq!(read, 1, "one file changed, yet the gen read {read}");
-    assert!(reused >= 4, "the cache answered for only {reused} files");
+    assert!(reused >= 3, "the cache answered for only {reused} files");
     assert_same(&outputs(&dir), &cold(&dir, &[]), "one .ts edit");
 }
 
 #[test]
-fn a_feature_switched_and_a_guard_edited_regenerate_what_a_cold_gen_writes() {
+fn a_feature_switched_regenerates_what_a_cold_gen_writes_and_a_guard_edit_changes_nothing_gen_writes() {
     let (_t, dir) = example("vex-db");
     ok(ninjabind(&dir, &["gen"]));
     // a feature switched on the command line: every later gen of this test is given the same options, so the cold
     // gens (which have no recorded options) match
     let args = ["--features", "db/postgres"];
     let (read, _) = gen_counts(&dir, &args);
-    assert_eq!(read, 1, "switching a feature on reads only its newly merged source, not {read}");
+    assert_eq!(read, 0, "switching a feature on reads no file: C sources are not gen's to read, not {read}");
     let warm = outputs(&dir);
     assert!(String::from_utf8_lossy(&warm[0].1).contains("vex_pg.c"), "the postgres source is not compiled");
     assert_same(&warm, &cold(&dir, &args), "a feature switched");
 
-    // the shim's guard now needs a macro nothing defines: it drops out of the build, warm as cold
+    // the shim's guard now needs a macro nothing defines: the compile edge decides that at build time, so gen
+    // writes the same bytes as before, warm as cold
     tick();
     let shim = dir.join("vex-libs/std/db/native/src/vex_db_shim.c");
     let text = std::fs::read_to_string(&shim).unwrap();
     std::fs::write(&shim, format!("#ifndef HAVE_NOTHING\n#error off\n#endif\n{text}")).unwrap();
-    let (read, _) = gen_counts(&dir, &args);
-    assert_eq!(read, 1);
-    let warm = outputs(&dir);
-    assert!(String::from_utf8_lossy(&warm[0].1).contains("not compiled: its guard needs HAVE_NOTHING"));
+    assert_eq!(gen_counts(&dir, &args).0, 0);
+    assert_eq!(outputs(&dir), warm, "a guard edit changed what gen writes");
     assert_same(&warm, &cold(&dir, &args), "a guard edited");
 }
 
@@ -152,18 +152,16 @@ fn a_corrupt_truncated_foreign_or_stale_cache_falls_back_to_a_cold_gen() {
     let good = String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap();
     let pack = |json: &str| zstd::bulk::compress(json.as_bytes(), 1).unwrap();
     let stale_stamps = {
-        // every entry's size moved by one, and its answer emptied: a cache that trusted these would gate nothing
+        // every entry's size moved by one, and its answer emptied: a cache that trusted these would import nothing
         let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
-        for map in ["imports", "gates"] {
-            for (_, entry) in v[map].as_object_mut().unwrap().iter_mut() {
-                let size = entry[0][0].as_u64().unwrap();
-                entry[0][0] = (size + 1).into();
-                entry[1] = serde_json::json!([]);
-            }
+        for (_, entry) in v["imports"].as_object_mut().unwrap().iter_mut() {
+            let size = entry[0][0].as_u64().unwrap();
+            entry[0][0] = (size + 1).into();
+            entry[1] = serde_json::json!([]);
         }
         v.to_string()
     };
-    let foreign = good.replacen("\"version\":3", "\"version\":999", 1);
+    let foreign = good.replacen("\"version\":4", "\"version\":999", 1);
     assert_ne!(foreign, good, "the cache no longer starts with its version");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("corrupt", b"\x00\xffnot json at all".to_vec()),
@@ -214,22 +212,34 @@ fn the_scan_edge_reads_only_what_changed_since_gen() {
     assert_eq!(gen_counts(&dir, &[]).0, 0);
 }
 
-/// Past 64 sources the guards the cache does not know are read on several threads: the same bytes as one by one, the
-/// gated-out source still gated out, and a missing source the same positioned error.
+/// gen reads no C source (SPEC §5): at 120 sources, one of them gated out, strace sees gen open none of them — it
+/// only checks that each exists — and a missing one is still the positioned error.
 #[test]
-fn guards_read_on_several_threads_gen_what_one_thread_does() {
+fn gen_opens_no_c_source() {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("many");
     many_c_sources(&p, 120);
     write_tree(&p, &[("src/f7.c", "#ifndef HAVE_NOTHING\n#error off\n#endif\nlong long f7(void) { return 7; }\n")]);
-    ok(ninjabind(&p, &["gen"]));
-    let (read, reused) = gen_counts(&p, &[]);
-    // 120 sources, host/main.c and src/main.ts
-    assert_eq!((read, reused), (0, 122), "the threads' answers did not reach the cache");
+    let trace = t.path().join("trace");
+    let o = clean_command("strace")
+        .args(["-f", "-e", "trace=open,openat,openat2", "-o"])
+        .arg(&trace)
+        .arg(EXE)
+        .args(["gen"])
+        .current_dir(&p)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let opened = std::fs::read_to_string(&trace).unwrap();
+    // (the cc crate's compiler probe writes and reads a C file of its own in the temp folder: not a source)
+    let c_opens: Vec<&str> =
+        opened.lines().filter(|l| l.contains(".c\"") && (l.contains("src/f") || l.contains("host/main.c"))).collect();
+    assert!(c_opens.is_empty(), "gen opened C sources:\n{}", c_opens.join("\n"));
+    assert!(opened.contains("src/main.ts"), "the trace saw gen open nothing at all:\n{opened}");
     let nf = String::from_utf8(outputs(&p)[0].1.clone()).unwrap();
-    assert!(nf.contains("src/f7.c (package app) not compiled: its guard needs HAVE_NOTHING"), "{nf}");
+    assert!(nf.contains("build build/obj/app/src/f7.c.o: cc"), "{nf}");
     assert_same(&outputs(&p), &cold(&p, &[]), "120 sources");
-    // a source that is gone: the error names it at its place in the manifest, as when sources were read one by one
+    // a source that is gone: the error names it at its place in the manifest
     std::fs::remove_file(p.join("src/f90.c")).unwrap();
     std::fs::remove_dir_all(p.join("build")).unwrap();
     let err = fails(ninjabind(&p, &["gen"]));

@@ -1,5 +1,6 @@
 //! `ninjabind edge gate`: runs an edge's command only when the content of its inputs, its outputs or its key changed.
 
+use super::have_gate;
 use super::shared_hashes::SharedHashes;
 use crate::base::escape::split_rsp_words;
 use crate::base::files::read_regular_text;
@@ -147,7 +148,7 @@ fn skip(a: &GateArgs, rec: &Record, shared: &mut SharedHashes) -> Result<bool> {
     if let Some(d) = &a.depfile {
         write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
     }
-    let fresh = Record { key: rec.key.clone(), entries };
+    let fresh = Record { key: rec.key.clone(), gated: rec.gated.clone(), entries };
     if fresh != *rec {
         write_atomic(&a.record, &fresh.render())?;
     }
@@ -197,13 +198,22 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
             .collect(),
         None => HashMap::new(),
     };
-    let status = std::process::Command::new(&a.command[0])
-        .args(&a.command[1..])
-        .status()
-        .with_context(|| format!("cannot run {}", a.command[0]))?;
-    if !status.success() {
-        let _ = std::fs::remove_file(&a.record);
-        return Ok((status.code().unwrap_or(1), Decision::Failed));
+    // a compile edge decides its source's HAVE_* gate first: read here, where the content gate reads it anyway
+    let gated = match (&a.have_target, a.inputs.first()) {
+        (Some(_), Some(source)) => have_gate::missing_macros(source, &a.command)?,
+        _ => Vec::new(),
+    };
+    if let (false, Some(target)) = (gated.is_empty(), &a.have_target) {
+        have_gate::gate_out(&a.outputs[0], a.depfile.as_ref(), target)?;
+    } else {
+        let status = std::process::Command::new(&a.command[0])
+            .args(&a.command[1..])
+            .status()
+            .with_context(|| format!("cannot run {}", a.command[0]))?;
+        if !status.success() {
+            let _ = std::fs::remove_file(&a.record);
+            return Ok((status.code().unwrap_or(1), Decision::Failed));
+        }
     }
     // inputs saved while the command ran: the outputs may hold either version, so no record may vouch for them
     let mut changed: Vec<Utf8PathBuf> =
@@ -226,8 +236,13 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         return Ok((0, Decision::Raced));
     }
     let identical = record_outputs(a, before, listed_before, &mut entries, &mut shared)?;
-    write_atomic(&a.record, &Record { key, entries }.render())?;
-    Ok((0, if identical == a.outputs.len() { Decision::CutOff } else { Decision::Ran }))
+    let decision = match (gated.is_empty(), identical == a.outputs.len()) {
+        (false, _) => Decision::GatedOut,
+        (true, true) => Decision::CutOff,
+        (true, false) => Decision::Ran,
+    };
+    write_atomic(&a.record, &Record { key, gated, entries }.render())?;
+    Ok((0, decision))
 }
 
 /// The inputs the command's depfile names beyond its own: recorded with their hashes, or, when saved while it ran,

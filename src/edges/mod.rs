@@ -2,6 +2,7 @@
 
 pub mod cargo;
 pub mod gate;
+pub mod have_gate;
 pub mod lock;
 pub mod native_libs;
 pub mod perry;

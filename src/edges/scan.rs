@@ -1,10 +1,9 @@
-//! `ninjabind edge scan`: the import set and HAVE_* guards read again, summarised as gen summarises them, so the
-//! stamp (and with it build.ninja) changes only when they do.
+//! `ninjabind edge scan`: the import set read again, summarised as gen summarises it, so the stamp (and with it
+//! build.ninja) changes only when it does. C sources are not its business: their compile edges decide their gates.
 
 use crate::base::files::{read_regular, read_regular_text};
 use crate::base::layout::{current_dir, normalize};
 use crate::base::write::{write_cache, write_if_changed};
-use crate::lex::have::required_macros_in;
 use crate::lex::imports::{scan, source_files};
 use crate::lex::scan_cache::{ScanCache, ScanMemo, FILE as CACHE_FILE};
 use crate::model::Import;
@@ -19,20 +18,12 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path, cache: &Utf8Path) -> Result<(Str
     let root = normalize(&base.join(&spec.root));
     let exts: Vec<&str> = spec.exts.iter().map(String::as_str).collect();
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| normalize(&base.join(s))).collect();
-    // the project's folders are listed on another core while the cache is read and the C sources are stated (a
-    // third of the edge's time each at 21,000 sources)
-    let (files, mut memo, gates) = std::thread::scope(|sc| -> Result<_> {
+    // the project's folders are listed on another core while the cache is read
+    let (files, mut memo) = std::thread::scope(|sc| -> Result<_> {
         let walk = sc.spawn(|| source_files(&root, &exts, &skip).files);
-        let mut memo = ScanMemo::new(ScanCache::load(cache));
-        let mut gates = Vec::new();
-        for s in &spec.sources {
-            let abs = normalize(&base.join(s));
-            let required =
-                memo.gates(&abs, || required_macros_in(&abs)).with_context(|| format!("cannot read {abs}"))?;
-            gates.push((abs, required));
-        }
+        let memo = ScanMemo::new(ScanCache::load(cache));
         let files = walk.join().map_err(|_| anyhow::anyhow!("listing the project's sources panicked"))?;
-        Ok((files, memo, gates))
+        Ok((files, memo))
     })?;
     let mut imports = Vec::new();
     for f in &files {
@@ -41,12 +32,12 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path, cache: &Utf8Path) -> Result<(Str
             Ok(scan(f, &String::from_utf8_lossy(&text)))
         })?);
     }
-    Ok((summary(base, &imports, spec.perry, &gates, &present_project_files(&root)), memo))
+    Ok((summary(base, &imports, spec.perry, &present_project_files(&root)), memo))
 }
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
-    /// The list gen wrote: project root, extensions, skipped folders, C sources.
+    /// The list gen wrote: project root, extensions, skipped folders.
     #[arg(long)]
     pub list: camino::Utf8PathBuf,
     #[arg(long)]
@@ -56,7 +47,7 @@ pub struct ScanArgs {
     pub list_hash: Option<String>,
 }
 
-/// `ninjabind edge scan`: rewrites the stamp only when imports or HAVE_* guards changed, so ninja regenerates only then.
+/// `ninjabind edge scan`: rewrites the stamp only when the imports changed, so ninja regenerates only then.
 pub fn run(a: &ScanArgs) -> Result<i32> {
     let Ok(text) = read_regular_text(&a.list, 256 << 20) else {
         // the build folder was deleted: a stamp that differs from any summary makes ninja regenerate

@@ -29,7 +29,7 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::Lock => ("LOCK $in", false),
         RuleKind::Stage => ("STAGE $out", false),
         RuleKind::Shader => ("SHADER $in", false),
-        RuleKind::Scan => ("SCAN imports and HAVE_* guards", false),
+        RuleKind::Scan => ("SCAN imports", false),
         RuleKind::Link => ("LINK $out", false),
         RuleKind::Regen => ("Regenerating build.ninja", false),
         RuleKind::Phony => return vec![],
@@ -69,12 +69,6 @@ pub fn render_ninja(plan: &Plan, sink: &mut dyn std::io::Write) -> std::io::Resu
         vars.insert(0, ("command", t.command.as_str()));
         vars.insert(2, ("depfile", "$out.d"));
         w.rule(&t.name, &vars);
-    }
-    for line in &plan.gated_out {
-        w.comment(line)?;
-    }
-    if !plan.gated_out.is_empty() {
-        w.newline();
     }
     for e in &plan.edges {
         if let Some(t) = e.template {

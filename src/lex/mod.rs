@@ -1,4 +1,5 @@
-//! Lexers gen and the scan edge share: imports and the source walk, HAVE_* guards, Node's module paths, the scan cache.
+//! Lexers gen and the scan edge share: imports and the source walk, Node's module paths, the scan cache; and HAVE_*
+//! guards, which the compile edges and explain read (never gen).
 
 pub mod have;
 pub mod imports;

@@ -76,15 +76,6 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
         let mut cxx_flags: Option<Arc<[String]>> = None;
         let mut mine: Vec<Utf8PathBuf> = Vec::new();
         for src in &c.sources {
-            if !src.compiled {
-                p.gated_out.push(format!(
-                    "{} (package {}) not compiled: its guard needs {}, which the flags do not define",
-                    l.project_rel(&src.path.abs),
-                    pkg.name,
-                    src.missing_macros.join(", ")
-                ));
-                continue;
-            }
             let cxx = is_cxx(&src.path.abs);
             objects.any_cxx |= cxx;
             let flags = match cxx {
@@ -192,6 +183,8 @@ impl<'a> Commands<'a> {
         e.more_mut().vars.push(("depfile", depfile));
         if self.gate {
             wrapper.wrap(e);
+        } else {
+            wrapper.have_only(e);
         }
         sharer.share(e);
         if let (true, Some(template)) = (lean, e.template) {
@@ -230,13 +223,16 @@ mod tests {
         };
         for gate in [true, false] {
             let (mut fast, mut slow) = (edges(), edges());
-            let mut w = Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None);
+            let mut w = Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None, "x86_64-unknown-linux-gnu");
             let mut sh = Sharer::default();
             let mut commands = Commands::new(&launcher, gate);
             for e in &mut fast {
                 commands.place(e, &flags, &mut w, &mut sh);
             }
-            let (mut w2, mut sh2) = (Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None), Sharer::default());
+            let (mut w2, mut sh2) = (
+                Wrapper::new("/bin/ninjabind", "cc 12", "c++", "rustc", None, "x86_64-unknown-linux-gnu"),
+                Sharer::default(),
+            );
             for e in &mut slow {
                 let (input, output) = (e.inputs[0].to_string(), e.outputs[0].to_string());
                 let argv = launcher.iter().chain(flags.iter()).cloned().chain(CompileEntry::tail(&input, &output));
@@ -244,6 +240,8 @@ mod tests {
                 e.more_mut().vars.push(("depfile", format!("{output}.d")));
                 if gate {
                     w2.wrap(e);
+                } else {
+                    w2.have_only(e);
                 }
                 sh2.share(e);
             }

@@ -21,6 +21,8 @@ pub struct Wrapper<'a> {
     rustc: &'a str,
     /// What the Perry compiler said of itself when gen found it (`perry --version`), not asked again.
     perry_version: Option<&'a str>,
+    /// The target triple: a compile edge gated out writes an empty object for it (SPEC §5).
+    target: &'a str,
     /// Per kind (and per tool, for shader compilers), a hash of what its tool says of itself: asked and hashed
     /// once, not per edge.
     tool_ids: BTreeMap<(RuleKind, String), String>,
@@ -35,8 +37,32 @@ impl<'a> Wrapper<'a> {
         cxx: &'a str,
         rustc: &'a str,
         perry_version: Option<&'a str>,
+        target: &'a str,
     ) -> Wrapper<'a> {
-        Wrapper { exe, cc_identity, cxx, rustc, perry_version, tool_ids: BTreeMap::new(), side_files: Vec::new() }
+        Wrapper {
+            exe,
+            cc_identity,
+            cxx,
+            rustc,
+            perry_version,
+            target,
+            tool_ids: BTreeMap::new(),
+            side_files: Vec::new(),
+        }
+    }
+
+    /// A compile edge without the content gate (`gen --no-gate`): its HAVE_* gate is still decided at build time,
+    /// by `ninjabind edge have` around the compiler.
+    pub fn have_only(&mut self, e: &mut Edge) {
+        let Some(inner) = e.command.take() else { return };
+        let mut argv = vec![self.exe.to_string(), "edge".into(), "have".into(), "--target".into(), self.target.into()];
+        argv.extend(["--source".into(), e.inputs[0].to_string(), "--out".into(), e.outputs[0].to_string()]);
+        if let Some((_, d)) = e.more().vars.iter().find(|(k, _)| *k == "depfile") {
+            argv.extend(["--depfile".into(), d.clone()]);
+        }
+        argv.push("--".into());
+        argv.extend(inner.argv);
+        e.command = Some(Box::new(Command { env: inner.env, argv }));
     }
 
     /// A hash of what the tool of `rule` (a shader compiler: `tool`) says of itself: asked once per kind and tool.
@@ -94,6 +120,8 @@ impl<'a> Wrapper<'a> {
             outputs: e.all_outputs().cloned().collect(),
             in_rsps: e.more().in_rsps.clone(),
             out_rsp: e.more().out_rsp.clone(),
+            // a compile decides its source's HAVE_* gate where it reads the source anyway (SPEC §5)
+            have_target: matches!(e.rule, RuleKind::Cc | RuleKind::Cxx).then(|| self.target.to_string()),
             command: inner.argv,
             ..GateArgs::default()
         };

@@ -211,8 +211,6 @@ pub struct Plan {
     /// Without a link edge: the arguments a host compiler appends to its own link (`O/link.rsp`).
     pub link_rsp: Option<String>,
     pub defaults: Vec<Utf8PathBuf>,
-    /// Comment lines for sources left out by their HAVE_* gate.
-    pub gated_out: Vec<String>,
     pub compdb: Vec<CompileEntry>,
     /// Absolute paths the regeneration edge depends on (each exists).
     pub regen_inputs: Vec<Utf8PathBuf>,
@@ -282,11 +280,11 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
         staged: &staged,
     };
     link::plan(s, tc, sel, parts, &mut p)?;
-    regen::plan(s, resolved, sel, &mut p)?;
+    regen::plan(s, resolved, &mut p)?;
     let rustc = s.env.get("RUSTC").map_or("rustc", String::as_str);
     let exe = regen::exe_path()?;
     let perry_version = tc.perry.found.as_ref().map(|p| p.version.as_str());
-    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc_identity, &tc.cxx[0], rustc, perry_version);
+    let mut wrapper = gate::Wrapper::new(exe.as_str(), &tc.cc_identity, &tc.cxx[0], rustc, perry_version, &tc.target);
     let mut sharer = template::Sharer::default();
     let mut commands = compile::Commands::new(&s.launcher, s.gate);
     // one pass: each edge is gated and moved into its shared rule before the next is looked at; a compile edge's

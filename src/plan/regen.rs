@@ -8,7 +8,6 @@ use crate::protocol::header::render;
 use crate::protocol::scan::{self, ScanSpec};
 use crate::resolve;
 use crate::resolve::Resolved;
-use crate::select::Selected;
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
 use sha2::Digest;
@@ -55,41 +54,31 @@ pub fn regen_command(s: &Settings) -> Result<Command> {
     Ok(Command { env: vec![], argv })
 }
 
-pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> Result<()> {
+pub fn plan(s: &Settings, resolved: &Resolved, p: &mut Plan) -> Result<()> {
     let l = &s.layout;
     let perry = resolved.front_end == FrontEnd::Perry;
-    // the scan edge: re-reads imports and guards, touching its stamp only when they changed
-    let sources = || sel.packages.iter().flat_map(|sp| sp.config.sources.iter());
-    // the summary has a line for each gated source only (a copy of every source's path was 21,000 allocations)
-    let gated: Vec<(Utf8PathBuf, Vec<String>)> = sources()
-        .filter(|src| !src.required.is_empty())
-        .map(|src| (src.path.abs.clone(), src.required.clone()))
-        .collect();
+    // the scan edge: re-reads the imports, touching its stamp only when they changed; C sources are not its business
+    // (their compile edges decide their HAVE_* gates, SPEC §5)
     let imports: Vec<_> = resolved.imports.iter().map(|r| r.import.clone()).collect();
     let present = scan::present_project_files(&l.project);
-    p.scan_stamp = scan::summary(&l.ninja_dir, &imports, perry, &gated, &present);
+    p.scan_stamp = scan::summary(&l.ninja_dir, &imports, perry, &present);
     let exts = if perry { resolve::PERRY_EXTS } else { resolve::VEX_EXTS };
     let spec = ScanSpec {
         root: l.rel(&l.project),
         exts: exts.iter().map(|e| e.to_string()).collect(),
         skip: vec![l.rel(&l.out), l.rel(&l.ninja_dir)],
         perry,
-        sources: sources().map(|src| l.rel(&src.path.abs)).collect(),
     };
     p.scan_list = spec.render();
     let stamp = l.out_path("scan.stamp");
     let list = l.out_path("scan.list");
     let mut scan_edge = Edge::new(RuleKind::Scan, vec![stamp.clone()]);
     let mut watched: Vec<Utf8PathBuf> =
-        Vec::with_capacity(resolved.scanned_files.len() + resolved.scanned_dirs.len() + spec.sources.len());
-    watched.extend(resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)));
+        resolved.scanned_files.iter().chain(&resolved.scanned_dirs).map(|f| l.rel(f)).collect();
+    sort_rel_paths(&mut watched);
     // a scanned file or folder deleted is a change to scan, not a missing input: each gets a `phony` edge of its
     // own, as CMake gives its regeneration inputs, so ninja reads a missing one as dirty
-    let mut removable = watched.clone();
-    sort_rel_paths(&mut removable);
-    // the list's last use: its sources move into the watched paths
-    watched.extend(spec.sources);
-    sort_rel_paths(&mut watched);
+    p.edges.extend(watched.iter().map(|w| Edge::new(RuleKind::Phony, vec![w.clone()])));
     // the list is not an input (after `rm -rf build` ninja could not make it): its hash is in the command instead,
     // so a new list re-runs the scan, and a missing one makes the scan ask for regeneration
     scan_edge.more_mut().implicit_inputs = watched;
@@ -109,7 +98,6 @@ pub fn plan(s: &Settings, resolved: &Resolved, sel: &Selected, p: &mut Plan) -> 
         ],
     }));
     p.edges.push(scan_edge);
-    p.edges.extend(removable.into_iter().map(|w| Edge::new(RuleKind::Phony, vec![w])));
 
     // what earlier planning asked for (a staged resource folder) and every file gen read
     let mut inputs: Vec<Utf8PathBuf> = std::mem::take(&mut p.regen_inputs);

@@ -50,6 +50,10 @@ pub struct GateArgs {
     /// scripts generate sources): those are its products, not inputs saved while it ran.
     #[arg(long)]
     pub products: Option<Utf8PathBuf>,
+    /// A compile edge: its first input is the source whose HAVE_* gate is decided against the command's own
+    /// `-D`/`-U` flags; gated out, the edge writes an empty object for this target instead of compiling.
+    #[arg(long)]
+    pub have_target: Option<String>,
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
 }
@@ -100,6 +104,9 @@ impl GateArgs {
         if let Some(r) = &self.out_rsp {
             argv.extend(["--out-rsp".into(), r.to_string()]);
         }
+        if let Some(t) = &self.have_target {
+            argv.extend(["--have-target".into(), t.clone()]);
+        }
         argv.push("--".into());
         argv.extend(self.command.iter().cloned());
         argv
@@ -124,12 +131,17 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
     pub key: String,
+    /// A compile gated out: the HAVE_* macros its source's guard needs that its flags lack (empty: compiled).
+    pub gated: Vec<String>,
     pub entries: Vec<Entry>,
 }
 
 impl Record {
     pub fn render(&self) -> String {
         let mut s = format!("ninjabind-gate {FORMAT}\nkey {}\n", self.key);
+        if !self.gated.is_empty() {
+            s.push_str(&format!("gated {}\n", self.gated.join(" ")));
+        }
         for e in &self.entries {
             let kind = match e.kind {
                 Kind::In => "in",
@@ -149,7 +161,12 @@ impl Record {
         }
         let key = lines.next()?.strip_prefix("key ")?.to_string();
         let mut entries = Vec::new();
+        let mut gated = Vec::new();
         for l in lines {
+            if let Some(macros) = l.strip_prefix("gated ").filter(|_| entries.is_empty() && gated.is_empty()) {
+                gated = macros.split(' ').map(str::to_string).collect();
+                continue;
+            }
             let f: Vec<&str> = l.splitn(6, ' ').collect();
             if f.len() != 6 {
                 return None;
@@ -163,7 +180,7 @@ impl Record {
             let stat = Stat { size: f[1].parse().ok()?, mtime_ns: f[2].parse().ok()?, inode: f[3].parse().ok()? };
             entries.push(Entry { kind, stat, hash: f[4].to_string(), path: f[5].into() });
         }
-        Some(Record { key, entries })
+        Some(Record { key, gated, entries })
     }
 }
 
@@ -283,6 +300,7 @@ mod tests {
     fn one_dep(path: &str) -> Record {
         Record {
             key: "abc".into(),
+            gated: vec![],
             entries: vec![Entry {
                 kind: Kind::Dep,
                 stat: Stat { size: 3, mtime_ns: 1_700_000_000_123_456_789, inode: 42 },
@@ -308,6 +326,7 @@ mod tests {
             in_rsps: vec!["host/objects.rsp".into()],
             outputs: vec!["bin/app".into(), "bin/app.map".into()],
             out_rsp: Some("bin/app.map".into()),
+            have_target: Some("x86_64-unknown-linux-gnu".into()),
             products: Some("target".into()),
             command: vec!["cc".into(), "--".into(), "-o".into(), "bin/app".into()],
         };

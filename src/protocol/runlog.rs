@@ -26,6 +26,8 @@ pub enum Decision {
     Failed,
     /// An input changed while the command ran: no record, built again next time.
     Raced,
+    /// A compile whose source's HAVE_* gate its flags do not satisfy: no compiler ran, an empty object was written.
+    GatedOut,
 }
 
 impl Decision {
@@ -36,10 +38,11 @@ impl Decision {
             Decision::Skipped => "skipped",
             Decision::Failed => "failed",
             Decision::Raced => "raced",
+            Decision::GatedOut => "gated_out",
         }
     }
     fn parse(s: &str) -> Option<Decision> {
-        [Decision::Ran, Decision::CutOff, Decision::Skipped, Decision::Failed, Decision::Raced]
+        [Decision::Ran, Decision::CutOff, Decision::Skipped, Decision::Failed, Decision::Raced, Decision::GatedOut]
             .into_iter()
             .find(|d| d.name() == s)
     }

@@ -1,5 +1,5 @@
-//! The scan edge's protocol: the list gen writes (`O/scan.list`) and the summary both gen and the edge make of imports
-//! and HAVE_* guards — one function, so the stamp gen writes and the one the edge writes agree byte for byte.
+//! The scan edge's protocol: the list gen writes (`O/scan.list`) and the summary both gen and the edge make of the
+//! imports — one function, so the stamp gen writes and the one the edge writes agree byte for byte.
 
 use crate::base::layout::relative;
 use crate::lex::node::{declares_native_library, is_builtin, is_relative, nearest_package, package_name};
@@ -14,7 +14,6 @@ pub struct ScanSpec {
     pub exts: Vec<String>,
     pub skip: Vec<Utf8PathBuf>,
     pub perry: bool,
-    pub sources: Vec<Utf8PathBuf>,
 }
 
 impl ScanSpec {
@@ -25,12 +24,10 @@ impl ScanSpec {
             if self.perry { "perry" } else { "vex" },
             self.exts.join(" ")
         );
-        for (word, paths) in [("skip ", &self.skip), ("source ", &self.sources)] {
-            for p in paths {
-                s.push_str(word);
-                s.push_str(p.as_str());
-                s.push('\n');
-            }
+        for p in &self.skip {
+            s.push_str("skip ");
+            s.push_str(p.as_str());
+            s.push('\n');
         }
         s
     }
@@ -44,7 +41,6 @@ impl ScanSpec {
                 "front-end" => spec.perry = v == "perry",
                 "exts" => spec.exts = v.split(' ').map(str::to_string).collect(),
                 "skip" => spec.skip.push(v.into()),
-                "source" => spec.sources.push(v.into()),
                 _ => {}
             }
         }
@@ -61,14 +57,9 @@ pub fn present_project_files(root: &Utf8Path) -> Vec<&'static str> {
     PROJECT_FILES.into_iter().filter(|f| std::fs::symlink_metadata(root.join(f)).is_ok()).collect()
 }
 
-/// One line per import (file, specifier, kind, and for Perry the nearest installed package) and per gated source.
-pub fn summary(
-    base: &Utf8Path,
-    imports: &[Import],
-    perry: bool,
-    gates: &[(Utf8PathBuf, Vec<String>)],
-    present: &[&str],
-) -> String {
+/// One line per import (file, specifier, kind, and for Perry the nearest installed package) and per project file
+/// present.
+pub fn summary(base: &Utf8Path, imports: &[Import], perry: bool, present: &[&str]) -> String {
     let rel = |p: &Utf8Path| relative(base, p);
     let mut lines = BTreeSet::new();
     // each (folder, package) is looked up once, however many imports name it
@@ -94,11 +85,6 @@ pub fn summary(
         }
         lines.insert(line);
     }
-    for (src, macros) in gates {
-        if !macros.is_empty() {
-            lines.insert(format!("gate {} {}", rel(src), macros.join(" ")));
-        }
-    }
     lines.extend(present.iter().map(|f| format!("present {f}")));
     lines.into_iter().map(|l| l + "\n").collect()
 }
@@ -114,7 +100,6 @@ mod tests {
             exts: vec!["ts".into(), "tsx".into()],
             skip: vec!["build".into(), "dir with space".into()],
             perry: true,
-            sources: vec!["pkgs/a/src/x.c".into(), "b c.c".into()],
         };
         assert_eq!(ScanSpec::parse(&spec.render()), spec);
         let vex = ScanSpec { exts: vec!["vx".into()], ..ScanSpec::default() };

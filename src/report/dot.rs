@@ -1,5 +1,6 @@
 //! `ninjabind graph`: the plan as a Graphviz picture — packages, features, sources, archives, symbol checks, the program.
 
+use super::gates::views;
 use crate::pipeline::Generated;
 use crate::plan::RuleKind;
 use std::fmt::Write;
@@ -24,6 +25,8 @@ fn q(s: &str) -> String {
 /// reason as tooltip), gated-out sources grey (the missing macro as tooltip); archives, symbol checks and the program.
 pub fn render(g: &Generated) -> String {
     let l = &g.settings.layout;
+    // the guards, read on demand as explain reads them
+    let gates = views(g);
     let from_ninja = |p: &camino::Utf8Path| l.project_rel_from_ninja(p);
     let mut o = String::new();
     let _ = writeln!(o, "digraph ninjabind {{");
@@ -78,13 +81,14 @@ pub fn render(g: &Generated) -> String {
         for s in &c.sources {
             let path = l.project_rel(&s.path.abs).to_string();
             let id = q(&format!("source:{path}"));
-            if s.compiled {
+            let view = gates.get(&s.path.abs).cloned().unwrap_or_default();
+            if view.missing.is_empty() {
                 let _ = writeln!(o, "    {id} [label={}];", q(&path));
                 let _ = writeln!(o, "    {pkg} -> {id};");
                 // outside the cluster: an edge named inside a subgraph pulls its nodes into it
                 outside.push(format!("  {id} -> {program_label};"));
             } else {
-                let needs = format!("needs {}", s.missing_macros.join(", "));
+                let needs = format!("needs {}", view.missing.join(", "));
                 let _ = writeln!(
                     o,
                     "    {id} [label={}, color=\"#aaaaaa\", fontcolor=\"#aaaaaa\", tooltip={}];",

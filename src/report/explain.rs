@@ -1,5 +1,6 @@
 //! `explain` and ninjabind-graph.json: renderings of the same plan `gen` writes.
 
+use super::gates::{views, Decided, GateView};
 use crate::base::escape::push_json;
 use crate::base::layout::Layout;
 use crate::model;
@@ -172,11 +173,18 @@ struct SkippedDoc<'a> {
     reason: &'a str,
 }
 
+/// A source as the graph shows it. gen's graph says only that its gate is decided at build time (gen reads no C
+/// source); explain adds what the guard and flags say now, and what the last build decided.
 #[derive(Serialize)]
 struct SourceDoc<'a> {
     path: Utf8PathBuf,
-    compiled: bool,
-    missing_macros: &'a [String],
+    gate: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compiled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing_macros: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_build: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -190,14 +198,24 @@ enum ProbeDoc<'a> {
 struct SourcesDoc<'a> {
     layout: &'a Layout,
     sources: &'a [Source],
+    /// explain's gates, read on demand; `None` in the graph gen writes.
+    gates: Option<&'a HashMap<Utf8PathBuf, GateView>>,
 }
 
 impl Serialize for SourcesDoc<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.sources.iter().map(|src| SourceDoc {
-            path: self.layout.project_rel(&src.path.abs),
-            compiled: src.compiled,
-            missing_macros: &src.missing_macros,
+        s.collect_seq(self.sources.iter().map(|src| {
+            let view = self.gates.and_then(|g| g.get(&src.path.abs));
+            SourceDoc {
+                path: self.layout.project_rel(&src.path.abs),
+                gate: "build",
+                compiled: view.map(|v| v.missing.is_empty()),
+                missing_macros: view.map(|v| v.missing.as_slice()),
+                last_build: view.and_then(|v| v.last_build.as_ref()).map(|d| match d {
+                    Decided::Compiled => "compiled",
+                    Decided::GatedOut(_) => "gated_out",
+                }),
+            }
         }))
     }
 }
@@ -213,7 +231,7 @@ struct EdgeDoc<'a> {
 
 /// `local`: whether imports of the project's own modules are listed — by explain, which reads them on demand; not
 /// in the graph gen writes, which no module edit regenerates (the modules are Perry's, learnt at build time).
-fn graph_doc(g: &Generated, local: bool) -> GraphDoc<'_> {
+fn graph_doc<'g>(g: &'g Generated, local: bool, gates: Option<&'g HashMap<Utf8PathBuf, GateView>>) -> GraphDoc<'g> {
     let l = &g.settings.layout;
     let from_ninja = |p: &camino::Utf8Path| l.project_rel_from_ninja(p);
     let imports = g
@@ -253,7 +271,7 @@ fn graph_doc(g: &Generated, local: bool) -> GraphDoc<'_> {
                     active: c.active.iter().map(|(n, _)| n).collect(),
                     skipped: c.skipped.iter().map(|s| SkippedDoc { name: &s.name, reason: &s.reason }).collect(),
                 },
-                sources: SourcesDoc { layout: l, sources: &c.sources },
+                sources: SourcesDoc { layout: l, sources: &c.sources, gates },
                 archive: archives.get(p.name.as_str()).map(|a| from_ninja(a)),
                 functions: p.library.as_ref().map(|lib| lib.functions.as_slice()).unwrap_or_default(),
                 staging: staging_doc(l, p),
@@ -368,7 +386,9 @@ fn write_doc(g: &Generated, local: bool, w: &mut dyn std::io::Write) -> std::io:
     // everything but the edges through serde, streamed in 64 KiB pieces (the packages' 20,000 sources are 4 MB);
     // its end, `"edges": []` and the document's `}`, is held back and the edges are written by hand in its place
     let mut head = HoldBack { inner: w, buf: Vec::with_capacity(1 << 17) };
-    serde_json::to_writer_pretty(&mut head, &graph_doc(g, local))?;
+    // explain reads the guards on demand (and the last build's records); gen's graph says they are decided at build
+    let gates = local.then(|| views(g));
+    serde_json::to_writer_pretty(&mut head, &graph_doc(g, local, gates.as_ref()))?;
     let HoldBack { inner: w, buf } = head;
     let Some(rest) = buf.strip_suffix(b"[]\n}").filter(|_| buf.ends_with(NO_EDGES)) else {
         let msg = "the graph document does not end with its edges";
@@ -446,6 +466,7 @@ fn staging_human(o: &mut String, st: &StagingDoc) {
 /// The human rendering of the same document.
 pub fn human(g: &Generated) -> String {
     let l = &g.settings.layout;
+    let gates = views(g);
     let mut o = String::new();
     let _ = writeln!(o, "imports:");
     if g.resolved.imports.is_empty() {
@@ -530,15 +551,19 @@ pub fn human(g: &Generated) -> String {
             let _ = writeln!(o, "    pkg-config {name}: found");
         }
         for s in &c.sources {
-            if s.compiled {
-                let _ = writeln!(o, "    source {}: compiled", l.project_rel(&s.path.abs));
+            let view = gates.get(&s.path.abs).cloned().unwrap_or_default();
+            let last = match &view.last_build {
+                Some(Decided::Compiled) => " (last build: compiled)",
+                Some(Decided::GatedOut(_)) => " (last build: gated out)",
+                None => "",
+            };
+            let rel = l.project_rel(&s.path.abs);
+            if view.unreadable {
+                let _ = writeln!(o, "    source {rel}: cannot be read (its compile fails naming it){last}");
+            } else if view.missing.is_empty() {
+                let _ = writeln!(o, "    source {rel}: compiled{last}");
             } else {
-                let _ = writeln!(
-                    o,
-                    "    source {}: not compiled, needs {}",
-                    l.project_rel(&s.path.abs),
-                    s.missing_macros.join(", ")
-                );
+                let _ = writeln!(o, "    source {rel}: not compiled, needs {}{last}", view.missing.join(", "));
             }
         }
         if let Some(lib) = &p.library {

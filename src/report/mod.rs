@@ -2,5 +2,6 @@
 
 pub mod dot;
 pub mod explain;
+pub mod gates;
 pub mod list;
 pub mod stats;

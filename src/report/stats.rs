@@ -50,6 +50,8 @@ pub struct Counts {
     pub skipped: usize,
     pub failed: usize,
     pub raced: usize,
+    /// Compiles whose HAVE_* gate their flags do not satisfy: decided, no compiler run.
+    pub gated_out: usize,
     pub seconds: f64,
 }
 
@@ -62,6 +64,7 @@ impl Counts {
             Decision::Skipped => self.skipped += 1,
             Decision::Failed => self.failed += 1,
             Decision::Raced => self.raced += 1,
+            Decision::GatedOut => self.gated_out += 1,
         }
         self.seconds += l.duration_ms as f64 / 1000.0;
     }
@@ -129,6 +132,9 @@ pub fn human(s: &Stats) -> String {
         t.cut_off
     );
     let _ = writeln!(o, "  skipped by the content gate: {}", t.skipped);
+    if t.gated_out > 0 {
+        let _ = writeln!(o, "  gated out (HAVE_* guard unmet, an empty object, no compiler): {}", t.gated_out);
+    }
     if t.failed + t.raced > 0 {
         let _ = writeln!(o, "  failed: {}, inputs changed while running: {}", t.failed, t.raced);
     }

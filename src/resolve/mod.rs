@@ -79,13 +79,6 @@ pub fn front_end(layout: &Layout, entry: Option<&Utf8Path>) -> Result<FrontEnd> 
     }
 }
 
-/// Hands `p`'s sources in play (under the features the selection turns on) to the workers reading guards early.
-fn read_soon(memo: &ScanMemo, s: &Settings, p: &Package) {
-    memo.read_soon(
-        p.sources_in_play(|f| s.selection.is_active(&p.name, &f.name, f.enabled).0).map(|x| x.abs.as_path()),
-    );
-}
-
 /// `compiler`: the Perry compiler found, whose own well-known table replaces the bundled one.
 pub fn resolve(
     ctx: &mut LoadCtx,
@@ -111,20 +104,15 @@ pub fn resolve(
     // the project's folders are listed while the dependencies' manifests are read (each mostly waits on the disk)
     let skip = [layout.out.clone(), layout.ninja_dir.clone()];
     // each package's guards are read on other cores from when its manifest is (select takes what they found)
-    let loaded = |p: &Package| read_soon(memo, s, p);
-    loaded(&root);
     let walked = std::thread::scope(|sc| -> Result<imports::Walked> {
         let walk = sc.spawn(|| imports::source_files(&layout.project, exts, &skip));
-        vex::add_dependencies(ctx, layout, &root, &mut packages, &host, &loaded)?;
+        vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
         walk.join().map_err(|_| anyhow::anyhow!("listing the project's sources panicked"))
     })?;
     let (found, scanned_files, scanned_dirs) = scan_project(ctx, layout, walked, memo)?;
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
     let resolved = match front_end {
-        FrontEnd::Vex => {
-            let loaded = |p: &Package| read_soon(memo, s, p);
-            vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch, &loaded)?
-        }
+        FrontEnd::Vex => vex::resolve_imports(ctx, s, &host, &found, &mut packages, &mut watch)?,
         FrontEnd::Perry => {
             let t = well_known_table(s, compiler, &mut watch)?;
             let scope = perry::PerryScope {

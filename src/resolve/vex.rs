@@ -14,31 +14,27 @@ use crate::options::Settings;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
-/// Adds `root`'s dependencies, depth first, each package once; `loaded` sees each as its manifest is read.
+/// Adds `root`'s dependencies, depth first, each package once.
 pub fn add_dependencies(
     ctx: &mut LoadCtx,
     layout: &Layout,
     root: &Package,
     scope: &mut Vec<Package>,
     host: &Host,
-    loaded: &dyn Fn(&Package),
 ) -> Result<()> {
     let mut walk = Walk {
         stack: vec![root.manifest.clone()],
         // the manifests in scope, by their canonical paths' text (looked up once per dependency: a walk of the scope
         // each time was a million comparisons at 1,000 packages)
         seen: scope.iter().map(|p| p.manifest.to_string()).collect(),
-        loaded,
     };
     visit(ctx, layout, &Node::of(root), scope, &mut walk, host)
 }
 
-/// Where the walk is: the manifests from the root down to here (a cycle returns to one), those in scope, and who
-/// sees each package loaded.
-struct Walk<'a> {
+/// Where the walk is: the manifests from the root down to here (a cycle returns to one), and those in scope.
+struct Walk {
     stack: Vec<Utf8PathBuf>,
     seen: FastSet<String>,
-    loaded: &'a dyn Fn(&Package),
 }
 
 /// What the walk needs of a package: its name, its folder and its dependencies.
@@ -128,7 +124,6 @@ fn visit(
         if let DependencySpec::Version(req) = &dep.spec {
             check_version(&dep_pkg, dep, req, layout)?;
         }
-        (walk.loaded)(&dep_pkg);
         // what the walk below needs of the package, not a copy of all of it (its sources and their spans)
         let next = Node::of(&dep_pkg);
         let before = scope.len();
@@ -196,7 +191,6 @@ pub fn resolve_imports(
     imports: &[Import],
     packages: &mut Vec<Package>,
     watch: &mut Vec<Utf8PathBuf>,
-    loaded: &dyn Fn(&Package),
 ) -> Result<Vec<ResolvedImport>> {
     let layout = &s.layout;
     let mut roots = s.stdlib.clone();
@@ -226,9 +220,8 @@ pub fn resolve_imports(
                 };
                 let manifest = layout::canonical(&manifest)?;
                 let p = vex_json::load(ctx, host, &manifest, &layout.display(&manifest), Origin::Stdlib)?;
-                loaded(&p);
                 push_unique(packages, p.clone(), layout)?;
-                add_dependencies(ctx, layout, &p, packages, host, loaded)?;
+                add_dependencies(ctx, layout, &p, packages, host)?;
                 (Layer::Stdlib, Some(p.name))
             }
         } else {

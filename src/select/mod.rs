@@ -1,12 +1,10 @@
-//! Stage 3, select: each package's active features, pkg-config results and HAVE_*-gated sources.
+//! Stage 3, select: each package's active features, pkg-config results and the sources in play (their HAVE_* gates
+//! are decided by their compile edges at build time: select reads no C source).
 
 pub mod pkg_config;
 
 use crate::base::diag::{Diagnostic, Diagnostics, Place};
 use crate::base::hash::FastSet;
-use crate::lex::have;
-use crate::lex::scan_cache;
-use crate::lex::scan_cache::ScanMemo;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::options::Selection;
 use anyhow::Result;
@@ -23,10 +21,6 @@ pub struct Skipped {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub path: SourcePath,
-    pub compiled: bool,
-    /// The HAVE_* macros its top-level guard needs.
-    pub required: Vec<String>,
-    pub missing_macros: Vec<String>,
 }
 
 /// A package's effective native configuration: base fragment plus active features, merged in order.
@@ -63,12 +57,7 @@ struct Part<'a> {
     sources: Vec<SourcePath>,
 }
 
-pub fn select(
-    mut packages: Vec<Package>,
-    selection: &Selection,
-    memo: &mut ScanMemo,
-    diags: &mut Diagnostics,
-) -> Result<Selected> {
+pub fn select(mut packages: Vec<Package>, selection: &Selection, diags: &mut Diagnostics) -> Result<Selected> {
     selection.check(&packages.iter().collect::<Vec<_>>())?;
     let taken: Vec<_> = packages.iter_mut().map(|p| take_sources(p).into_iter()).collect();
     let mut parts_of = Vec::new();
@@ -95,19 +84,13 @@ pub fn select(
         }
         parts_of.push((parts, active, skipped));
     }
-    // every source's HAVE_* guard, read ahead on the machine's cores (only those the cache cannot answer for)
-    let sources: Vec<&camino::Utf8Path> = parts_of
-        .iter()
-        .flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.sources.iter().map(|s| s.abs.as_path())))
-        .collect();
-    memo.read_gates_ahead(&sources, scan_cache::threads(), have::required_macros_with_meta);
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names);
 
     let mut configs = Vec::with_capacity(packages.len());
     for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {
-        configs.push(merge(p, parts, active, skipped, &probes, memo, diags)?);
+        configs.push(merge(p, parts, active, skipped, &probes, diags)?);
     }
     let packages =
         packages.into_iter().zip(configs).map(|(package, config)| SelectedPackage { package, config }).collect();
@@ -135,7 +118,6 @@ fn merge(
     mut active: Vec<(String, String)>,
     mut skipped: Vec<Skipped>,
     probes: &Probes,
-    memo: &mut ScanMemo,
     diags: &mut Diagnostics,
 ) -> Result<NativeConfig> {
     let mut c = NativeConfig::default();
@@ -183,7 +165,7 @@ fn merge(
             diags.push(Diagnostic::warning(format!("folder {d} named by package `{}` does not exist", p.name)));
         }
     }
-    c.sources = gated(p, sources, &c.cflags, memo)?;
+    c.sources = listed(p, sources)?;
     Ok(c)
 }
 
@@ -236,22 +218,23 @@ fn probed<'a>(
     Ok(Some(found))
 }
 
-/// Each source with the HAVE_* macros its guard needs and whether the flags define them (read once, through the
-/// scan cache).
-fn gated(p: &Package, sources: Vec<SourcePath>, cflags: &[String], memo: &mut ScanMemo) -> Result<Vec<Source>> {
-    let defined = have::defined_macros(cflags);
+/// Each source, once it is known to exist as a regular file (a stat: gen reads no C source, SPEC §5).
+fn listed(p: &Package, sources: Vec<SourcePath>) -> Result<Vec<Source>> {
     let mut out = Vec::with_capacity(sources.len());
     for s in sources {
-        let required = memo.gates(&s.abs, || have::required_macros_in(&s.abs)).map_err(|e| {
+        let found = std::fs::metadata(&s.abs).and_then(|m| match m.is_file() {
+            true => Ok(()),
+            false => Err(std::io::Error::other("not a regular file")),
+        });
+        if let Err(e) = found {
             let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
             let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written(), p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
                 .with_note(format!("paths are relative to the manifest's folder, {}", p.root));
             d.span = s.span.as_ref().map(Place::span);
-            d.into_err()
-        })?;
-        let missing: Vec<String> = required.iter().filter(|m| !defined.contains(*m)).cloned().collect();
-        out.push(Source { path: s, compiled: missing.is_empty(), required, missing_macros: missing });
+            return Err(d.into_err());
+        }
+        out.push(Source { path: s });
     }
     Ok(out)
 }
