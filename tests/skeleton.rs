@@ -280,3 +280,33 @@ fn quiet_and_verbose() {
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(nf.contains("# options: -C .\n"), "{nf}");
 }
+
+/// A file ninja watches or gen wrote, deleted, never stops ninja: the scan's paths have phony edges, and the
+/// regeneration edge owns what gen writes into the build folder (ninja makes them again by regenerating).
+#[test]
+fn a_deleted_source_or_build_file_never_stops_ninja() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    for gone in ["build/bin", "build/scan.list", "build/compile_commands.json", "build/ninjabind-graph.json"] {
+        let path = p.join(gone);
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+        let out = ok(ninja(&p, &[]));
+        assert!(p.join(gone).exists(), "{gone} was not made again:\n{out}");
+        assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+        assert!(ok(ninja(&p, &[])).contains("no work to do"), "after {gone}");
+    }
+    // a scanned module deleted (its import removed first): a change to scan, not a missing input
+    let (_t, p) = example("hello-perry");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    write_tree(&p, &[("src/twice.ts", "export const twice = (n: number) => n * 2;\n")]);
+    ok(ninja(&p, &[]));
+    std::fs::remove_file(p.join("src/twice.ts")).unwrap();
+    ok(ninja(&p, &[]));
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+}

@@ -139,9 +139,10 @@ pub fn write_all(
     // the small files first: build.ninja, written after them, is never older than the files it depends on
     // (build.ninja.d, scan.stamp), so the first `ninja` does not regenerate it
     let mut small = write::Batch::default();
+    // (scan.stamp, an input of the regeneration edge, before every file that edge owns: none is older than it)
+    small.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
     small.stage(&out.join("build.ninja.d"), render_regen_depfile(plan, layout).as_bytes())?;
     small.stage(&out.join("scan.list"), plan.scan_list.as_bytes())?;
-    small.stage(&out.join("scan.stamp"), plan.scan_stamp.as_bytes())?;
     if let Some(bytes) = &scan.cache {
         // a cache: renamed into place with the rest, not synced
         let mut cache = write::Batch::unsynced();

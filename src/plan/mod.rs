@@ -328,6 +328,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
         Some(prog) => vec![prog.clone()],
         None => vec!["all".into()],
     };
+    regen::own_written_files(s, &mut p);
     check_unique_outputs(&p)?;
     Ok(p)
 }

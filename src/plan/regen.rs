@@ -115,3 +115,19 @@ pub fn plan(s: &Settings, resolved: &Resolved, p: &mut Plan) -> Result<()> {
     p.edges.push(e);
     Ok(())
 }
+
+/// Every file gen writes into the build folder that no edge makes is an output of the regeneration edge (as GN's
+/// and CMake's generators own theirs): `rm -rf build/bin` or a lost response file makes ninja regenerate, never stop
+/// with "missing and no known rule to make it". The rule's `restat` keeps an unchanged file from looking stale.
+pub fn own_written_files(s: &Settings, p: &mut Plan) {
+    let l = &s.layout;
+    let mut written: Vec<Utf8PathBuf> =
+        ["scan.list", "compile_commands.json", "ninjabind-graph.json"].into_iter().map(|f| l.out_path(f)).collect();
+    written.extend(p.link_rsp.as_ref().map(|_| l.out_path("link.rsp")));
+    written.extend(p.side_files.iter().map(|(f, _)| f.clone()));
+    written.extend(p.edges.iter().filter_map(|e| e.rsp.as_deref()).map(|(f, _)| f.clone()));
+    sort_rel_paths(&mut written);
+    if let Some(regen) = p.edges.iter_mut().find(|e| e.rule == RuleKind::Regen) {
+        regen.more_mut().implicit_outputs = written;
+    }
+}

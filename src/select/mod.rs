@@ -224,10 +224,14 @@ fn listed(p: &Package, sources: Vec<SourcePath>) -> Result<Vec<Source>> {
     for s in sources {
         let found = std::fs::metadata(&s.abs).and_then(|m| match m.is_file() {
             true => Ok(()),
-            false => Err(std::io::Error::other("not a regular file")),
+            false => Err(std::io::Error::other("is not a regular file")),
         });
         if let Err(e) = found {
-            let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "cannot be read" };
+            let what = match e.kind() {
+                std::io::ErrorKind::NotFound => "not found".to_string(),
+                std::io::ErrorKind::Other => e.to_string(),
+                _ => "cannot be read".to_string(),
+            };
             let mut d = Diagnostic::error(format!("source `{}` of package `{}` {what}", s.written(), p.name))
                 .with_note(format!("looked for {}: {e}", s.abs))
                 .with_note(format!("paths are relative to the manifest's folder, {}", p.root));
