@@ -1,15 +1,16 @@
 // floor: the file-system work `ninjabind gen` cannot skip, and nothing else — a lower bound for its cold gen.
 //
-// SPEC §5 and §6.1 make gen list every folder of the project (the scan edge watches them) and read every C source's
-// guards and every manifest. This program does only that, as cheaply as C can on this machine: it lists the folders
-// the way gen's walk does (the same names skipped, another build's folder left out) on the main thread while the
-// other threads already read, then joins them; each file is opened (relative to its folder's descriptor, as gen
-// does; neighbours are taken 32 at a time), stat'ed (gen's scan cache keys on size, mtime and inode), read once
-// into a 64 KiB buffer (SPEC §5's cap) and closed. It parses nothing, plans nothing and writes nothing.
+// SPEC §5 and §6.1 (since the compile edges decide HAVE_* gates) make gen list every folder of the project (the scan
+// edge watches them), read every manifest and import-bearing file, and check that each listed C source exists — a
+// stat, never a read. This program does only that, as cheaply as C can on this machine: it lists the folders the way
+// gen's walk does (the same names skipped, another build's folder left out) on the main thread while the other
+// threads already work, then joins them; each file to read is opened (relative to its folder's descriptor, as gen
+// does; neighbours are taken 32 at a time), stat'ed (gen's scan cache keys on size, mtime and inode), read once into
+// a 64 KiB buffer and closed; each C source is stat'ed. It parses nothing, plans nothing and writes nothing.
 //
-// usage: floor ROOT BUILD_DIR THREADS   (BUILD_DIR holds the scan.list and build.ninja.d a gen wrote; paths in
-//        them are relative to ROOT, the ninja file's folder of an in-tree gen)
-// prints: "<folders> folders, <files> files, <bytes> bytes"
+// usage: floor ROOT BUILD_DIR THREADS   (BUILD_DIR holds the build.ninja.d and compile_commands.json a gen wrote;
+//        paths in them are relative to ROOT, the ninja file's folder of an in-tree gen)
+// prints: "<folders> folders, <files> files read, <sources> sources stat'ed, <bytes> bytes"
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -142,16 +143,26 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/scan.list", argv[2]);
     char *list = slurp(path);
     for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
-        char *p = malloc(strlen(root) + strlen(line) + 2);
-        if (!strncmp(line, "source ", 7)) {
-            sprintf(p, "%s/%s", root, line + 7);
-            push(&files, &nfiles, &cap_files, p);
-        } else if (!strncmp(line, "skip ", 5)) {
+        if (!strncmp(line, "skip ", 5)) {
+            char *p = malloc(strlen(root) + strlen(line) + 2);
             sprintf(p, "%s/%s", root, line + 5);
             push(&skips, &nskips, &cap_skips, p);
-        } else {
-            free(p);
         }
+    }
+    // the C sources gen checks exist: compile_commands.json's "file" entries, each stat'ed once, never read
+    snprintf(path, sizeof path, "%s/compile_commands.json", argv[2]);
+    char *compdb = slurp(path);
+    int sources = 0;
+    for (char *at = strstr(compdb, "\"file\": \""); at; at = strstr(at, "\"file\": \"")) {
+        at += 9;
+        char *end = strchr(at, '"');
+        if (!end) break;
+        *end = 0;
+        char p[4096];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", root, at);
+        sources += stat(p, &st) == 0;
+        at = end + 1;
     }
     // the manifests gen read: the regeneration depfile's inputs ("build.ninja: a \\\n  b ...")
     snprintf(path, sizeof path, "%s/build.ninja.d", argv[2]);
@@ -167,6 +178,6 @@ int main(int argc, char **argv) {
     walk(root, 1);
     read_files(NULL);
     for (int t = 1; t < threads; t++) pthread_join(th[t], NULL);
-    printf("%d folders, %d files, %ld bytes\n", folders, nfiles, bytes_read);
+    printf("%d folders, %d files read, %d sources stat'ed, %ld bytes\n", folders, nfiles, sources, bytes_read);
     return 0;
 }
