@@ -457,6 +457,15 @@ fn main() -> ExitCode {
     }
     toolchain::probe_in_child();
     let cli = parse();
+    if !matches!(cli.command, Command::Edge(_)) {
+        // a closed stdout (`ninjabind stats | head -2`) ends the command quietly, as it ends `ls`; Rust ignores
+        // SIGPIPE and `print!` then panics. (Edges keep Rust's default: ninja reads all they print.)
+        #[cfg(unix)]
+        // SAFETY: restoring the default action of one signal, before any thread of ours is started
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);
     let color = color::stderr_colored(cli.color);

@@ -310,3 +310,48 @@ fn a_deleted_source_or_build_file_never_stops_ninja() {
     ok(ninja(&p, &[]));
     assert!(ok(ninja(&p, &[])).contains("no work to do"));
 }
+
+/// The first `ninja` after a fresh gen builds, and only builds: gen leaves what the scan edge would write, and
+/// gives the project folder its mtime back after creating build.ninja in it.
+#[test]
+fn the_first_ninja_after_gen_neither_scans_nor_regenerates() {
+    for name in ["hello-c", "hello-perry", "vex-db"] {
+        let (_t, p) = example(name);
+        ok(ninjabind(&p, &["gen"]));
+        let out = ok(ninja(&p, &["-n"]));
+        assert!(!out.contains("SCAN") && !out.contains("Regenerating"), "{name}:\n{out}");
+    }
+}
+
+/// Every command that prints ends quietly when its reader goes away (`ninjabind stats | head -2`), as `ls` does:
+/// no panic, no "Broken pipe" message.
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    ok(ninja(&p, &[]));
+    let commands: [&[&str]; 7] = [
+        &["stats", "--format", "json"],
+        &["stats"],
+        &["explain"],
+        &["explain", "--format", "json"],
+        &["list"],
+        &["graph"],
+        &["completions", "bash"],
+    ];
+    for args in commands {
+        let mut child = clean_command(EXE)
+            .current_dir(&p)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the reader leaves before reading a byte
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert_ne!(o.status.code(), Some(101), "{args:?}");
+    }
+}

@@ -186,12 +186,16 @@ impl FolderStamp {
         Some(FolderStamp { names, mtime })
     }
 
-    /// Gives `dir` its old mtime back when it holds the same names: replacing build.ninja by rename changes the
-    /// folder's mtime, which the scan edge watches for new sources, so the first `ninja` after every gen (and the
-    /// reload after every regeneration) ran the scan again (0.35 s at 21,001 sources). A name that came or went
-    /// meanwhile leaves the new mtime.
-    pub fn restore(&self, dir: &Utf8Path) {
-        if FolderStamp::take(dir).is_some_and(|now| now.names == self.names) {
+    /// Gives `dir` its old mtime back when it holds the same names but `own` (the files gen itself writes there:
+    /// build.ninja, new on a first gen): replacing build.ninja by rename changes the folder's mtime, which the scan
+    /// edge watches for new sources, so the first `ninja` after every gen (and the reload after every regeneration)
+    /// ran the scan again (0.35 s at 21,001 sources). Any other name that came or went meanwhile leaves the new
+    /// mtime.
+    pub fn restore(&self, dir: &Utf8Path, own: &[&str]) {
+        let others = |names: &std::collections::BTreeSet<std::ffi::OsString>| -> Vec<std::ffi::OsString> {
+            names.iter().filter(|n| !own.iter().any(|o| n.as_os_str() == std::ffi::OsStr::new(o))).cloned().collect()
+        };
+        if FolderStamp::take(dir).is_some_and(|now| others(&now.names) == others(&self.names)) {
             if let Ok(f) = std::fs::File::open(dir) {
                 let _ = f.set_modified(self.mtime);
             }

@@ -38,7 +38,9 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
     if deps {
         v.push(("deps", "gcc"));
     }
-    if kind == RuleKind::Regen {
+    // the scan is gen's own check, like the regeneration: a fresh build folder (no .ninja_log) does not make it run
+    // (gen wrote what it would write), and gen, not a changed command, renews it
+    if matches!(kind, RuleKind::Regen | RuleKind::Scan) {
         v.push(("generator", "1"));
     }
     v.extend([("restat", "1"), ("description", description)]);
@@ -194,7 +196,7 @@ pub fn write_all(
     batch.append(ninja);
     batch.commit()?;
     if let Some(folder) = folder {
-        folder.restore(&layout.ninja_dir);
+        folder.restore(&layout.ninja_dir, &["build.ninja"]);
     }
     // the edges' run log only grows: past its limit the next gen moves it aside (one old copy kept)
     let log = out.join(runlog::FILE);
