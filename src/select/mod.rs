@@ -4,6 +4,7 @@
 pub mod pkg_config;
 
 use crate::base::diag::{Diagnostic, Diagnostics, Place};
+use crate::base::files;
 use crate::base::hash::FastSet;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::options::Selection;
@@ -221,7 +222,14 @@ fn probed<'a>(
 /// Each source, once it is known to exist as a regular file (a stat: gen reads no C source, SPEC §5).
 fn listed(p: &Package, sources: Vec<SourcePath>) -> Result<Vec<Source>> {
     let mut out = Vec::with_capacity(sources.len());
+    // each by its name in its folder, held open: a package's sources share one (the kernel's walk of every whole
+    // path was 14% of a cold gen's samples at 21,001 sources)
+    let mut folder = files::Folder::default();
     for s in sources {
+        if is_regular(&mut folder, &s.abs) {
+            out.push(Source { path: s });
+            continue;
+        }
         let found = std::fs::metadata(&s.abs).and_then(|m| match m.is_file() {
             true => Ok(()),
             false => Err(std::io::Error::other("is not a regular file")),
@@ -241,6 +249,16 @@ fn listed(p: &Package, sources: Vec<SourcePath>) -> Result<Vec<Source>> {
         out.push(Source { path: s });
     }
     Ok(out)
+}
+
+/// Whether `path` is a regular file (links followed), asked in its folder held open where the platform allows.
+fn is_regular(folder: &mut files::Folder, path: &camino::Utf8Path) -> bool {
+    #[cfg(target_os = "linux")]
+    if let Some(st) = folder.stat(path) {
+        return st.st_mode & libc::S_IFMT == libc::S_IFREG;
+    }
+    let _ = folder;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// Keeps the first of equal items, in order.
