@@ -3,6 +3,7 @@
 use crate::base::diag::Diagnostic;
 use crate::base::files::{is_executable, runnable};
 use crate::base::layout;
+use crate::base::process::{output_within, probe_limit, ProbeError};
 use crate::base::target::{host_triple, is_apple};
 use crate::base::write;
 use crate::options::{Lto, Settings};
@@ -34,11 +35,16 @@ pub struct Toolchain {
 
 /// What a tool says of itself (`cc --version`, `rustc -vV`): part of a content key, so a new compiler rebuilds.
 pub fn identity(argv0: &str, flag: &str) -> String {
-    std::process::Command::new(argv0)
-        .arg(flag)
-        .output()
+    // bounded like every probe: a tool that never answers is "unavailable", and its edges fail when they run it
+    output_within(std::process::Command::new(argv0).arg(flag), probe_limit())
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_else(|_| format!("{argv0}: unavailable"))
+        .unwrap_or_else(|e| format!("{argv0}: unavailable ({e})"))
+}
+
+/// `s` with its control characters escaped (`\u{1b}`), so a tool's answer printed or written never moves a cursor
+/// or ends a line.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 /// The C (or C++) driver and the `cc` crate's flags for `target`, and whether it is clang.
@@ -128,11 +134,14 @@ fn probe_apart(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
         return probe_compilers(target, host, opt_level);
     }
     let Ok(exe) = std::env::current_exe() else { return probe_compilers(target, host, opt_level) };
-    let out = std::process::Command::new(&exe)
-        .args([PROBE_COMMAND, target, host, &opt_level.to_string()])
-        .stdin(std::process::Stdio::null())
-        .output();
+    let out = output_within(
+        std::process::Command::new(&exe).args([PROBE_COMMAND, target, host, &opt_level.to_string()]),
+        probe_limit(),
+    );
     match out {
+        Err(e @ ProbeError::TimedOut(_)) => {
+            Err(anyhow::anyhow!("the compiler probe (`cc --version` and the `cc` crate's checks) {e}"))
+        }
         Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout)
             .map_err(|e| anyhow::anyhow!("the compiler probe's answer cannot be read: {e}")),
         // the child's error is the probe's, as probing here would give it
@@ -140,7 +149,7 @@ fn probe_apart(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
             "" => Err(anyhow::anyhow!("the compiler probe (`{} {PROBE_COMMAND}`) failed: {}", exe.display(), o.status)),
             why => Err(anyhow::anyhow!("{why}")),
         },
-        Err(_) => probe_compilers(target, host, opt_level),
+        Err(ProbeError::Start(_)) => probe_compilers(target, host, opt_level),
     }
 }
 
@@ -257,9 +266,14 @@ pub fn search_perry(
             continue;
         }
         let exe = layout::canonical(&c).unwrap_or(c);
-        let out = std::process::Command::new(&exe).arg("--version").output();
+        let out = output_within(std::process::Command::new(&exe).arg("--version"), probe_limit());
         let version = match out {
-            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string(),
+            // what it says of itself, its control characters escaped: it is printed and written into build.ninja
+            Ok(o) if o.status.success() => printable(String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("")),
+            // a hang is an error whoever found it: gen must not wait for ever
+            Err(e @ ProbeError::TimedOut(_)) => {
+                return Err(Diagnostic::error(format!("`{exe} --version` {e}")).into_err());
+            }
             // a `perry` found on the way that does not run is not the compiler; one asked for by name must run
             _ if asked.is_none() => continue,
             _ => {
@@ -314,10 +328,11 @@ impl Perry {
                 return Ok(json.to_string());
             }
         }
-        let out = std::process::Command::new(&self.exe)
-            .args(["native", "list", "--format", "json"])
-            .output()
-            .with_context(|| format!("cannot run {} native list", self.exe))?;
+        let out = output_within(
+            std::process::Command::new(&self.exe).args(["native", "list", "--format", "json"]),
+            probe_limit(),
+        )
+        .map_err(|e| Diagnostic::error(format!("`{} native list --format json` {e}", self.exe)).into_err())?;
         if !out.status.success() {
             return Err(Diagnostic::error(format!(
                 "`{} native list --format json` failed: {}",

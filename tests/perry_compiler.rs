@@ -305,3 +305,41 @@ fn a_new_compiler_version_recompiles_the_modules_and_nothing_else_is_rebuilt_for
     assert_eq!(commands(&p, "perry"), 1, "{out}");
     assert_eq!(run_program(&p.join("build/bin/perry-app")), "weigh(6) = 42\ncount = 34\n");
 }
+
+/// A compiler that never answers hangs no gen: each probe (`perry --version`, `perry native list`) has a time limit
+/// (`NINJABIND_PROBE_TIMEOUT`); past it the child is killed and gen fails naming the command.
+#[test]
+fn a_compiler_that_never_answers_is_stopped_and_named() {
+    let real = perry();
+    let (t, p) = example("perry-app");
+    let tool = t.path().join("tool");
+    std::fs::create_dir_all(tool.join("bin")).unwrap();
+    std::os::unix::fs::symlink(real.parent().unwrap().parent().unwrap().join("lib"), tool.join("lib")).unwrap();
+    let wrapper = tool.join("bin/perry");
+    let pid_file = t.path().join("hung.pid");
+    for (hangs_on, expect) in [
+        ("--version", "--version` did not finish within 1 s"),
+        ("native", "native list --format json` did not finish within 1 s"),
+    ] {
+        let script = format!(
+            "#!/bin/sh\nif [ \"$1\" = {hangs_on} ]; then echo $$ > '{}'; exec sleep 600; fi\nexec '{}' \"$@\"\n",
+            pid_file.display(),
+            real.display()
+        );
+        std::fs::write(&wrapper, script).unwrap();
+        assert!(std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().unwrap().success());
+        let started = std::time::Instant::now();
+        let o = ninjabind_with_env(
+            &p,
+            &["gen", "--fresh"],
+            &[("PERRY", wrapper.to_str().unwrap()), ("NINJABIND_PROBE_TIMEOUT", "1")],
+        );
+        let e = fails(o);
+        assert!(e.contains(expect), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "gen waited {:?}", started.elapsed());
+        // the hung child is gone, not left running
+        let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_string();
+        assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the hung probe {pid} is still running");
+        assert!(!p.join("build.ninja").exists());
+    }
+}

@@ -1,4 +1,4 @@
-//! The ground floor: diagnostics, files, escaping, layout, hashing, memory and target facts. Imports nothing else
+//! The ground floor: diagnostics, files, escaping, layout, hashing, memory, bounded probes and target facts. Imports nothing else
 //! in the crate.
 
 pub mod color;
@@ -8,5 +8,6 @@ pub mod files;
 pub mod hash;
 pub mod layout;
 pub mod memory;
+pub mod process;
 pub mod target;
 pub mod write;

@@ -133,7 +133,7 @@ pub fn write_all(
     scan: &Scanned,
 ) -> Result<Written> {
     let out = &layout.out;
-    let _lock = write::lock(&out.join(".ninjabind-gen.lock"))?;
+    let _lock = write::lock(&out.join(runlog::GEN_LOCK))?;
     write::remove_stale_temps(out, &OUT_FILES[..]);
     write::remove_stale_temps(&layout.ninja_dir, &["build.ninja"]);
     // the ninja file's folder keeps its mtime (see `FolderStamp`): taken before build.ninja's temp file is made there

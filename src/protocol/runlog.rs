@@ -96,13 +96,18 @@ impl Timer {
     }
 }
 
-/// The file `name` in the nearest folder above `output` holding ninja's `.ninja_log` (ninja's `builddir`, which ninja
-/// opens before it runs an edge; a relative output's last ancestor is the current folder). `None` outside a ninja
+/// The file `name` in the nearest folder above `output` holding ninja's `.ninja_log` (ninja's `builddir`; a relative
+/// output's last ancestor is the current folder) or the lock gen leaves there (ninja opens its log only when the
+/// first edge finishes: the first edge of a fresh build folder would otherwise go unlogged). `None` outside a
 /// build: an edge run by hand leaves no file behind.
 pub fn beside_ninja_log(output: &str, name: &str) -> Option<camino::Utf8PathBuf> {
     let out = camino::Utf8Path::new(output);
-    out.ancestors().skip(1).find(|d| d.join(".ninja_log").is_file()).map(|d| d.join(name))
+    let marks = |d: &camino::Utf8Path| d.join(".ninja_log").is_file() || d.join(GEN_LOCK).is_file();
+    out.ancestors().skip(1).find(|d| marks(d)).map(|d| d.join(name))
 }
+
+/// The lock file gen holds while it writes, in the outputs root (which is ninja's `builddir`).
+pub const GEN_LOCK: &str = ".ninjabind-gen.lock";
 
 /// The ninja process this edge runs under: the nearest ancestor named `ninja` (ninja runs `/bin/sh -c`, which may
 /// or may not exec), else the parent. Every edge of one `ninja` invocation shares it, a regeneration included.
