@@ -606,6 +606,47 @@ fn corpus() -> Vec<Case> {
             "resource `res/nope.json` of `greeter` not found",
         ),
         case(
+            "resource climbing out of its package",
+            "hello-perry",
+            vec![Json(
+                GREETER,
+                "/perry/nativeLibrary/targets/linux-x64/resources",
+                json!(["../../../../../../../../../../etc/passwd"]),
+            )],
+            "is outside the package: a package may stage only its own files",
+        ),
+        case(
+            "resource an absolute host file",
+            "hello-perry",
+            vec![Json(GREETER, "/perry/nativeLibrary/targets/linux-x64/resources", json!(["/etc/passwd"]))],
+            "is outside the package: a package may stage only its own files",
+        ),
+        case(
+            "resource folder holding a link out of the package",
+            "hello-perry",
+            vec![
+                Write("node_modules/greeter/res/ok.txt", b"ok\n"),
+                Link("node_modules/greeter/res/ssl", "/etc/ssl"),
+                Json(GREETER, "/perry/nativeLibrary/targets/linux-x64/resources", json!(["res"])),
+            ],
+            "it leads outside the package (a link)",
+        ),
+        case(
+            "resource file whose name holds a newline",
+            "hello-perry",
+            vec![
+                Write("node_modules/greeter/res/two\nlines.txt", b"x\n"),
+                Json(GREETER, "/perry/nativeLibrary/targets/linux-x64/resources", json!(["res"])),
+            ],
+            "which build.ninja cannot carry",
+        ),
+        case(
+            "module whose name holds a newline",
+            "hello-perry",
+            vec![Write("src/lib/two\nlines.ts", b"export const x = 1;\n")],
+            "which build.ninja cannot carry in a path",
+        ),
+        case(
             "shader output missing (snake_case)",
             "hello-perry",
             vec![Json(GREETER, "/perry/nativeLibrary/targets/linux-x64/shader_outputs", json!(["x.spv"]))],

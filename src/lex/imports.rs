@@ -374,6 +374,9 @@ pub struct Walked {
     pub dirs: Vec<Utf8PathBuf>,
     /// Entries left out, with the reason, for a warning.
     pub skipped: Vec<(Utf8PathBuf, &'static str)>,
+    /// Sources and folders whose names build.ninja cannot carry (a newline, carriage return, tab or `|`): gen
+    /// would watch them, so each is an error.
+    pub unnamable: Vec<Utf8PathBuf>,
 }
 
 /// Source files to scan under `root`: skips node_modules, vex_modules, dot-folders and `skip` (the build folder).
@@ -436,6 +439,10 @@ impl Walker<'_> {
             // its name, no path
             if ft.is_file() && !is_source(name, exts) {
                 marked |= BUILD_FOLDER_MARKERS.contains(&name);
+                continue;
+            }
+            if name.contains(['\n', '\r', '\t', '|']) && !name.starts_with('.') {
+                self.w.unnamable.push(dir.join(name));
                 continue;
             }
             entries.push((name.to_owned(), ft));

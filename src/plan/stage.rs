@@ -26,8 +26,9 @@ pub fn plan(s: &Settings, sel: &Selected, p: &mut Plan) -> Result<Vec<Utf8PathBu
         let staging = &lib.staging;
         let name = &sp.package.name;
         let dir = l.out.join("bin/NativeLibraries").join(model::staging_folder(name));
+        let root = &sp.package.root;
         for item in staging.resources.iter().chain(&staging.shader_outputs) {
-            st.copy_entry(name, item, &dir)?;
+            st.copy_entry(name, root, item, &dir)?;
         }
         for b in staging.backends.iter().filter(|b| b.available) {
             let bdir = dir.join(&b.name);
@@ -38,7 +39,7 @@ pub fn plan(s: &Settings, sel: &Selected, p: &mut Plan) -> Result<Vec<Utf8PathBu
                 }
             }
             for item in b.resources.iter().chain(&b.shader_outputs) {
-                st.copy_entry(name, item, &bdir)?;
+                st.copy_entry(name, root, item, &bdir)?;
             }
             if let Some(pkg) = &b.package {
                 // gen writes the metadata beside the build's other side files; an edge stages it like any file
@@ -61,8 +62,21 @@ struct Stager<'a> {
 impl Stager<'_> {
     /// A file into `dir`; a folder into `dir/<its name>/`, file by file (its folders become the regeneration's
     /// inputs, so a file added or removed there reaches the graph).
-    fn copy_entry(&mut self, package: &str, item: &SourcePath, dir: &Utf8Path) -> Result<()> {
+    fn copy_entry(&mut self, package: &str, root: &Utf8Path, item: &SourcePath, dir: &Utf8Path) -> Result<()> {
         let name = item.abs.file_name().expect("checked at load");
+        // an installed package ships its own files into the program's folder, never the host's (`../../etc/passwd`,
+        // `/etc/passwd`, a link to `/etc/ssl`)
+        let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.into());
+        let leaves = |p: &Utf8Path| std::fs::canonicalize(p).is_ok_and(|real| !real.starts_with(&inside));
+        if leaves(&item.abs) {
+            let mut d = Diagnostic::error(format!(
+                "resource `{}` of `{package}` is outside the package: a package may stage only its own files",
+                item.written()
+            ))
+            .with_help("ship the file inside the package and name it relative to its package.json");
+            d.span = item.span.as_ref().map(|s| s.span());
+            return Err(d.into_err());
+        }
         if !item.abs.is_dir() {
             self.copy(package, &item.abs, &dir.join(name));
             return Ok(());
@@ -84,8 +98,22 @@ impl Stager<'_> {
                 .into_err()
             })?;
             for entry in read {
-                let entry = entry?;
-                entries.push(entry.path().to_owned());
+                let path = entry?.path().to_owned();
+                let bad_name = path.file_name().is_some_and(|n| n.contains(['\n', '\r', '\t', '|']));
+                if bad_name || leaves(&path) {
+                    let why = if bad_name {
+                        "its name holds a newline, carriage return, tab or `|`, which build.ninja cannot carry"
+                    } else {
+                        "it leads outside the package (a link): a package may stage only its own files"
+                    };
+                    return Err(Diagnostic::error(format!(
+                        "cannot stage {:?} from resource folder `{}` of `{package}`: {why}",
+                        self.l.display(&path).as_str(),
+                        item.written()
+                    ))
+                    .into_err());
+                }
+                entries.push(path);
             }
             entries.sort();
             for path in entries {

@@ -155,6 +155,16 @@ fn scan_project(
     for (path, why) in &walked.skipped {
         ctx.diags.push(Diagnostic::warning(format!("not scanned for imports: {} ({why})", layout.display(path))));
     }
+    if let Some(bad) = walked.unnamable.first() {
+        // watched by the scan edge, such a name would end build.ninja's line: ninja could not parse it
+        return Err(Diagnostic::error(format!(
+            "{:?} holds a newline, carriage return, tab or `|`, which build.ninja cannot carry in a path",
+            layout.display(bad).as_str()
+        ))
+        .with_note(format!("{} such name(s) in the project's source folders", walked.unnamable.len()))
+        .with_help("rename it, or move it into a dot-folder (the scan skips those)")
+        .into_err());
+    }
     let (scanned_files, scanned_dirs) = (walked.files, walked.dirs);
     let mut found: Vec<Import> = Vec::new();
     for f in &scanned_files {
