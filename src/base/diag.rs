@@ -10,7 +10,8 @@ pub enum Level {
     Note,
 }
 
-/// A place in a file: 1-based line and column (in characters), with the line's text for the caret.
+/// A place in a file: 1-based line and column (in characters), with the part of the line's text shown for the
+/// caret and the caret's 1-based character column in that text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
     pub file: Utf8PathBuf,
@@ -18,19 +19,50 @@ pub struct Span {
     pub column: usize,
     pub len: usize,
     pub text: Option<String>,
+    pub caret: usize,
 }
+
+/// How many characters of a long line are kept before and after a span.
+const BEFORE: usize = 60;
+const AFTER: usize = 100;
 
 impl Span {
     /// The span of the byte offset `offset` in `source`, `len` characters wide.
     pub fn at_offset(file: &Utf8Path, source: &str, offset: usize, len: usize) -> Span {
-        let offset = offset.min(source.len());
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let before = &source[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = source[line_start..offset].chars().count() + 1;
         let line_end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
-        let text = source[line_start..line_end].trim_end_matches('\r').to_string();
-        Span { file: file.to_owned(), line, column, len: len.max(1), text: Some(text) }
+        let text = source[line_start..line_end].trim_end_matches('\r');
+        Span::in_line(file, line, column, len, text, offset - line_start)
+    }
+
+    /// The span at byte `byte` (character column `column`) of the line `text`, `len` characters wide. Only ~160
+    /// characters around it are kept, `…` marking a cut: each of a 10,000-function one-line manifest's spans held a
+    /// copy of its whole 669 KB line (6.6 GB).
+    pub fn in_line(file: &Utf8Path, line: usize, column: usize, len: usize, text: &str, byte: usize) -> Span {
+        let len = len.max(1);
+        let mut byte = byte.min(text.len());
+        while !text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let start = text[..byte].char_indices().rev().take(BEFORE).last().map_or(byte, |(i, _)| i);
+        let end = text[byte..].char_indices().nth(len + AFTER).map_or(text.len(), |(i, _)| byte + i);
+        let mut shown = String::with_capacity(end - start + 6);
+        if start > 0 {
+            shown.push('…');
+        }
+        shown.push_str(&text[start..end]);
+        if end < text.len() {
+            shown.push('…');
+        }
+        let caret = text[start..byte].chars().count() + 1 + usize::from(start > 0);
+        Span { file: file.to_owned(), line, column, len, text: Some(shown), caret }
     }
 }
 
@@ -129,10 +161,12 @@ impl Diagnostic {
             let gutter = span.line.to_string().len();
             let pad = " ".repeat(gutter);
             o.push_str(&format!("\n{pad}{} {}:{}:{}", paint(blue, "-->"), span.file, span.line, span.column));
-            if let Some(full) = &span.text {
-                let (text, column) = window(full, span.column, span.len);
-                let caret_pad: String =
-                    text.chars().take(column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            if let Some(text) = &span.text {
+                let caret_pad: String = text
+                    .chars()
+                    .take(span.caret.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
                 let bar = paint(blue, &format!("{pad} |"));
                 let number = paint(blue, &format!("{} |", span.line));
                 o.push_str(&format!(
@@ -149,31 +183,6 @@ impl Diagnostic {
         }
         o
     }
-}
-
-/// At most ~160 characters of a long line, around the caret: `…` marks what is cut. Returns the text and the caret's
-/// column in it. (A 10 MB one-line manifest otherwise printed the whole line.)
-fn window(line: &str, column: usize, len: usize) -> (std::borrow::Cow<'_, str>, usize) {
-    const BEFORE: usize = 60;
-    const AFTER: usize = 100;
-    if line.len() <= BEFORE + AFTER {
-        return (line.into(), column);
-    }
-    let total = line.chars().count();
-    if total <= BEFORE + AFTER {
-        return (line.into(), column);
-    }
-    let start = column.saturating_sub(1).saturating_sub(BEFORE);
-    let end = (column - 1 + len + AFTER).min(total);
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    out.extend(line.chars().skip(start).take(end - start));
-    if end < total {
-        out.push('…');
-    }
-    (out.into(), column - start + usize::from(start > 0))
 }
 
 impl fmt::Display for Diagnostic {
@@ -205,13 +214,7 @@ mod tests {
     #[test]
     fn a_long_line_is_cut_to_a_window_around_the_caret() {
         let line = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
-        let d = Diagnostic::error("here").with_span(Span {
-            file: "f.json".into(),
-            line: 1,
-            column: 10_001,
-            len: 1,
-            text: Some(line),
-        });
+        let d = Diagnostic::error("here").with_span(Span::in_line("f.json".into(), 1, 10_001, 1, &line, 10_000));
         let shown = d.to_string();
         assert!(shown.len() < 600, "{}", shown.len());
         let lines: Vec<&str> = shown.lines().collect();

@@ -213,7 +213,11 @@ impl JsonDoc {
     /// Spans at ascending byte offsets, counting lines once from the start to the last.
     fn spans_at(&self, offsets: &[usize]) -> Vec<Span> {
         let (text, b) = (&self.text, self.text.as_bytes());
-        let (mut line, mut line_start, mut at) = (1, 0, 0);
+        // line, column and line start carried from one offset to the next (they come in order): on a one-line
+        // manifest, counting each column from the line's start was quadratic
+        let (mut line, mut line_start, mut at, mut column) = (1, 0, 0, 1);
+        // the current line's end, found once per line (not once per span: a one-line file was quadratic again)
+        let mut line_end: Option<usize> = None;
         offsets
             .iter()
             .map(|&offset| {
@@ -222,18 +226,18 @@ impl JsonDoc {
                     if *c == b'\n' {
                         line += 1;
                         line_start = at + k + 1;
+                        column = 1;
+                        line_end = None;
+                    } else if *c & 0xC0 != 0x80 {
+                        column += 1;
                     }
                 }
                 at = offset;
-                let column = text[line_start..offset].chars().count() + 1;
-                let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-                Span {
-                    file: self.path.clone(),
-                    line,
-                    column,
-                    len: value_len(b, offset).clamp(1, 60),
-                    text: Some(text[line_start..line_end].trim_end_matches('\r').to_string()),
-                }
+                let line_end =
+                    *line_end.get_or_insert_with(|| text[offset..].find('\n').map_or(text.len(), |i| offset + i));
+                let line_text = text[line_start..line_end].trim_end_matches('\r');
+                let len = value_len(b, offset).clamp(1, 60);
+                Span::in_line(&self.path, line, column, len, line_text, offset - line_start)
             })
             .collect()
     }
