@@ -243,6 +243,35 @@ fn perry_lock_written_by_perry_fails_a_changed_prebuilt_archive_before_the_link(
     ok(ninjabind(&p, &["gen", "--frozen-lock"]));
     let out = text(&ninja(&p, &[]));
     assert!(out.contains("no lock entry for `b` (target `linux-x86_64`), and the lock is frozen"), "{out}");
+
+    // a lock that is no lock: each in the one-line shape editors jump to, at its place
+    ok(ninjabind(&p, &["gen", "--fresh"]));
+    for (bad, expect) in [
+        ("version = 1\n[native_library.b\n", "perry.lock:2:"),
+        (
+            "version = 1\n[native_library.b.sha256_per_target]\nlinux-x86_64 = \"abc\"\n",
+            "perry.lock:3:16: error: the hash of `b` (target `linux-x86_64`) is not a SHA-256",
+        ),
+    ] {
+        tick();
+        std::fs::write(p.join("perry.lock"), bad).unwrap();
+        let out = text(&ninja(&p, &[]));
+        assert!(out.contains(expect) && out.contains("FAILED: build/lock/b.ok"), "{bad}:\n{out}");
+    }
+    // another format's version: a warning at it (Perry reads past it)
+    tick();
+    std::fs::remove_file(p.join("perry.lock")).unwrap();
+    let o = std::process::Command::new(perry()).current_dir(&p).arg("lock").output().unwrap();
+    assert!(o.status.success(), "perry lock: {}", text(&o));
+    let good = std::fs::read_to_string(p.join("perry.lock")).unwrap();
+    std::fs::write(p.join("perry.lock"), good.replace("version = 1", "version = 99")).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("perry.lock:1:11: warning: perry.lock version 99"), "{out}");
+    // a folder where the lock should be: an error, as in Perry, never "no lock"
+    std::fs::remove_file(p.join("perry.lock")).unwrap();
+    std::fs::create_dir(p.join("perry.lock")).unwrap();
+    let out = text(&ninja(&p, &[]));
+    assert!(out.contains("cannot read perry.lock"), "{out}");
 }
 
 #[test]
