@@ -428,7 +428,17 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
         }
         Command::Completions { shell } => completions(*shell),
         Command::Man => {
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+            // one page holds every command: its list names them as commands (`ninjabind gen`), not as pages
+            // (`ninjabind-gen(1)`) that no one ships
+            let page = String::from_utf8_lossy(&page);
+            for line in page.lines() {
+                match line.strip_prefix("ninjabind\\-").and_then(|l| l.strip_suffix("(1)")) {
+                    Some(sub) => println!("\\fBninjabind {sub}\\fR"),
+                    None => println!("{line}"),
+                }
+            }
             Ok(0)
         }
         Command::Edge(e) => run_edge(e),

@@ -41,7 +41,8 @@ pub struct GenArgs {
     /// The project folder.
     #[arg(short = 'C', long = "directory", value_name = "DIR", default_value = ".")]
     pub dir: Utf8PathBuf,
-    /// Write build.ninja and every output into OUT instead of the project (then run `ninja -C OUT`).
+    /// The build folder OUT, out of the project: gen writes build.ninja and every output there (then `ninja -C
+    /// OUT`); explain and graph describe the build gen wrote there.
     #[arg(short = 'B', long = "build-dir", value_name = "OUT")]
     pub build_dir: Option<Utf8PathBuf>,
     /// Optimise (-O3).
