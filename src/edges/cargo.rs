@@ -95,7 +95,36 @@ fn cargo(a: &CargoArgs, cwd: &Utf8Path, kind: &str, print: Option<&Utf8Path>) ->
     if let Some(w) = &a.rustc_wrapper {
         cmd.env("RUSTC_WRAPPER", w);
     }
-    cmd.status().with_context(|| format!("cannot run {program}"))
+    let mut child =
+        cmd.stderr(std::process::Stdio::piped()).spawn().with_context(|| format!("cannot run {program}"))?;
+    // what cargo says, passed on as it comes, but rustc's note about the list we asked for (printed on every build)
+    // and with its ` --> src/lib.rs:8:1` made relative to the folder ninja runs in, where an editor opens it
+    let crate_dir = a.manifest_path.parent().map(|d| d.to_owned()).unwrap_or_default();
+    if let Some(err) = child.stderr.take() {
+        use std::io::BufRead;
+        let mut skip_blank = false;
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if line.starts_with("note: native artifacts to link against have been written to") {
+                skip_blank = true;
+                continue;
+            }
+            if std::mem::take(&mut skip_blank) && line.is_empty() {
+                continue;
+            }
+            eprintln!("{}", relative_location(&line, &crate_dir));
+        }
+    }
+    child.wait().with_context(|| format!("cannot run {program}"))
+}
+
+/// A rustc location line (`  --> src/lib.rs:8:1`) with its crate-relative path put under `crate_dir`; any other
+/// line as it is.
+fn relative_location(line: &str, crate_dir: &Utf8Path) -> String {
+    let Some((indent, rest)) = line.split_once("--> ") else { return line.to_string() };
+    if !indent.trim().is_empty() || rest.starts_with('/') || crate_dir.as_str().is_empty() || crate_dir == "." {
+        return line.to_string();
+    }
+    format!("{indent}--> {}", crate_dir.join(rest))
 }
 
 /// Links a one-line crate against the binding's rlib into a scratch archive only to have rustc print the native
@@ -124,4 +153,18 @@ fn probe_native_libs(a: &CargoArgs, release: &Utf8Path, nsl: &Utf8Path) -> Resul
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rustc_locations_are_made_relative_to_ninjas_folder() {
+        let dir = Utf8Path::new("node_modules/rsq");
+        assert_eq!(relative_location("  --> src/lib.rs:8:1", dir), "  --> node_modules/rsq/src/lib.rs:8:1");
+        assert_eq!(relative_location("   --> /abs/x.rs:1:1", dir), "   --> /abs/x.rs:1:1");
+        assert_eq!(relative_location("error: x --> y", dir), "error: x --> y");
+        assert_eq!(relative_location("  --> src/lib.rs:8:1", Utf8Path::new(".")), "  --> src/lib.rs:8:1");
+    }
 }
