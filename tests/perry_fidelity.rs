@@ -367,6 +367,8 @@ fn a_module_perry_refuses_fails_the_edge_with_its_message_and_keeps_the_last_goo
         out.contains("FAILED: build/host/objects.rsp") && out.contains("show.ts"),
         "Perry's message names the module:\n{out}"
     );
+    // and in the shape editors jump to: the path from ninja's folder, a line and a column (Perry gives byte offsets)
+    assert!(out.contains("src/show.ts:1:") && out.contains(": error: Perry cannot parse this module"), "{out}");
     // the objects of the last good run are still where the link reads them
     assert_eq!(std::fs::read_to_string(p.join("build/host/objects.rsp")).unwrap(), objects);
     for o in objects.lines() {

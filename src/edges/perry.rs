@@ -90,6 +90,24 @@ fn dep_path(source: &Utf8Path, project: &Utf8Path, cwd: &Utf8Path) -> String {
     }
 }
 
+/// Perry's `Failed to parse /abs/m.ts: Parse error: Error { error: (105..106, TS1109) }` as `m.ts:4:11: error: …`
+/// (the path from the folder ninja runs in, line and column from the byte offset), for problem matchers.
+fn parse_error_location(line: &str, cwd: &Utf8Path) -> Option<String> {
+    let rest = line.split_once("Failed to parse ")?.1;
+    let (path, err) = rest.split_once(": Parse error: ")?;
+    let inner = err.split_once("error: (")?.1;
+    let (range, code) = inner.split_once(", ")?;
+    // swc's byte positions, which Perry prints, count from 1 (0.5.1520: a `;` at byte 104 is reported as 105..106)
+    let start: usize = range.split_once("..")?.0.trim().parse::<usize>().ok()?.saturating_sub(1);
+    let code = code.split(')').next()?.trim();
+    let path = Utf8Path::new(path);
+    let text = std::fs::read_to_string(path).ok()?;
+    let before = text.get(..start.min(text.len()))?;
+    let (line_no, col) = (before.matches('\n').count() + 1, before.rsplit('\n').next()?.chars().count() + 1);
+    let shown = if path.starts_with(cwd) { layout::relative(cwd, path) } else { path.to_owned() };
+    Some(format!("{shown}:{line_no}:{col}: error: Perry cannot parse this module ({code})"))
+}
+
 pub fn run(a: &PerryArgs) -> Result<i32> {
     super::fail_at(a.list.as_str(), compile(a))
 }
@@ -110,7 +128,13 @@ fn compile(a: &PerryArgs) -> Result<i32> {
         }
     };
     if !out.status.success() {
-        // the objects of the last good run stay where the link reads them
+        // the objects of the last good run stay where the link reads them; a parse error Perry gives as byte
+        // offsets is said first in the shape editors jump to
+        let cwd = layout::current_dir()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        for line in text.lines().filter_map(|l| parse_error_location(l, &cwd)) {
+            eprintln!("{line}");
+        }
         said(true);
         return Ok(out.status.code().unwrap_or(1));
     }
@@ -167,6 +191,20 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn perrys_parse_errors_get_a_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/m.ts"), "const a = 1;\nconst x = ;\n").unwrap();
+        let line = format!("Error: Failed to parse {root}/src/m.ts: Parse error: Error {{ error: (24..25, TS1109) }}");
+        assert_eq!(
+            parse_error_location(&line, &root).as_deref(),
+            Some("src/m.ts:2:11: error: Perry cannot parse this module (TS1109)")
+        );
+        assert_eq!(parse_error_location("Error: something else", &root), None);
     }
 
     #[test]
