@@ -134,7 +134,14 @@ fn a_compiler_or_entry_that_is_not_there_is_an_error_at_gen() {
     );
     let err = fails(gen_with_perry(&p, &["gen", "--entry", "src/missing.ts"]));
     assert!(err.contains("not the program's entry module"), "{err}");
+    assert!(err.contains("the ENTRY given, src/missing.ts, is not a file"), "{err}");
     assert!(!p.join("build.ninja").exists());
+    // named by package.json: the error points at the field, and says only what was asked
+    edit(&p.join("package.json"), "\"entry\": \"src/main.ts\"", "\"entry\": \"src/gone.ts\"");
+    let err = fails(gen_with_perry(&p, &["gen"]));
+    assert!(err.contains("`perry.entry` in package.json names src/gone.ts, which is not a file"), "{err}");
+    assert!(err.contains("--> package.json:6:14"), "{err}");
+    assert!(!err.contains("src/main.ts"), "{err}");
 }
 
 #[test]

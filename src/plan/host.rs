@@ -62,8 +62,23 @@ pub fn plan(
     let Some(perry) = &tc.perry.found else { return Ok(None) };
     let l = &s.layout;
     let Some(entry) = &resolved.entry else {
-        return Err(Diagnostic::error("the Perry compiler was found, but not the program's entry module")
-            .with_note("looked for the ENTRY of `ninjabind gen ENTRY`, then `perry.entry`, then `main` in package.json, then src/main.ts")
+        // the one place that was asked, and failed: the ENTRY given, the manifest's field (at its position), or the
+        // default
+        let root = sel.packages.first().map(|sp| &sp.package);
+        let host = root.and_then(|r| r.perry_host.as_ref());
+        let named = host.and_then(|h| h.entry.clone().map(|e| ("perry.entry", e)));
+        let named = named.or_else(|| root.and_then(|r| r.main.clone()).map(|m| ("main", m)));
+        let mut d = Diagnostic::error("the Perry compiler was found, but not the program's entry module");
+        let note = match (&s.entry, &named) {
+            (Some(given), _) => format!("the ENTRY given, {}, is not a file", l.display(given)),
+            (None, Some((field, value))) => {
+                d.span = host.and_then(|h| h.entry_span.as_deref()).cloned();
+                format!("`{field}` in package.json names {value}, which is not a file")
+            }
+            (None, None) => "no ENTRY was given, package.json names none, and src/main.ts is not a file".to_string(),
+        };
+        return Err(d
+            .with_note(note)
             .with_help("name it as Perry takes it, `ninjabind gen src/app.ts`, or with `\"perry\": { \"entry\": \"src/app.ts\" }` in package.json")
             .into_err());
     };
