@@ -468,13 +468,18 @@ fn main() -> ExitCode {
     toolchain::probe_in_child();
     let cli = parse();
     if !matches!(cli.command, Command::Edge(_)) {
-        // a closed stdout (`ninjabind stats | head -2`) ends the command quietly, as it ends `ls`; Rust ignores
-        // SIGPIPE and `print!` then panics. (Edges keep Rust's default: ninja reads all they print.)
-        #[cfg(unix)]
-        // SAFETY: restoring the default action of one signal, before any thread of ours is started
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        }
+        // a closed stdout (`ninjabind stats | head -2`) ends the command quietly, as it ends `ls` (exit 141, SIGPIPE's
+        // status): Rust ignores SIGPIPE, so `print!` panics there. SIGPIPE itself stays ignored: writing into a
+        // child that stopped reading (`dot`) must be an error to report, not the end of this process.
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // (`print!`'s message, or a writer's own, as clap_complete's "failed to write completion file")
+            let msg = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or_default();
+            if msg.contains("Broken pipe") || msg.contains("BrokenPipe") {
+                std::process::exit(141);
+            }
+            default(info);
+        }));
     }
     let mut diags = Diagnostics::default();
     let result = run(&cli.command, &mut diags);
