@@ -312,17 +312,13 @@ fn a_new_compiler_version_recompiles_the_modules_and_nothing_else_is_rebuilt_for
     let real = perry();
     let (t, p) = example("perry-app");
     // a compiler that says another version: a wrapper around the real one, its runtime archives beside it
-    let tool = t.path().join("tool");
-    std::fs::create_dir_all(tool.join("bin")).unwrap();
-    std::os::unix::fs::symlink(real.parent().unwrap().parent().unwrap().join("lib"), tool.join("lib")).unwrap();
-    let wrapper = tool.join("bin/perry");
+    let wrapper = wrapper_beside_runtime(t.path());
     let write_wrapper = |version: &str| {
         let script = format!(
             "#!/bin/sh\nif [ \"$1\" = --version ]; then echo '{version}'; exit 0; fi\nexec '{}' \"$@\"\n",
             real.display()
         );
-        std::fs::write(&wrapper, script).unwrap();
-        assert!(std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().unwrap().success());
+        write_script(&wrapper, &script);
     };
     write_wrapper("perry 0.5.1520");
     ok(ninjabind_with_env(&p, &["gen"], &[("PERRY", wrapper.to_str().unwrap())]));
@@ -348,10 +344,7 @@ fn a_new_compiler_version_recompiles_the_modules_and_nothing_else_is_rebuilt_for
 fn a_compiler_that_never_answers_is_stopped_and_named() {
     let real = perry();
     let (t, p) = example("perry-app");
-    let tool = t.path().join("tool");
-    std::fs::create_dir_all(tool.join("bin")).unwrap();
-    std::os::unix::fs::symlink(real.parent().unwrap().parent().unwrap().join("lib"), tool.join("lib")).unwrap();
-    let wrapper = tool.join("bin/perry");
+    let wrapper = wrapper_beside_runtime(t.path());
     let pid_file = t.path().join("hung.pid");
     for (hangs_on, expect) in [
         ("--version", "--version` did not finish within 1 s"),
@@ -362,8 +355,7 @@ fn a_compiler_that_never_answers_is_stopped_and_named() {
             pid_file.display(),
             real.display()
         );
-        std::fs::write(&wrapper, script).unwrap();
-        assert!(std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().unwrap().success());
+        write_script(&wrapper, &script);
         let started = std::time::Instant::now();
         let o = ninjabind_with_env(
             &p,
@@ -378,4 +370,19 @@ fn a_compiler_that_never_answers_is_stopped_and_named() {
         assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the hung probe {pid} is still running");
         assert!(!p.join("build.ninja").exists());
     }
+}
+
+/// Where a wrapper of the real compiler goes (`DIR/tool/bin/perry`), its runtime archives linked beside it as the
+/// platform package holds them.
+fn wrapper_beside_runtime(dir: &Path) -> std::path::PathBuf {
+    let tool = dir.join("tool");
+    std::fs::create_dir_all(tool.join("bin")).unwrap();
+    std::os::unix::fs::symlink(perry().parent().unwrap().parent().unwrap().join("lib"), tool.join("lib")).unwrap();
+    tool.join("bin/perry")
+}
+
+/// An executable shell script at `path`.
+fn write_script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    assert!(std::process::Command::new("chmod").arg("+x").arg(path).status().unwrap().success());
 }
