@@ -1,6 +1,6 @@
 //! The `ninjabind` command line: parses arguments, calls the library, prints diagnostics, sets the exit code.
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use ninjabind::base::color;
 use ninjabind::base::color::ColorChoice;
@@ -15,6 +15,7 @@ use ninjabind::options;
 use ninjabind::options::{Effective, GenArgs};
 use ninjabind::plan;
 use ninjabind::protocol::gate::GateArgs;
+use ninjabind::protocol::header;
 use ninjabind::report::dot;
 use ninjabind::report::explain;
 use ninjabind::report::list;
@@ -286,7 +287,16 @@ fn well_known_table(file: Option<&Utf8Path>, perry: Option<&Utf8Path>) -> anyhow
         return well_known::Table::load(file, None);
     }
     let cwd = layout::current_dir()?;
-    let asked = perry.map(|p| cwd.join(p)).or_else(|| std::env::var("PERRY").ok().map(|p| cwd.join(p)));
+    // in a generated project, the compiler gen recorded (as `explain` there uses it), before a search from here
+    let recorded = || -> Option<Utf8PathBuf> {
+        let rec = header::parse(&std::fs::read_to_string(cwd.join("build.ninja")).ok()?)?;
+        let option = rec.options.iter().find_map(|o| o.strip_prefix("--perry=")).map(Utf8PathBuf::from);
+        option.or_else(|| rec.env.get("PERRY").map(Utf8PathBuf::from))
+    };
+    let asked = perry
+        .map(|p| cwd.join(p))
+        .or_else(|| std::env::var("PERRY").ok().map(|p| cwd.join(p)))
+        .or_else(|| recorded().map(|p| cwd.join(p)));
     match toolchain::search_perry(asked.as_deref(), &cwd, |p| p.to_string())?.found {
         Some(c) => well_known::Table::from_compiler_list(&c.native_list(None)?, &c.version),
         None => well_known::Table::load(None, None),

@@ -173,6 +173,9 @@ fn the_installed_compilers_well_known_table_replaces_the_bundled_one() {
     );
     // the compiler serves it from its prebuilt stdlib, as `perry compile` does: no bindings root needed
     let with = ok(gen_with_perry(&p, &["gen"]));
+    // in the generated project, `list` uses the compiler gen recorded, as explain there does
+    let listed = ok(ninjabind(&p, &["list"]));
+    assert!(listed.contains("from the well-known table of perry 0.5.1520"), "{listed}");
     let explain = ok(ninjabind_with_env(&p, &["explain"], &[("PERRY", perry.to_str().unwrap())]));
     assert!(explain.contains("\"@parcel/watcher\" → perry-ext-parcel-watcher  [layer c"), "{with}\n{explain}");
     ok(ninja(&p, &[]));
