@@ -195,6 +195,17 @@ fn each_gate_form_compiles_exactly_when_its_macros_are_defined() {
     }
     ok(ninja(&p, &[]));
     assert_eq!(commands(&p, "cc"), 0);
+    // without the content gate (`gen --no-gate`), each compile still decides its gate: the same empty objects
+    std::fs::remove_dir_all(p.join("build")).unwrap();
+    ok(ninjabind(&p, &["gen", "--no-gate"]));
+    let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
+    assert!(nf.contains(" edge have --target ") && !nf.contains(" edge gate "), "{nf}");
+    ok(ninja(&p, &[]));
+    for src in &gated {
+        let obj = p.join(format!("build/obj/gates/{src}.o"));
+        let nm = std::process::Command::new("nm").arg(&obj).output().unwrap();
+        assert!(nm.status.success() && nm.stdout.is_empty(), "{src}: {}", text(&nm));
+    }
 }
 
 #[test]

@@ -48,6 +48,10 @@ const PLAIN: [bool; 256] = {
     t
 };
 
+/// The characters no path in build.ninja may hold: a newline or carriage return ends its line, a tab breaks
+/// `.ninja_log` (tab-separated: ninja would rebuild it for ever), and ninja has no escape for `|`.
+pub const NOT_IN_PATHS: [char; 4] = ['\n', '\r', '\t', '|'];
+
 /// Whether `s` is a shell word as it stands (a table lookup per byte: gen asks it of every word of 20,000 commands).
 pub fn is_plain(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| PLAIN[b as usize])

@@ -1,11 +1,12 @@
 //! `ninjabind edge lock`: a prebuilt archive checked against its SHA-256 in perry.lock, as `perry compile` checks it
 //! (Perry's #498): a changed archive fails the build before the link; frozen, so does one the lock lacks.
 
+use crate::base::diag::Span;
 use crate::base::files::read_regular_text;
 use crate::base::hash::hash_file;
 use crate::base::write::write_if_changed;
 use anyhow::{bail, Context, Result};
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -52,10 +53,8 @@ pub fn run(a: &LockArgs) -> Result<i32> {
 
 /// `line:col` of byte `at` in `text`, for the one-line `path:line:col: error:` shape editors jump to.
 fn line_col(text: &str, at: usize) -> String {
-    let before = &text[..at.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!("{line}:{col}")
+    let span = Span::at_offset(Utf8Path::new(""), text, at, 1);
+    format!("{}:{}", span.line, span.column)
 }
 
 fn check(a: &LockArgs) -> Result<i32> {

@@ -1,6 +1,7 @@
 //! `ninjabind edge perry`: runs `perry compile --no-link`, then learns what it compiled from Perry's own record —
 //! the modules (a depfile, so ninja re-runs it when one changes) and the objects it wrote (the list the link reads).
 
+use crate::base::diag::Span;
 use crate::base::escape::rsp_word;
 use crate::base::files::read_regular;
 use crate::base::layout;
@@ -102,10 +103,9 @@ fn parse_error_location(line: &str, cwd: &Utf8Path) -> Option<String> {
     let code = code.split(')').next()?.trim();
     let path = Utf8Path::new(path);
     let text = std::fs::read_to_string(path).ok()?;
-    let before = text.get(..start.min(text.len()))?;
-    let (line_no, col) = (before.matches('\n').count() + 1, before.rsplit('\n').next()?.chars().count() + 1);
+    let at = Span::at_offset(path, &text, start, 1);
     let shown = if path.starts_with(cwd) { layout::relative(cwd, path) } else { path.to_owned() };
-    Some(format!("{shown}:{line_no}:{col}: error: Perry cannot parse this module ({code})"))
+    Some(format!("{shown}:{}:{}: error: Perry cannot parse this module ({code})", at.line, at.column))
 }
 
 pub fn run(a: &PerryArgs) -> Result<i32> {
@@ -127,10 +127,10 @@ fn compile(a: &PerryArgs) -> Result<i32> {
             eprintln!("{line}");
         }
     };
+    let cwd = layout::current_dir()?;
     if !out.status.success() {
         // the objects of the last good run stay where the link reads them; a parse error Perry gives as byte
         // offsets is said first in the shape editors jump to
-        let cwd = layout::current_dir()?;
         let text = String::from_utf8_lossy(&out.stderr);
         for line in text.lines().filter_map(|l| parse_error_location(l, &cwd)) {
             eprintln!("{line}");
@@ -159,7 +159,6 @@ fn compile(a: &PerryArgs) -> Result<i32> {
         list.push_str(&rsp_word(to.as_str()));
         list.push('\n');
     }
-    let cwd = layout::current_dir()?;
     let project = layout::canonical(&cwd.join(&a.project))?;
     let deps: Vec<String> = modules.iter().map(|m| dep_path(m, &project, &cwd)).collect();
     write_cache(&a.depfile, depfile::render(a.list.as_str(), &deps).as_bytes())?;

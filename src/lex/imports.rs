@@ -1,5 +1,6 @@
 //! The import scanner (SPEC §3.1): a small lexer over JS/TS/Vex that skips comments, strings, templates and regexes.
 
+use crate::base::escape::NOT_IN_PATHS;
 use crate::base::hash::FastSet;
 use crate::model::Import;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -441,7 +442,7 @@ impl Walker<'_> {
                 marked |= BUILD_FOLDER_MARKERS.contains(&name);
                 continue;
             }
-            if name.contains(['\n', '\r', '\t', '|']) && !name.starts_with('.') {
+            if name.contains(NOT_IN_PATHS) && !name.starts_with('.') {
                 self.w.unnamable.push(dir.join(name));
                 continue;
             }

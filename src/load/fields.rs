@@ -2,6 +2,7 @@
 
 use super::json::{JPath, JsonDoc};
 use super::LoadCtx;
+use crate::base::escape::NOT_IN_PATHS;
 use crate::base::layout;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -67,7 +68,8 @@ pub fn is_file_stem(s: &str) -> bool {
 /// rebuild it forever) and no `|` (ninja has no escape for it in a path).
 pub fn check_path(doc: &JsonDoc, s: &str, path: &JPath) -> Result<()> {
     check_printable(doc, s, path)?;
-    if let Some(c) = s.chars().find(|c| *c == '\t' || *c == '|') {
+    // (newline and carriage return were named above: what is left of what no path may hold)
+    if let Some(c) = s.chars().find(|c| NOT_IN_PATHS.contains(c)) {
         let what = if c == '\t' { "a tab" } else { "`|`" };
         return Err(doc
             .error(path, format!("`{path}` holds {what}, which ninja cannot carry in a file name"))

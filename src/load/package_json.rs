@@ -66,10 +66,9 @@ fn check_perry_keys(ctx: &mut LoadCtx, doc: &JsonDoc, map: &serde_json::Map<Stri
 }
 
 /// An installed package without `perry.nativeLibrary` (a JS package): its near misses of Perry's keys still warn.
-pub fn check_js_package(ctx: &mut LoadCtx, manifest: &Utf8Path, display: &Utf8Path) -> Result<()> {
-    let doc = JsonDoc::read(manifest, display)?;
+pub fn check_js_package(ctx: &mut LoadCtx, doc: &JsonDoc) -> Result<()> {
     match doc.value.as_object() {
-        Some(map) => check_perry_keys(ctx, &doc, map),
+        Some(map) => check_perry_keys(ctx, doc, map),
         None => Ok(()),
     }
 }
@@ -81,7 +80,11 @@ pub fn load(
     display: &Utf8Path,
     origin: Origin,
 ) -> Result<Package> {
-    let doc = JsonDoc::read(manifest, display)?;
+    load_doc(ctx, host, JsonDoc::read(manifest, display)?, manifest, origin)
+}
+
+/// [`load`] of a manifest already read (resolve reads an installed package's once, to see what it is).
+pub fn load_doc(ctx: &mut LoadCtx, host: &Host, doc: JsonDoc, manifest: &Utf8Path, origin: Origin) -> Result<Package> {
     let root = manifest.parent().expect("a manifest has a folder").to_owned();
     let top = JPath::default();
     let map = object(&doc, &doc.value, &top)?;
@@ -124,9 +127,8 @@ pub fn load(
 
 /// Whether an installed package declares `perry.nativeLibrary`; a package.json that cannot be read or parsed
 /// is an error at its position, never a silent "no" (that demoted bindings to JS packages, and the link failed later).
-pub fn declares_native_library(manifest: &Utf8Path, display: &Utf8Path) -> Result<bool> {
-    let doc = JsonDoc::read(manifest, display)?;
-    Ok(doc.value.get("perry").and_then(|p| p.get("nativeLibrary")).is_some())
+pub fn declares_native_library(doc: &JsonDoc) -> bool {
+    doc.value.get("perry").and_then(|p| p.get("nativeLibrary")).is_some()
 }
 
 /// The host's `perry.entry` and `perry.allow.nativeLibrary` (names, `@scope/*`, `*`).

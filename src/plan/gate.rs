@@ -8,6 +8,11 @@ use camino::Utf8PathBuf;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// Where the gate keeps an edge's record: beside its first output, unless the edge names another place.
+pub fn record_of(e: &Edge) -> Utf8PathBuf {
+    e.more().record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0])))
+}
+
 /// Inputs whose `--in` words would take more than this many bytes go into an input list file instead.
 const IN_LIST_ABOVE: usize = 16 * 1024;
 
@@ -114,7 +119,7 @@ impl<'a> Wrapper<'a> {
             env: inner.env.iter().map(|(k, _)| k.clone()).collect(),
             rsp: e.rsp.as_deref().map(|(f, _)| f.clone()),
             // the gate computes the key itself from what ninja runs: build.ninja carries how, not the key
-            record: e.more().record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0]))),
+            record: record_of(e),
             depfile: e.more().vars.iter().find(|(k, _)| *k == "depfile").map(|(_, d)| d.into()),
             products: e.more().products.clone(),
             outputs: e.all_outputs().cloned().collect(),

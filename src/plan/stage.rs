@@ -4,6 +4,7 @@
 
 use super::{Command, Edge, Plan, RuleKind};
 use crate::base::diag::Diagnostic;
+use crate::base::escape::NOT_IN_PATHS;
 use crate::base::layout::Layout;
 use crate::model;
 use crate::model::SourcePath;
@@ -99,7 +100,7 @@ impl Stager<'_> {
             })?;
             for entry in read {
                 let path = entry?.path().to_owned();
-                let bad_name = path.file_name().is_some_and(|n| n.contains(['\n', '\r', '\t', '|']));
+                let bad_name = path.file_name().is_some_and(|n| n.contains(NOT_IN_PATHS));
                 if bad_name || leaves(&path) {
                     let why = if bad_name {
                         "its name holds a newline, carriage return, tab or `|`, which build.ninja cannot carry"

@@ -6,6 +6,7 @@ use crate::base::layout::Layout;
 use crate::model;
 use crate::model::FrontEnd;
 use crate::pipeline::Generated;
+use crate::plan::gate::record_of;
 use crate::plan::RuleKind;
 use crate::protocol::gate::{Key, Kind, Record};
 use crate::resolve::Layer;
@@ -229,9 +230,11 @@ struct EdgeDoc<'a> {
     pool: Option<&'static str>,
 }
 
-/// `local`: whether imports of the project's own modules are listed — by explain, which reads them on demand; not
-/// in the graph gen writes, which no module edit regenerates (the modules are Perry's, learnt at build time).
-fn graph_doc<'g>(g: &'g Generated, local: bool, gates: Option<&'g HashMap<Utf8PathBuf, GateView>>) -> GraphDoc<'g> {
+/// `explained`: what only explain reads (each source's gate, read on demand), given by explain, which also lists the
+/// imports of the project's own modules; gen's graph has neither (no module edit regenerates it: the modules are
+/// Perry's, learnt at build time).
+fn graph_doc<'g>(g: &'g Generated, explained: Option<&'g HashMap<Utf8PathBuf, GateView>>) -> GraphDoc<'g> {
+    let local = explained.is_some();
     let l = &g.settings.layout;
     let from_ninja = |p: &camino::Utf8Path| l.project_rel_from_ninja(p);
     let imports = g
@@ -271,7 +274,7 @@ fn graph_doc<'g>(g: &'g Generated, local: bool, gates: Option<&'g HashMap<Utf8Pa
                     active: c.active.iter().map(|(n, _)| n).collect(),
                     skipped: c.skipped.iter().map(|s| SkippedDoc { name: &s.name, reason: &s.reason }).collect(),
                 },
-                sources: SourcesDoc { layout: l, sources: &c.sources, gates },
+                sources: SourcesDoc { layout: l, sources: &c.sources, gates: explained },
                 archive: archives.get(p.name.as_str()).map(|a| from_ninja(a)),
                 functions: p.library.as_ref().map(|lib| lib.functions.as_slice()).unwrap_or_default(),
                 staging: staging_doc(l, p),
@@ -388,7 +391,7 @@ fn write_doc(g: &Generated, local: bool, w: &mut dyn std::io::Write) -> std::io:
     let mut head = HoldBack { inner: w, buf: Vec::with_capacity(1 << 17) };
     // explain reads the guards on demand (and the last build's records); gen's graph says they are decided at build
     let gates = local.then(|| views(g));
-    serde_json::to_writer_pretty(&mut head, &graph_doc(g, local, gates.as_ref()))?;
+    serde_json::to_writer_pretty(&mut head, &graph_doc(g, gates.as_ref()))?;
     let HoldBack { inner: w, buf } = head;
     let Some(rest) = buf.strip_suffix(b"[]\n}").filter(|_| buf.ends_with(NO_EDGES)) else {
         let msg = "the graph document does not end with its edges";
@@ -493,7 +496,8 @@ pub fn human(g: &Generated) -> String {
                 let _ = writeln!(o, "Perry compiler: {} ({}), runtime archives in {}", c.exe, c.version, c.lib_dir);
                 let entry = g.resolved.entry.as_ref().map_or("(none)".to_string(), |e| l.project_rel(e).to_string());
                 // the module set is Perry's: learnt from its record by the host edge, never predicted here
-                let record = std::fs::read_to_string(l.out.join("host/objects.rsp.nbh")).ok();
+                let host = g.plan.edges.iter().find(|e| e.rule == RuleKind::Host);
+                let record = host.and_then(|e| std::fs::read_to_string(l.ninja_dir.join(record_of(e))).ok());
                 // the entry (the edge's first input) and the modules its depfile named
                 let learnt = record.as_deref().and_then(Record::parse).map(|r| {
                     let entry = r.entries.iter().find(|e| e.kind == Kind::In);

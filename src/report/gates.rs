@@ -5,6 +5,7 @@ use crate::base::files::read_regular_text;
 use crate::lex::have;
 use crate::pipeline::Generated;
 use crate::plan::compile::is_cxx;
+use crate::plan::gate::record_of;
 use crate::plan::RuleKind;
 use crate::protocol::gate::Record;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -30,13 +31,13 @@ pub struct GateView {
 /// Every selected source's gate, by its absolute path.
 pub fn views(g: &Generated) -> HashMap<Utf8PathBuf, GateView> {
     let l = &g.settings.layout;
-    // each compile edge's object, by its source as build.ninja names it
-    let objects: HashMap<&Utf8Path, &Utf8Path> = g
+    // each compile edge's gate record, by its source as build.ninja names it
+    let records: HashMap<&Utf8Path, Utf8PathBuf> = g
         .plan
         .edges
         .iter()
         .filter(|e| matches!(e.rule, RuleKind::Cc | RuleKind::Cxx))
-        .filter_map(|e| Some((e.inputs.first()?.as_path(), e.outputs.first()?.as_path())))
+        .filter_map(|e| Some((e.inputs.first()?.as_path(), record_of(e))))
         .collect();
     let mut out = HashMap::new();
     for sp in &g.selected.packages {
@@ -50,16 +51,16 @@ pub fn views(g: &Generated) -> HashMap<Utf8PathBuf, GateView> {
                 Err(_) => (vec![], true),
             };
             let rel = l.rel(abs);
-            let last_build = objects.get(rel.as_path()).and_then(|o| last_decision(&l.ninja_dir.join(o)));
+            let last_build = records.get(rel.as_path()).and_then(|r| last_decision(&l.ninja_dir.join(r)));
             out.insert(abs.clone(), GateView { missing, unreadable, last_build });
         }
     }
     out
 }
 
-/// What the gate record beside `object` says its compile decided; `None` before a build.
-fn last_decision(object: &Utf8Path) -> Option<Decided> {
-    let text = read_regular_text(&Utf8PathBuf::from(format!("{object}.nbh")), 64 << 20).ok()?;
+/// What a compile's gate record says it decided; `None` before a build.
+fn last_decision(record: &Utf8Path) -> Option<Decided> {
+    let text = read_regular_text(record, 64 << 20).ok()?;
     let rec = Record::parse(&text)?;
     Some(if rec.gated.is_empty() { Decided::Compiled } else { Decided::GatedOut(rec.gated) })
 }

@@ -5,6 +5,7 @@ use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::layout;
 use crate::base::layout::Layout;
 use crate::lex::node::{is_builtin, is_relative, nearest_package, package_name};
+use crate::load::json::JsonDoc;
 use crate::load::package_json::{self, Host};
 use crate::load::well_known::{Table, WellKnown};
 use crate::load::LoadCtx;
@@ -70,21 +71,22 @@ fn resolve_one(
             let layer = if p.origin == Origin::Js { Layer::B } else { Layer::A };
             return Ok((layer, Some(p.name.clone())));
         }
-        if package_json::declares_native_library(&manifest, &scope.layout.display(&manifest))? {
-            let p =
-                package_json::load(ctx, &scope.host, &manifest, &scope.layout.display(&manifest), Origin::Installed)?;
+        // read once: whether it is a binding, its near misses, and a JS package's fields all come from it
+        let doc = JsonDoc::read(&manifest, &scope.layout.display(&manifest))?;
+        if package_json::declares_native_library(&doc) {
+            let p = package_json::load_doc(ctx, &scope.host, doc, &manifest, Origin::Installed)?;
             let name = p.name.clone();
             push_unique(packages, p, scope.layout)?;
             return Ok((Layer::A, Some(name)));
         }
-        package_json::check_js_package(ctx, &manifest, &scope.layout.display(&manifest))?;
+        package_json::check_js_package(ctx, &doc)?;
         // a name the compiler serves natively wins over a JS package of that name, as Perry keeps its own binding
         if scope.compiler_found && scope.bindings_root.is_none() {
             if let Some(wk) = scope.table.lookup(spec, &pkg) {
                 return Ok((Layer::C, Some(add_well_known(ctx, scope, imp, &wk, packages)?)));
             }
         }
-        let p = js_package(&manifest, &pkg);
+        let p = js_package(&manifest, &pkg, &doc.value);
         packages.push(p);
         return Ok((Layer::B, Some(pkg)));
     }
@@ -104,9 +106,9 @@ fn resolve_one(
         .into_err())
 }
 
-fn js_package(manifest: &Utf8Path, name: &str) -> Package {
-    let doc = std::fs::read(manifest).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-    let field = |k: &str| doc.as_ref().and_then(|v| v.get(k)).and_then(|x| x.as_str()).map(str::to_string);
+/// A package with no native code, named `name`, its `version` and `main` (else `types`) from its manifest `doc`.
+fn js_package(manifest: &Utf8Path, name: &str, doc: &serde_json::Value) -> Package {
+    let field = |k: &str| doc.get(k).and_then(|x| x.as_str()).map(str::to_string);
     let version = field("version");
     Package {
         name: name.to_string(),
@@ -156,12 +158,13 @@ fn add_well_known(
         return Ok(p.name.clone());
     }
     let manifest = dir.join("package.json");
-    let mut p =
-        if manifest.is_file() && package_json::declares_native_library(&manifest, &scope.layout.display(&manifest))? {
-            package_json::load(ctx, &scope.host, &manifest, &scope.layout.display(&manifest), Origin::WellKnown)?
-        } else {
-            let mut p = js_package(&dir.join("Cargo.toml"), &wk.crate_name);
-            p.version = None;
+    let doc = manifest.is_file().then(|| JsonDoc::read(&manifest, &scope.layout.display(&manifest))).transpose()?;
+    let mut p = match doc {
+        Some(doc) if package_json::declares_native_library(&doc) => {
+            package_json::load_doc(ctx, &scope.host, doc, &manifest, Origin::WellKnown)?
+        }
+        _ => {
+            let mut p = js_package(&dir.join("Cargo.toml"), &wk.crate_name, &serde_json::Value::Null);
             p.library = Some(NativeLibrary {
                 abi_version: None,
                 functions: vec![],
@@ -173,7 +176,8 @@ fn add_well_known(
                 staging: Default::default(),
             });
             p
-        };
+        }
+    };
     p.name = wk.crate_name.clone();
     p.origin = Origin::WellKnown;
     if let Some(lib) = &mut p.library {
