@@ -7,10 +7,11 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 
 # libssl-dev: Perry links every program with -lssl -lcrypto; clang: Perry 0.5.1520 assembles its statepoint
 # compact-map rewrite with it ("no clang was found" otherwise), so the Perry example needs it too
-packages=(ninja-build pkg-config gcc clang libsqlite3-dev libssl-dev)
+# g++: gen's compiler probe asks `c++` too (`strace -e execve scripts/example.sh` shows 36 runs of it)
+packages=(ninja-build pkg-config gcc g++ clang libsqlite3-dev libssl-dev)
 if [ "$mode" = tests ]; then
   # distcc, icecc, ccache, redis-server: the scale-out tests start real daemons on loopback (tests/distributed.rs)
-  packages+=(g++ llvm zlib1g-dev libpq-dev distcc icecc ccache redis-server man-db groff-base graphviz)
+  packages+=(llvm zlib1g-dev libpq-dev distcc icecc ccache redis-server man-db groff-base graphviz)
   # glslc: a Vulkan backend's shaderSources are compiled by an edge (tests/manifest_v1.rs); generate-ninja: GN, the
   # bench's yardstick for gen (bench/bench.py)
   packages+=(glslc generate-ninja)
