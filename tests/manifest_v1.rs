@@ -218,3 +218,47 @@ fn a_link_looping_back_up_a_resource_folder_is_staged_once_and_gen_ends() {
     assert!(graph.contains("NativeLibraries/gfx/maps/up/config.json"), "{graph}");
     assert!(!graph.contains("maps/up/maps/up"), "{graph}");
 }
+
+/// Issue 38 item 10: a resource folder of thousands of files is one staging edge (one process, not one per file),
+/// every file still an output ninja and the gate know: an edit restages only that file, a new file reaches the
+/// program's folder, a deleted staged file comes back.
+#[test]
+fn a_resource_folder_of_thousands_of_files_is_one_edge_and_an_edit_rewrites_one_file() {
+    let (_t, p) = project();
+    let bulk = p.join("node_modules/gfx/res/maps/bulk");
+    for i in 0..3000 {
+        let sub = bulk.join(format!("d{}", i % 10));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("tile{i:04}.txt")), format!("tile {i}\n")).unwrap();
+    }
+    ok(ninjabind_with_env(&p, &["gen"], &[("PERRY", perry().to_str().unwrap())]));
+    let first = ok(ninja(&p, &[]));
+    let staged = p.join("build/bin/NativeLibraries/gfx/maps");
+    let folder_stages = |out: &str| ran(out).into_iter().filter(|s| s.starts_with("STAGE") && s.ends_with('/')).count();
+    assert_eq!(folder_stages(&first), 1, "`res/maps`, one edge:\n{first}");
+    assert_eq!(tree(&staged).len(), 3002, "every file of the folder staged");
+    assert_eq!(std::fs::read_to_string(staged.join("bulk/d7/tile2347.txt")).unwrap(), "tile 2347\n");
+    assert_eq!(commands(&p, "stage"), 6, "the folder and five single files, one command each");
+    assert!(ok(ninja(&p, &["-n"])).contains("no work to do"));
+
+    let mtimes = || -> Vec<(String, std::time::SystemTime)> {
+        tree(&staged).into_iter().map(|f| (f.clone(), staged.join(&f).metadata().unwrap().modified().unwrap())).collect()
+    };
+    let before = mtimes();
+    edit(&bulk.join("d3/tile0123.txt"), "tile 123", "tile 123 edited");
+    let out = ok(ninja(&p, &[]));
+    assert_eq!(ran(&out), ["STAGE build/bin/NativeLibraries/gfx/maps/"], "{out}");
+    let after = mtimes();
+    let rewritten: Vec<&String> = before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| &b.0).collect();
+    assert_eq!(rewritten, ["bulk/d3/tile0123.txt"], "only the edited file is written again");
+    assert_eq!(std::fs::read_to_string(staged.join("bulk/d3/tile0123.txt")).unwrap(), "tile 123 edited\n");
+
+    // a file added reaches the graph (its folder is watched) and the program's folder; one deleted comes back
+    tick();
+    std::fs::write(bulk.join("d0/new.txt"), "new\n").unwrap();
+    std::fs::remove_file(staged.join("bulk/d9/tile0009.txt")).unwrap();
+    ok(ninja(&p, &[]));
+    assert_eq!(std::fs::read_to_string(staged.join("bulk/d0/new.txt")).unwrap(), "new\n");
+    assert_eq!(std::fs::read_to_string(staged.join("bulk/d9/tile0009.txt")).unwrap(), "tile 9\n");
+    assert!(ok(ninja(&p, &["-n"])).contains("no work to do"));
+}

@@ -106,27 +106,39 @@ fn set_mtime(path: &Utf8Path, t: SystemTime) -> Result<()> {
 /// A gate failure is printed at the edge's first output.
 pub fn run(a: &GateArgs) -> Result<i32> {
     let timer = Timer::start();
-    let first = a.outputs.first().map_or("build.ninja", |o| o.as_str());
-    let result = with_listed_inputs(a).and_then(|a| gate(&a));
+    let listed = with_listed_files(a);
+    // the first output, the one ninja's log and ours name the edge by, may come from an output list
+    let first = match &listed {
+        Ok(l) => l.outputs.first(),
+        Err(_) => a.outputs.first(),
+    };
+    let first = first.or(a.out_list.as_ref()).map_or("build.ninja", |o| o.as_str()).to_string();
+    let result = listed.and_then(|a| gate(&a));
     let decision = match &result {
         Ok((0, d)) => *d,
         _ => Decision::Failed,
     };
-    timer.finish(decision, first);
-    super::fail_at(first, result.map(|(code, _)| code))
+    timer.finish(decision, &first);
+    super::fail_at(&first, result.map(|(code, _)| code))
 }
 
-/// `a` with the inputs of its `--in-list` file and its `--in-rsp` files appended to its `--in`s (copied only when
-/// there is a list).
-fn with_listed_inputs(a: &GateArgs) -> Result<std::borrow::Cow<'_, GateArgs>> {
-    if a.in_list.is_none() && a.in_rsps.is_empty() {
+/// `a` with the inputs of its `--in-list` file and its `--in-rsp` files appended to its `--in`s, and the outputs of
+/// its `--out-list` to its `--out`s (copied only when there is a list).
+fn with_listed_files(a: &GateArgs) -> Result<std::borrow::Cow<'_, GateArgs>> {
+    if a.in_list.is_none() && a.in_rsps.is_empty() && a.out_list.is_none() {
         return Ok(std::borrow::Cow::Borrowed(a));
     }
     let mut a = a.clone();
-    if let Some(list) = &a.in_list {
+    let listed = |list: &Utf8Path| -> Result<Vec<Utf8PathBuf>> {
         let text = read_regular_text(list, 1 << 30)
-            .with_context(|| format!("cannot read the input list {list}; `ninjabind gen` writes it"))?;
-        a.inputs.extend(text.lines().filter(|l| !l.is_empty()).map(Utf8PathBuf::from));
+            .with_context(|| format!("cannot read the file list {list}; `ninjabind gen` writes it"))?;
+        Ok(text.lines().filter(|l| !l.is_empty()).map(Utf8PathBuf::from).collect())
+    };
+    if let Some(list) = &a.in_list {
+        a.inputs.extend(listed(list)?);
+    }
+    if let Some(list) = &a.out_list {
+        a.outputs.extend(listed(list)?);
     }
     for r in a.in_rsps.clone() {
         a.inputs.extend(rsp_paths(&r)?);

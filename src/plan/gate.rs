@@ -4,7 +4,7 @@ use super::{Command, Edge, RuleKind};
 use crate::base::hash::hex;
 use crate::protocol::gate::{content_key, GateArgs};
 use crate::toolchain::identity;
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -13,8 +13,8 @@ pub fn record_of(e: &Edge) -> Utf8PathBuf {
     e.more().record.clone().unwrap_or_else(|| Utf8PathBuf::from(format!("{}.nbh", e.outputs[0])))
 }
 
-/// Inputs whose `--in` words would take more than this many bytes go into an input list file instead.
-const IN_LIST_ABOVE: usize = 16 * 1024;
+/// Inputs or outputs whose `--in`/`--out` words would take more than this many bytes go into an input list file instead.
+const LIST_ABOVE: usize = 16 * 1024;
 
 /// Wraps edges one at a time (plan calls it with the template pass in one loop, so each compile's whole command is
 /// held only while its edge is made into a `build` line).
@@ -89,6 +89,17 @@ impl<'a> Wrapper<'a> {
         id
     }
 
+    /// `paths` in a side file `<record>.<ext>` when their words would not fit the command, its name; else `None`.
+    fn listed(&mut self, record: &Utf8Path, ext: &str, paths: &[Utf8PathBuf]) -> Option<Utf8PathBuf> {
+        if paths.iter().map(|i| i.as_str().len() + 6).sum::<usize>() <= LIST_ABOVE {
+            return None;
+        }
+        let list = record.with_extension(ext);
+        let text: String = paths.iter().map(|i| format!("{i}\n")).collect();
+        self.side_files.push((list.clone(), text));
+        Some(list)
+    }
+
     pub fn wrap(&mut self, e: &mut Edge) {
         if !matches!(
             e.rule,
@@ -130,17 +141,20 @@ impl<'a> Wrapper<'a> {
             command: inner.argv,
             ..GateArgs::default()
         };
-        let inputs: Vec<&Utf8PathBuf> = e.all_inputs().collect();
-        if inputs.iter().map(|i| i.as_str().len() + 6).sum::<usize>() > IN_LIST_ABOVE {
-            // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long input list
-            // goes into a file gen writes beside the record
-            let list = Utf8PathBuf::from(format!("{}.inputs", e.outputs[0]));
-            let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
-            self.side_files.push((list.clone(), text));
-            gate.in_list = Some(list.clone());
+        // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long list of inputs (a
+        // link's objects) or outputs (a staged resource folder) goes into a file gen writes beside the record
+        let inputs: Vec<Utf8PathBuf> = e.all_inputs().cloned().collect();
+        match self.listed(&gate.record, "inputs", &inputs) {
+            Some(list) => {
+                gate.in_list = Some(list.clone());
+                e.more_mut().implicit_inputs.push(list);
+            }
+            None => gate.inputs = inputs,
+        }
+        if let Some(list) = self.listed(&gate.record, "outputs", &gate.outputs) {
+            gate.outputs.clear();
+            gate.out_list = Some(list.clone());
             e.more_mut().implicit_inputs.push(list);
-        } else {
-            gate.inputs = inputs.into_iter().cloned().collect();
         }
         let argv = gate.to_argv(self.exe);
         e.command = Some(Box::new(Command { env: inner.env, argv }));

@@ -41,6 +41,9 @@ pub struct GateArgs {
     pub in_rsps: Vec<Utf8PathBuf>,
     #[arg(long = "out")]
     pub outputs: Vec<Utf8PathBuf>,
+    /// A file gen wrote listing more outputs, one per line (a resource folder of 5,000 files staged by one edge).
+    #[arg(long)]
+    pub out_list: Option<Utf8PathBuf>,
     /// One of the outputs, a response file the command writes naming more outputs (objects whose names the tool
     /// chose): each is hashed and checked like a declared output, and the list counts as unchanged only when every
     /// file it names is.
@@ -97,6 +100,9 @@ impl GateArgs {
         }
         for r in &self.in_rsps {
             argv.extend(["--in-rsp".into(), r.to_string()]);
+        }
+        if let Some(list) = &self.out_list {
+            argv.extend(["--out-list".into(), list.to_string()]);
         }
         for o in &self.outputs {
             argv.extend(["--out".into(), o.to_string()]);
@@ -325,6 +331,7 @@ mod tests {
             in_list: Some("bin/app.inputs".into()),
             in_rsps: vec!["host/objects.rsp".into()],
             outputs: vec!["bin/app".into(), "bin/app.map".into()],
+            out_list: Some("bin/app.outputs".into()),
             out_rsp: Some("bin/app.map".into()),
             have_target: Some("x86_64-unknown-linux-gnu".into()),
             products: Some("target".into()),
