@@ -242,7 +242,10 @@ fn a_resource_folder_of_thousands_of_files_is_one_edge_and_an_edit_rewrites_one_
     assert!(ok(ninja(&p, &["-n"])).contains("no work to do"));
 
     let mtimes = || -> Vec<(String, std::time::SystemTime)> {
-        tree(&staged).into_iter().map(|f| (f.clone(), staged.join(&f).metadata().unwrap().modified().unwrap())).collect()
+        tree(&staged)
+            .into_iter()
+            .map(|f| (f.clone(), staged.join(&f).metadata().unwrap().modified().unwrap()))
+            .collect()
     };
     let before = mtimes();
     edit(&bulk.join("d3/tile0123.txt"), "tile 123", "tile 123 edited");

@@ -228,8 +228,24 @@ fn real_npm_packages_compiled_through_compile_packages_build_as_perry_builds_the
     copy_dir(&installed, &p.join("node_modules"));
     // no bindings root: the compiler serves `ws` and `node:http` itself, though a JS `ws` is installed
     gen(&p, &["gen"]);
+    let perry_env = [("PERRY", perry().to_str().unwrap().to_string())];
+    let perry_env: Vec<(&str, &str)> = perry_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // the picture before a build: the host compile, its modules to be learnt from Perry's record
+    let dot = ok(ninjabind_with_env(&p, &["graph"], &perry_env));
+    assert!(dot.contains("\"host\" [label=\"perry compile\\nsrc/main.ts\", shape=component"), "{dot}");
+    assert!(
+        dot.contains("learnt from Perry's record when `ninja` builds") && dot.contains("\"host\" -> \"program:"),
+        "{dot}"
+    );
     let printed = build_and_run(&p, "compile-packages");
     assert_eq!(printed, "a b d\nping 3\nws function, http function\n");
+    // after it: the modules Perry compiled, each drawn into the host compile
+    let dot = ok(ninjabind_with_env(&p, &["graph"], &perry_env));
+    assert!(dot.contains("\"module:node_modules/clsx/dist/clsx.mjs\" -> \"host\""), "{dot}");
+    assert!(
+        dot.contains("\"module:src/main.ts\" -> \"host\"") && dot.contains("modules Perry compiled in the last build"),
+        "{dot}"
+    );
     assert_eq!(printed, perrys_program(&p, "src/main.ts"));
     // the modules are the ones Perry compiled: each package's ESM build (its `exports`), not its `main`
     let explain = ok(ninjabind_with_env(&p, &["explain"], &[("PERRY", perry().to_str().unwrap())]));

@@ -46,7 +46,11 @@ fn stats_says_what_ran_and_what_the_gate_skipped() {
         clean["slowest"].as_array().unwrap().iter().map(|e| e["seconds"].as_f64().unwrap()).collect();
     assert!(!slowest.is_empty() && slowest.len() <= 10 && slowest.windows(2).all(|w| w[0] >= w[1]), "{clean:#}");
     let human = ok(ninjabind(&p, &["stats"]));
-    assert!(human.starts_with("last ninja run: "), "{human}");
+    // a run with nothing to do leaves no trace: stats asks ninja, and says the build is up to date
+    assert_eq!(clean["pending"], 0, "{clean:#}");
+    assert!(ok(ninja(&p, &[])).contains("no work to do"));
+    assert!(human.starts_with("up to date: `ninja` has no work to do\nlast run that did work, "), "{human}");
+    assert!(human.lines().nth(1).unwrap().contains(" s ago: 8 edges, "), "{human}");
     assert!(human.contains("  skipped by the content gate: 0\n"), "{human}");
     assert!(human.lines().any(|l| l.contains(" link ") && l.contains("build/bin/hello-perry (ran)")), "{human}");
 
@@ -80,6 +84,12 @@ fn stats_says_what_ran_and_what_the_gate_skipped() {
     assert_eq!(n(&restored, "cc", "skipped"), 1, "{restored:#}");
     assert_eq!(n(&restored, "cargo", "skipped"), 2, "{restored:#}");
     assert_eq!(run_program(&clone.join("build/bin/hello-perry")), "answer=42 wave=0.841 nanoid_size=21\n");
+
+    // an edit not yet built: the next ninja's work, then the last run
+    edit(&p.join("host/main.c"), "int main", "int  main");
+    let human = ok(ninjabind(&p, &["stats"]));
+    assert!(human.starts_with("out of date: the next `ninja` runs "), "{human}");
+    assert!(stats(&p)["pending"].as_u64().unwrap() >= 1, "{human}");
 }
 
 #[test]

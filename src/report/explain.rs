@@ -495,15 +495,7 @@ pub fn human(g: &Generated) -> String {
             Some(c) => {
                 let _ = writeln!(o, "Perry compiler: {} ({}), runtime archives in {}", c.exe, c.version, c.lib_dir);
                 let entry = g.resolved.entry.as_ref().map_or("(none)".to_string(), |e| l.project_rel(e).to_string());
-                // the module set is Perry's: learnt from its record by the host edge, never predicted here
-                let host = g.plan.edges.iter().find(|e| e.rule == RuleKind::Host);
-                let record = host.and_then(|e| std::fs::read_to_string(l.ninja_dir.join(record_of(e))).ok());
-                // the entry (the edge's first input) and the modules its depfile named
-                let learnt = record.as_deref().and_then(Record::parse).map(|r| {
-                    let entry = r.entries.iter().find(|e| e.kind == Kind::In);
-                    let deps = r.entries.iter().filter(|e| e.kind == Kind::Dep);
-                    entry.into_iter().chain(deps).map(|e| e.path.to_string()).collect::<Vec<_>>()
-                });
+                let learnt = perry_modules(g);
                 match learnt {
                     Some(modules) => {
                         let _ = writeln!(
@@ -512,7 +504,7 @@ pub fn human(g: &Generated) -> String {
                             modules.len()
                         );
                         for m in modules {
-                            let _ = writeln!(o, "    {}", l.project_rel_from_ninja(Utf8Path::new(&m)));
+                            let _ = writeln!(o, "    {m}");
                         }
                     }
                     None => {
@@ -594,6 +586,19 @@ pub fn human(g: &Generated) -> String {
         let _ = writeln!(o, "  {:<8} {} ← {}{pool}", e.rule.name(), outs.join(" "), ins.join(" "));
     }
     o
+}
+
+/// The modules Perry compiled in the last build, project-relative: the entry (the host edge's first input) and those
+/// its depfile named, from the edge's record. The module set is Perry's: learnt by the host edge, never predicted
+/// here. `None` before a build.
+pub fn perry_modules(g: &Generated) -> Option<Vec<camino::Utf8PathBuf>> {
+    let l = &g.settings.layout;
+    let host = g.plan.edges.iter().find(|e| e.rule == RuleKind::Host)?;
+    let record = std::fs::read_to_string(l.ninja_dir.join(record_of(host))).ok()?;
+    let r = Record::parse(&record)?;
+    let entry = r.entries.iter().find(|e| e.kind == Kind::In);
+    let deps = r.entries.iter().filter(|e| e.kind == Kind::Dep);
+    Some(entry.into_iter().chain(deps).map(|e| l.project_rel_from_ninja(&e.path)).collect())
 }
 
 #[cfg(test)]

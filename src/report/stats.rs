@@ -81,6 +81,11 @@ pub struct Stats {
     pub by_kind: BTreeMap<String, Counts>,
     /// (output, kind, line), slowest first, at most ten.
     pub slowest: Vec<(String, String, Line)>,
+    /// How many edges the next `ninja` would run (`ninja -n`): 0 after a run with nothing to do, which leaves no
+    /// trace of its own. `None` when ninja could not be asked.
+    pub pending: Option<usize>,
+    /// When the last run that did work ended (ms since the epoch).
+    pub ended_ms: u128,
 }
 
 /// The last run recorded in `dir` (the folder holding build.ninja).
@@ -103,10 +108,36 @@ pub fn read(dir: &Utf8Path) -> Result<Stats> {
         s.by_kind.entry(kind.clone()).or_default().add(&l);
         timed.push((l.output.clone(), kind, l));
     }
+    s.ended_ms = timed.iter().map(|(_, _, l)| l.start_ms + l.duration_ms).max().unwrap_or(0);
     timed.sort_by(|a, b| b.2.duration_ms.cmp(&a.2.duration_ms).then_with(|| a.0.cmp(&b.0)));
     timed.truncate(10);
     s.slowest = timed;
+    s.pending = pending(dir);
     Ok(s)
+}
+
+/// The edges `ninja -n` would run in `dir` now (its `[k/N]` lines), or `None` when ninja cannot say.
+fn pending(dir: &Utf8Path) -> Option<usize> {
+    let mut cmd = std::process::Command::new("ninja");
+    cmd.arg("-C").arg(dir).arg("-n").stdin(std::process::Stdio::null());
+    let out = crate::base::process::output_within(&mut cmd, crate::base::process::probe_limit()).ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().filter(|l| l.starts_with('[') && !l.contains("] Regenerating build.ninja")).count())
+}
+
+/// `3 s`, `4 min`, `2 h`, `5 days`: how long ago `ms` (since the epoch) was.
+fn ago(ms: u128) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let s = now.saturating_sub(ms) / 1000;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
 }
 
 pub fn json(s: &Stats) -> Value {
@@ -114,6 +145,7 @@ pub fn json(s: &Stats) -> Value {
         "schema": 1,
         "total": s.total,
         "by_kind": s.by_kind,
+        "pending": s.pending,
         "slowest": s.slowest.iter().map(|(o, k, l)| json!({
             "output": o, "rule": k, "decision": l.decision, "seconds": l.duration_ms as f64 / 1000.0,
         })).collect::<Vec<_>>(),
@@ -123,7 +155,18 @@ pub fn json(s: &Stats) -> Value {
 pub fn human(s: &Stats) -> String {
     let mut o = String::new();
     let t = &s.total;
-    let _ = writeln!(o, "last ninja run: {} edges, {:.2} s of edge time", t.edges, t.seconds);
+    match s.pending {
+        Some(0) => {
+            let _ = writeln!(o, "up to date: `ninja` has no work to do");
+            let _ = write!(o, "last run that did work, {} ago: ", ago(s.ended_ms));
+        }
+        Some(n) => {
+            let _ = writeln!(o, "out of date: the next `ninja` runs {n} edges");
+            let _ = write!(o, "last ninja run, {} ago: ", ago(s.ended_ms));
+        }
+        None => o.push_str("last ninja run: "),
+    }
+    let _ = writeln!(o, "{} edges, {:.2} s of edge time", t.edges, t.seconds);
     let _ = writeln!(
         o,
         "  commands run: {} ({} changed an output, {} cut off early: outputs byte-identical)",
