@@ -505,3 +505,28 @@ fn a_dependency_keyed_other_than_its_package_name_is_named_in_a_warning_and_stri
     let err = fails(ninjabind(&app, &["gen", "--strict-manifests"]));
     assert!(err.contains("error: dependency `other` of `app` is the package `db`"), "{err}");
 }
+
+/// A pkg-config that never answers hangs no gen (issue 38 item 1): past `NINJABIND_PROBE_TIMEOUT` the probe is
+/// stopped, gen fails naming pkg-config, the package and the limit, the hung child is gone and build.ninja is kept.
+#[test]
+fn a_pkg_config_that_never_answers_is_stopped_and_named() {
+    let (t, p) = example("vex-db");
+    ok(ninjabind(&p, &["gen", "--features", "sqlite"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    let pid_file = t.path().join("hung.pid");
+    let script = t.path().join("pkg-config");
+    std::fs::write(&script, format!("#!/bin/sh\necho $$ > '{}'\nexec sleep 600\n", pid_file.display())).unwrap();
+    assert!(std::process::Command::new("chmod").arg("+x").arg(&script).status().unwrap().success());
+    let started = std::time::Instant::now();
+    let o = ninjabind_with_env(
+        &p,
+        &["gen", "--fresh", "--features", "sqlite"],
+        &[("PKG_CONFIG", script.to_str().unwrap()), ("NINJABIND_PROBE_TIMEOUT", "1")],
+    );
+    let err = fails(o);
+    assert!(err.contains("probing `sqlite3` did not finish within 1 s and was stopped"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "gen waited {:?}", started.elapsed());
+    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_string();
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "the hung pkg-config {pid} is still running");
+    assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before, "build.ninja kept");
+}

@@ -87,7 +87,15 @@ pub fn select(mut packages: Vec<Package>, selection: &Selection, diags: &mut Dia
     }
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
-    let probes = pkg_config::probe_all(names);
+    let probes = pkg_config::probe_all(names).map_err(|name| {
+        let limit = crate::base::process::probe_limit().as_secs_f64();
+        let program = std::env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
+        Diagnostic::error(format!(
+            "`{program}` probing `{name}` did not finish within {limit} s and was stopped (NINJABIND_PROBE_TIMEOUT sets the limit)"
+        ))
+        .with_help("check that pkg-config runs (`pkg-config --modversion NAME`), or raise NINJABIND_PROBE_TIMEOUT")
+        .into_err()
+    })?;
 
     let mut configs = Vec::with_capacity(packages.len());
     for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {

@@ -13,14 +13,37 @@ pub struct Probe {
 
 pub type Probes = BTreeMap<String, Result<Probe, String>>;
 
-pub fn probe_all(names: impl IntoIterator<Item = String>) -> Probes {
+/// Every name probed, in parallel; `Err(name)` names one still unanswered at the probe limit (every child gen still
+/// had running is then killed: gen fails anyway).
+pub fn probe_all(names: impl IntoIterator<Item = String>) -> Result<Probes, String> {
     let names: std::collections::BTreeSet<String> = names.into_iter().collect();
+    let deadline = std::time::Instant::now() + crate::base::process::probe_limit();
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|s| {
-        let handles: Vec<_> = names.iter().map(|n| (n.clone(), s.spawn(|| probe(n)))).collect();
-        handles
-            .into_iter()
-            .map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err("pkg-config probe panicked".to_string()))))
-            .collect()
+        for n in &names {
+            let tx = tx.clone();
+            s.spawn(move || {
+                let r = std::panic::catch_unwind(|| probe(n));
+                let _ = tx.send((n.clone(), r.unwrap_or_else(|_| Err("pkg-config probe panicked".to_string()))));
+            });
+        }
+        drop(tx);
+        let mut got = Probes::new();
+        while got.len() < names.len() {
+            match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                Ok((n, r)) => {
+                    got.insert(n, r);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    // the crate runs pkg-config itself and gives no handle on it: stop the children we have, so the
+                    // probe threads return and nothing is left running
+                    crate::base::process::kill_children();
+                    return Err(names.iter().find(|n| !got.contains_key(*n)).cloned().unwrap_or_default());
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        Ok(got)
     })
 }
 
