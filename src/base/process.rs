@@ -70,6 +70,19 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Result<Output, Probe
     Ok(Output { status, stdout, stderr })
 }
 
+/// Kills (SIGKILL) every child process this process has now, found in `/proc/self/task/*/children` (Linux; elsewhere
+/// nothing): for a probe run by a library that keeps its child to itself (the `pkg-config` crate).
+pub fn kill_children() {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return };
+    for t in tasks.flatten() {
+        let Ok(list) = std::fs::read_to_string(t.path().join("children")) else { continue };
+        for pid in list.split_whitespace().filter_map(|p| p.parse::<libc::pid_t>().ok()) {
+            // SAFETY: kill takes a pid and a signal number; no memory is passed
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,18 +101,5 @@ mod tests {
             output_within(&mut Command::new("/nonexistent/tool"), Duration::from_secs(1)),
             Err(ProbeError::Start(_))
         ));
-    }
-}
-
-/// Kills (SIGKILL) every child process this process has now, found in `/proc/self/task/*/children` (Linux; elsewhere
-/// nothing): for a probe run by a library that keeps its child to itself (the `pkg-config` crate).
-pub fn kill_children() {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return };
-    for t in tasks.flatten() {
-        let Ok(list) = std::fs::read_to_string(t.path().join("children")) else { continue };
-        for pid in list.split_whitespace().filter_map(|p| p.parse::<libc::pid_t>().ok()) {
-            // SAFETY: kill takes a pid and a signal number; no memory is passed
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
     }
 }
