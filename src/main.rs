@@ -174,6 +174,8 @@ enum EdgeCommand {
     Have(edges::have_gate::HaveArgs),
     /// Run `perry compile --no-link`, then learn the modules and objects it compiled from its own record.
     Perry(edges::perry::PerryArgs),
+    /// The Vex compiler on the program: its IR made an object by llc, its modules learnt from what it prints.
+    Vex(edges::vex::VexArgs),
     /// Unpack a zstd-compressed archive the Perry compiler ships.
     Unzstd(edges::unzstd::UnzstdArgs),
     /// Copy a binding's resource or shader output beside the program.
@@ -385,6 +387,7 @@ fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
         EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
         EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
         EdgeCommand::Perry(a) => edges::perry::run(a),
+        EdgeCommand::Vex(a) => edges::vex::run(a),
         EdgeCommand::Have(a) => edges::have_gate::run(a),
         EdgeCommand::Lock(a) => edges::lock::run(a),
         EdgeCommand::RuntimeSyms(a) => edges::symdiff::runtime_syms(a),

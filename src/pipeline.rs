@@ -8,6 +8,7 @@ use crate::load::LoadCtx;
 use crate::model::FrontEnd;
 use crate::options::{Effective, Settings};
 use crate::resolve::perry::check_allowed;
+use crate::toolchain::vex::{find_vex, VexSearch};
 use crate::toolchain::{find_perry, PerrySearch, Toolchain};
 use crate::{plan, resolve, select};
 use anyhow::Result;
@@ -26,7 +27,7 @@ pub struct Generated {
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated> {
     let fresh = eff.args.fresh;
-    let settings = eff.args.resolve(&eff.env)?;
+    let mut settings = eff.args.resolve(&eff.env)?;
     // what the last gen or scan edge read, by stamp; `--fresh` reads every file again
     let cache = match fresh {
         true => ScanCache::default(),
@@ -35,14 +36,23 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
     let mut scan = ScanMemo::new(cache);
     let mut ctx = LoadCtx { strict_manifests: settings.strict_manifests, diags };
     let target = settings.target.clone().unwrap_or_else(host_triple);
-    let perry = match resolve::front_end(&settings.layout, settings.entry.as_deref())? {
-        FrontEnd::Perry => find_perry(&settings)?,
-        FrontEnd::Vex => PerrySearch::default(),
+    let (perry, vex) = match resolve::front_end(&settings.layout, settings.entry.as_deref())? {
+        FrontEnd::Perry => (find_perry(&settings)?, VexSearch::default()),
+        FrontEnd::Vex => {
+            let l = &settings.layout;
+            let vex = find_vex(settings.vex.as_deref(), &settings.stdlib, &settings.env, |p| l.display(p).to_string())?;
+            // the stdlib the compiler reads is the one gen resolves imports in
+            if let (Some(v), true) = (&vex.found, settings.stdlib.is_empty()) {
+                settings.stdlib = vec![v.stdlib.clone()];
+            }
+            (PerrySearch::default(), vex)
+        }
     };
     // the compilers are probed (five runs of them, most of it waiting) while the manifests and sources are read
     let (mut toolchain, resolved, selected, scan) = std::thread::scope(|sc| -> Result<_> {
         let probe = sc.spawn(|| Toolchain::detect(&settings));
-        let mut resolved = resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), &mut scan)?;
+        let mut resolved =
+            resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), vex.found.is_some(), &mut scan)?;
         // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
         let packages = std::mem::take(&mut resolved.packages);
         let selected = select::select(packages, &settings.selection, ctx.diags)?;
@@ -54,6 +64,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         Ok((toolchain, resolved, selected, scan))
     })?;
     toolchain.perry = perry;
+    toolchain.vex = vex;
     if resolved.front_end == FrontEnd::Perry {
         let root = &selected.packages[0].package;
         let found = toolchain.perry.found.is_some();

@@ -11,6 +11,7 @@ pub mod shared_hashes;
 pub mod stage;
 pub mod symdiff;
 pub mod unzstd;
+pub mod vex;
 
 use crate::base::write;
 use anyhow::Result;

@@ -25,6 +25,7 @@ fn rule_vars(kind: RuleKind, pool: Option<&'static str>) -> Vec<(&'static str, &
         RuleKind::Symcheck => ("SYMCHECK $out", false),
         RuleKind::NativeLibs => ("NATIVELIBS $out", false),
         RuleKind::Host => ("PERRY $entry", true),
+        RuleKind::Vex => ("VEX $entry", true),
         RuleKind::Unzstd => ("UNZSTD $out", false),
         RuleKind::Lock => ("LOCK $in", false),
         RuleKind::Stage => ("STAGE $out", false),

@@ -1,4 +1,4 @@
-//! vex.json (SPEC §2.2): name, version, dependencies and the `native` block; other top-level keys are ignored.
+//! vex.json (SPEC §2.2): name, version, main, dependencies and the `native` block; other top-level keys are ignored.
 
 use super::fields::{object, string};
 use super::json::{JPath, JsonDoc};
@@ -59,7 +59,11 @@ pub fn load(
         native,
         library: None,
         dependencies,
-        main: None,
+        // the program's entry module when the compiler builds it (`vex compile`'s input)
+        main: match map.get("main") {
+            Some(m) => Some(string(&doc, m, &top.key("main"))?.to_string()),
+            None => None,
+        },
         perry_host: None,
         name_span: Some(Box::new(doc.span(&JPath::default().key("name")))),
     };

@@ -104,6 +104,10 @@ pub struct GenArgs {
     /// node_modules/@perryts/perry-<os>-<arch>/bin/perry, then PATH).
     #[arg(long, value_name = "PATH")]
     pub perry: Option<Utf8PathBuf>,
+    /// The Vex compiler (env VEX; default: `vex` on PATH); its stdlib is the `vex-libs/std` beside it unless
+    /// --stdlib or VEX_STDLIB names one.
+    #[arg(long, value_name = "PATH")]
+    pub vex: Option<Utf8PathBuf>,
     /// Fail on a prebuilt archive perry.lock has no entry for, not only on a changed one (env PERRY_LOCK_FROZEN).
     #[arg(long)]
     pub frozen_lock: bool,
@@ -168,6 +172,7 @@ impl GenArgs {
         opt("local-jobs", self.local_jobs.map(|n| n.to_string()));
         opt("nm", self.nm.clone());
         opt("perry", self.perry.as_deref().map(rel));
+        opt("vex", self.vex.as_deref().map(rel));
         opt("entry", self.entry.as_deref().map(rel));
         for s in &self.stdlib {
             w.push(format!("--stdlib={}", rel(s)));
@@ -249,6 +254,7 @@ impl GenArgs {
             local_jobs: self.local_jobs.or(r.local_jobs),
             nm: self.nm.clone().or(r.nm),
             perry: self.perry.clone().or(r.perry),
+            vex: self.vex.clone().or(r.vex),
             entry_file: None,
             entry: self.entry.clone().or(r.entry),
             strict_manifests: self.strict_manifests || r.strict_manifests,
@@ -281,6 +287,7 @@ impl GenArgs {
         args.stdlib = args.stdlib.iter().map(|p| abs(p)).collect();
         args.host_object = args.host_object.iter().map(|p| abs(p)).collect();
         args.perry = args.perry.as_deref().map(abs);
+        args.vex = args.vex.as_deref().map(abs);
         args.entry = args.entry.as_deref().map(abs);
         let env = recorded.env.into_iter().filter(|(k, _)| ENV_READ.contains(&k.as_str())).collect();
         Some((args, env))
@@ -344,6 +351,7 @@ mod tests {
         back.stdlib = back.stdlib.iter().map(|p| abs(p)).collect();
         back.host_object = back.host_object.iter().map(|p| abs(p)).collect();
         back.perry = back.perry.as_deref().map(abs);
+        back.vex = back.vex.as_deref().map(abs);
         back.entry = back.entry.as_deref().map(abs);
         let merged = GenArgs::default().over(back);
         assert_eq!(merged.replay_words(&layout), replay, "an option is lost when a bare `gen` merges over it");

@@ -45,6 +45,7 @@ pub(super) struct ProjectFile {
     pub(super) local_jobs: Option<toml::Spanned<usize>>,
     pub(super) nm: Option<String>,
     pub(super) perry: Option<Utf8PathBuf>,
+    pub(super) vex: Option<Utf8PathBuf>,
     pub(super) entry: Option<Utf8PathBuf>,
 }
 

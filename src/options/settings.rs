@@ -35,6 +35,8 @@ pub struct Settings {
     pub nm: Option<String>,
     /// The Perry compiler the project asked for (`--perry`, `PERRY`, `perry` in ninjabind.toml); else it is searched.
     pub perry: Option<Utf8PathBuf>,
+    /// The Vex compiler the project asked for (`--vex`, `VEX`, `vex` in ninjabind.toml); else `vex` on PATH.
+    pub vex: Option<Utf8PathBuf>,
     /// The entry module given with `--entry` or in ninjabind.toml (else package.json says, else src/main.ts).
     pub entry: Option<Utf8PathBuf>,
     /// perry.lock is frozen: an archive it lacks fails too (`--frozen-lock`, `PERRY_LOCK_FROZEN`).
@@ -155,6 +157,12 @@ impl GenArgs {
                 .map(cli_path)
                 .or_else(|| env_path("PERRY"))
                 .or_else(|| pf.perry.as_deref().map(file_path)),
+            vex: self
+                .vex
+                .as_deref()
+                .map(cli_path)
+                .or_else(|| env_path("VEX"))
+                .or_else(|| pf.vex.as_deref().map(file_path)),
             entry: self.entry.as_deref().map(cli_path).or_else(|| pf.entry.as_deref().map(file_path)),
             frozen_lock: self.frozen_lock || env.contains_key("PERRY_LOCK_FROZEN"),
             allow_all_native: std::env::var("PERRY_ALLOW_PERRY_FEATURES").is_ok_and(|v| v == "1"),

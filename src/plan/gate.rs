@@ -110,6 +110,7 @@ impl<'a> Wrapper<'a> {
                 | RuleKind::Symcheck
                 | RuleKind::NativeLibs
                 | RuleKind::Host
+                | RuleKind::Vex
                 | RuleKind::Unzstd
                 | RuleKind::Lock
                 | RuleKind::Stage

@@ -1,14 +1,15 @@
-//! The Perry host's edges: `perry compile --no-link` for the program's modules, and the compiler's runtime archives
-//! unpacked — what the link adds to the bindings when the real compiler is found.
+//! The host compiler's edges: `perry compile --no-link` for the program's modules and Perry's runtime archives
+//! unpacked, or the Vex compiler's object — what the link adds to the bindings when the real compiler is found.
 
 use super::regen::exe_path;
 use super::{Command, Edge, Plan, RuleKind};
 use crate::base::diag::Diagnostic;
 use crate::base::layout;
-use crate::model::Origin;
+use crate::model::{FrontEnd, Origin};
 use crate::options::Settings;
 use crate::resolve::Resolved;
 use crate::select::Selected;
+use crate::toolchain::vex::Vex;
 use crate::toolchain::{clang_for_perry, Toolchain};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -17,15 +18,21 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// their references to each other).
 pub const RUNTIME_ARCHIVES: [&str; 2] = ["libperry_stdlib", "libperry_runtime"];
 
-/// What the link takes from the host: the list of the modules' objects, the runtime archives, and Perry's own link
-/// flags.
+/// What the link takes from the host compiler: its objects, its runtime, and its own link flags.
 #[derive(Debug, Default)]
 pub struct HostParts {
     /// The response file the host edge writes, naming every object Perry wrote: gen never names one.
-    pub objects: Utf8PathBuf,
+    pub object_list: Option<Utf8PathBuf>,
+    /// Objects named here (the one the Vex edge writes).
+    pub objects: Vec<Utf8PathBuf>,
+    /// Runtime archives linked in the group.
     pub archives: Vec<Utf8PathBuf>,
-    /// After the archives, as `perry compile` links on Linux.
+    /// After the libraries, as the compiler links (`perry compile` on Linux; the Vex runtime's arguments).
     pub flags: Vec<String>,
+    /// Files the flags name (the Vex runtime archive behind `-lvex_runtime`): inputs of the link, not arguments.
+    pub flag_inputs: Vec<Utf8PathBuf>,
+    /// Unused sections dropped, as `perry compile` links (its runtime is large, and most of it unused).
+    pub gc_sections: bool,
 }
 
 /// Everything Perry reads that is not a module (SPEC §6.5): the entry, the host package.json, every
@@ -50,9 +57,90 @@ fn declared_inputs(l: &layout::Layout, entry: &Utf8Path, sel: &Selected) -> Vec<
     inputs
 }
 
-/// Plans the host edges when the Perry compiler was found; `None` leaves the link as it was (a stand-in, or
-/// `link.rsp` for a host compiler to use).
+/// Plans the host edges when the program's compiler (Perry's or Vex's) was found; `None` leaves the link as it was
+/// (a stand-in, or `link.rsp` for a host compiler to use).
 pub fn plan(
+    s: &Settings,
+    tc: &Toolchain,
+    sel: &Selected,
+    resolved: &Resolved,
+    p: &mut Plan,
+) -> Result<Option<HostParts>> {
+    match (&tc.vex.found, resolved.front_end) {
+        (Some(vex), FrontEnd::Vex) => plan_vex(s, vex, sel, resolved, p),
+        _ => plan_perry(s, tc, sel, resolved, p),
+    }
+}
+
+/// The Vex compiler's edge: `ninjabind edge vex` (the compiler's IR through llc into one object, its modules learnt
+/// from what it prints), and the runtime it links with, as it prints it.
+fn plan_vex(s: &Settings, vex: &Vex, sel: &Selected, resolved: &Resolved, p: &mut Plan) -> Result<Option<HostParts>> {
+    let l = &s.layout;
+    let Some(entry) = &resolved.entry else {
+        let root = sel.packages.first().map(|sp| &sp.package);
+        let note = match (&s.entry, root.and_then(|r| r.main.as_ref())) {
+            (Some(given), _) => format!("the ENTRY given, {}, is not a file", l.display(given)),
+            (None, Some(m)) => format!("`main` in vex.json names {m}, which is not a file"),
+            (None, None) => {
+                "no ENTRY was given, vex.json names no `main`, and neither main.vx nor src/main.vx is a file".into()
+            }
+        };
+        return Err(Diagnostic::error("the Vex compiler was found, but not the program's entry module")
+            .with_note(note)
+            .with_help("name it as `vex compile` takes it, `ninjabind gen src/app.vx`, or with `\"main\": \"src/app.vx\"` in vex.json")
+            .into_err());
+    };
+    let dir = l.out.join("vex");
+    let out = l.rel(&dir.join("main.o"));
+    let argv = vec![
+        exe_path()?.to_string(),
+        "edge".into(),
+        "vex".into(),
+        "--compiler".into(),
+        vex.exe.to_string(),
+        "--entry".into(),
+        l.rel(entry).to_string(),
+        "--stdlib".into(),
+        l.rel(&vex.stdlib).to_string(),
+        "--run-dir".into(),
+        l.rel(&dir).to_string(),
+        "--llc".into(),
+        vex.llc.to_string(),
+        "--out".into(),
+        out.to_string(),
+        "--depfile".into(),
+        format!("{out}.d"),
+        "--project".into(),
+        l.rel(&l.project).to_string(),
+    ];
+    let mut e = Edge::new(RuleKind::Vex, vec![out.clone()]);
+    // the compiler's own file: `vex --version` is the same for every build of a version, its bytes are not
+    let mut inputs = vec![l.rel(entry), l.rel(&vex.exe)];
+    let manifests = sel.packages.iter().map(|sp| sp.package.manifest.clone()).filter(|m| m.is_file());
+    for m in manifests {
+        let m = l.rel(&m);
+        if !inputs.contains(&m) {
+            inputs.push(m);
+        }
+    }
+    e.inputs = inputs;
+    e.command = Some(Box::new(Command { env: vec![], argv }));
+    e.more_mut().vars.push(("depfile", format!("{out}.d")));
+    e.more_mut().vars.push(("entry", l.rel(entry).to_string()));
+    p.edges.push(e);
+    Ok(Some(HostParts {
+        object_list: None,
+        objects: vec![out],
+        archives: Vec::new(),
+        flags: vex.runtime_args.clone(),
+        flag_inputs: vex.runtime.iter().map(|r| l.rel(r)).collect(),
+        gc_sections: false,
+    }))
+}
+
+/// Perry's edges: `perry compile --no-link` with its modules and objects learnt from its record, and its runtime
+/// archives unpacked.
+fn plan_perry(
     s: &Settings,
     tc: &Toolchain,
     sel: &Selected,
@@ -149,5 +237,12 @@ pub fn plan(
         archives.push(out);
     }
     let flags = ["-lc", "-Wl,--allow-multiple-definition", "-lm", "-lpthread", "-ldl", "-lssl", "-lcrypto"];
-    Ok(Some(HostParts { objects: list, archives, flags: flags.map(String::from).to_vec() }))
+    Ok(Some(HostParts {
+        object_list: Some(list),
+        objects: Vec::new(),
+        archives,
+        flags: flags.map(String::from).to_vec(),
+        flag_inputs: Vec::new(),
+        gc_sections: true,
+    }))
 }

@@ -48,7 +48,7 @@ pub fn program_name(s: &Settings, sel: &Selected) -> String {
 pub struct Parts<'a> {
     pub objects: &'a Objects,
     pub archives: &'a [Archive],
-    /// The Perry compiler's modules and runtime, when it was found.
+    /// The host compiler's objects and runtime (Perry's or Vex's), when it was found.
     pub from_perry: Option<&'a HostParts>,
     /// The cross-binding symbol check the link waits for.
     pub symcheck: Option<&'a Utf8PathBuf>,
@@ -66,12 +66,14 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         host.iter().cloned().partition(|h| h.extension() == Some("a"));
 
     // Perry's objects through the list its edge writes: their names are Perry's, learnt at build time
-    let perry = from_perry.map_or((&[][..], &[][..]), |h| (std::slice::from_ref(&h.objects), h.archives.as_slice()));
+    let perry = from_perry.map_or((&[][..], &[][..]), |h| (h.object_list.as_slice(), h.archives.as_slice()));
+    let compiler_objects = from_perry.map_or(&[][..], |h| h.objects.as_slice());
     let mut args: Vec<String> = Vec::new();
     args.extend(host_objects.iter().map(|o| o.to_string()));
+    args.extend(compiler_objects.iter().map(|o| o.to_string()));
     args.extend(perry.0.iter().map(|list| format!("@{list}")));
     args.extend(compiled(p).map(|o| o.to_string()));
-    if from_perry.is_some() {
+    if from_perry.is_some_and(|h| h.gc_sections) {
         // as `perry compile` links: its runtime is large, and most of it unused by one program
         args.push("-Wl,--gc-sections".into());
     }
@@ -109,6 +111,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
     e.inputs = host
         .iter()
+        .chain(compiler_objects)
+        .chain(from_perry.map_or(&[][..], |h| h.flag_inputs.as_slice()))
         .chain(perry.0)
         .chain(perry.1)
         .cloned()

@@ -41,6 +41,8 @@ pub enum RuleKind {
     NativeLibs,
     /// `perry compile --no-link`: the program's modules, the objects and modules learnt from Perry's record.
     Host,
+    /// The Vex compiler on the program (`--emit-llvm`, then `llc`): one object, the modules learnt from its output.
+    Vex,
     /// A runtime archive of the Perry compiler, unpacked.
     Unzstd,
     /// A prebuilt archive checked against perry.lock.
@@ -65,6 +67,7 @@ impl RuleKind {
             RuleKind::Symcheck => "symcheck",
             RuleKind::NativeLibs => "nativelibs",
             RuleKind::Host => "perry",
+            RuleKind::Vex => "vex",
             RuleKind::Unzstd => "unzstd",
             RuleKind::Lock => "lock",
             RuleKind::Stage => "stage",
@@ -235,6 +238,7 @@ impl Plan {
             RuleKind::Link if self.link_pool.is_some() => Some("link"),
             RuleKind::Symdiff
             | RuleKind::Host
+            | RuleKind::Vex
             | RuleKind::Unzstd
             | RuleKind::Lock
             | RuleKind::Stage

@@ -46,16 +46,20 @@ pub fn render(g: &Generated) -> String {
         let _ = writeln!(o, "  \"symcheck\" [label=\"symcheck\\n(one js_* symbol, one binding)\", shape=diamond];");
         let _ = writeln!(o, "  \"symcheck\" -> {program_label};");
     }
-    if let Some(host) = g.plan.edges.iter().find(|e| e.rule == RuleKind::Host) {
+    if let Some(host) = g.plan.edges.iter().find(|e| matches!(e.rule, RuleKind::Host | RuleKind::Vex)) {
+        let (compiler, who) = if host.rule == RuleKind::Vex { ("vex", "the compiler") } else { ("perry", "Perry") };
         // the host compile and the program's modules: Perry's, as the last build learnt them from its record
         let entry = host.inputs.first().map(|e| from_ninja(e).to_string()).unwrap_or_default();
-        let _ =
-            writeln!(o, "  \"host\" [label={}, shape=component, style=bold];", q(&format!("perry compile\n{entry}")));
+        let _ = writeln!(
+            o,
+            "  \"host\" [label={}, shape=component, style=bold];",
+            q(&format!("{compiler} compile\n{entry}"))
+        );
         let _ = writeln!(o, "  \"host\" -> {program_label};");
         let _ = writeln!(o, "  subgraph \"cluster_modules\" {{");
-        match super::explain::perry_modules(g) {
+        match super::explain::compiled_modules(g) {
             Some(modules) => {
-                let title = format!("{} modules Perry compiled in the last build", modules.len());
+                let title = format!("{} modules {who} compiled in the last build", modules.len());
                 let _ = writeln!(o, "    label={}; style=rounded; color=\"#888888\";", q(&title));
                 for m in &modules {
                     let _ = writeln!(o, "    {} [label={}, shape=note];", q(&format!("module:{m}")), q(m.as_str()));
@@ -68,7 +72,7 @@ pub fn render(g: &Generated) -> String {
             None => {
                 let _ = writeln!(o, "    label=\"modules\"; style=rounded; color=\"#888888\";");
                 let what =
-                    format!("{entry} and the modules it imports:\nlearnt from Perry's record when `ninja` builds");
+                    format!("{entry} and the modules it imports:\nlearnt from {who}'s record when `ninja` builds");
                 let _ = writeln!(o, "    \"modules\" [label={}, shape=note, style=dashed];", q(&what));
                 let _ = writeln!(o, "  }}");
                 let _ = writeln!(o, "  \"modules\" -> \"host\";");

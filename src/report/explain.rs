@@ -495,7 +495,7 @@ pub fn human(g: &Generated) -> String {
             Some(c) => {
                 let _ = writeln!(o, "Perry compiler: {} ({}), runtime archives in {}", c.exe, c.version, c.lib_dir);
                 let entry = g.resolved.entry.as_ref().map_or("(none)".to_string(), |e| l.project_rel(e).to_string());
-                let learnt = perry_modules(g);
+                let learnt = compiled_modules(g);
                 match learnt {
                     Some(modules) => {
                         let _ = writeln!(
@@ -521,6 +521,37 @@ pub fn human(g: &Generated) -> String {
                     let _ = writeln!(o, "  {s}");
                 }
                 let _ = writeln!(o, "  (the host's program is not built: --perry PATH, PERRY, or `npm install` one)");
+            }
+        }
+    }
+    if g.resolved.front_end == FrontEnd::Vex {
+        let search = &g.toolchain.vex;
+        match &search.found {
+            Some(c) => {
+                let _ = writeln!(o, "Vex compiler: {} ({}), stdlib {}, llc {}", c.exe, c.version, c.stdlib, c.llc);
+                let _ = writeln!(o, "  runtime, as the compiler links it: {}", c.runtime_args.join(" "));
+                let entry = g.resolved.entry.as_ref().map_or("(none)".to_string(), |e| l.project_rel(e).to_string());
+                match compiled_modules(g) {
+                    Some(modules) => {
+                        let _ = writeln!(o, "  entry {entry}; {} modules the compiler resolved in the last build (a stdlib package: each of its modules):", modules.len());
+                        for m in modules {
+                            let _ = writeln!(o, "    {m}");
+                        }
+                    }
+                    None => {
+                        let _ = writeln!(
+                            o,
+                            "  entry {entry}; the modules are learnt from the compiler's output at build time"
+                        );
+                    }
+                }
+            }
+            None => {
+                let _ = writeln!(o, "Vex compiler: not found; searched, in order:");
+                for s in &search.searched {
+                    let _ = writeln!(o, "  {s}");
+                }
+                let _ = writeln!(o, "  (the program's .vx modules are not compiled: --vex PATH or VEX)");
             }
         }
     }
@@ -588,17 +619,19 @@ pub fn human(g: &Generated) -> String {
     o
 }
 
-/// The modules Perry compiled in the last build, project-relative: the entry (the host edge's first input) and those
-/// its depfile named, from the edge's record. The module set is Perry's: learnt by the host edge, never predicted
-/// here. `None` before a build.
-pub fn perry_modules(g: &Generated) -> Option<Vec<camino::Utf8PathBuf>> {
+/// The modules the program's compiler (Perry's or Vex's) compiled in the last build, project-relative: the entry (the
+/// host edge's first input) and those its depfile named, from the edge's record. The module set is the compiler's:
+/// learnt by the host edge, never predicted here. `None` before a build.
+pub fn compiled_modules(g: &Generated) -> Option<Vec<camino::Utf8PathBuf>> {
     let l = &g.settings.layout;
-    let host = g.plan.edges.iter().find(|e| e.rule == RuleKind::Host)?;
+    let host = g.plan.edges.iter().find(|e| matches!(e.rule, RuleKind::Host | RuleKind::Vex))?;
     let record = std::fs::read_to_string(l.ninja_dir.join(record_of(host))).ok()?;
     let r = Record::parse(&record)?;
     let entry = r.entries.iter().find(|e| e.kind == Kind::In);
     let deps = r.entries.iter().filter(|e| e.kind == Kind::Dep);
-    Some(entry.into_iter().chain(deps).map(|e| l.project_rel_from_ninja(&e.path)).collect())
+    // a module outside the project (a stdlib's) keeps the absolute path its depfile gave it
+    let shown = |p: &camino::Utf8Path| if p.is_absolute() { p.to_owned() } else { l.project_rel_from_ninja(p) };
+    Some(entry.into_iter().chain(deps).map(|e| shown(&e.path)).collect())
 }
 
 #[cfg(test)]

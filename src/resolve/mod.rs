@@ -53,7 +53,7 @@ pub struct Resolved {
     pub watch: Vec<Utf8PathBuf>,
     /// perry.toml's `[native-library."<pkg>"]` feature choices.
     pub native_overrides: NativeOverrides,
-    /// Perry's entry module, when the file exists.
+    /// The compiler's entry module (Perry's or Vex's, when the compiler was found), when the file exists.
     pub entry: Option<Utf8PathBuf>,
     /// The scanned source files and folders, for the scan edge.
     pub scanned_files: Vec<Utf8PathBuf>,
@@ -85,6 +85,7 @@ pub fn resolve(
     s: &Settings,
     target: &str,
     compiler: Option<&Perry>,
+    vex_found: bool,
     memo: &mut ScanMemo,
 ) -> Result<Resolved> {
     let layout = &s.layout;
@@ -139,6 +140,7 @@ pub fn resolve(
     // the entry is Perry's to compile from; which modules it reaches is learnt from Perry's record at build time
     let entry = match front_end {
         FrontEnd::Perry if compiler.is_some() => perry::entry(s.entry.as_deref(), &root, layout)?,
+        FrontEnd::Vex if vex_found => vex::entry(s.entry.as_deref(), &root, layout)?,
         _ => None,
     };
     Ok(Resolved { front_end, packages, imports: resolved, watch, native_overrides, entry, scanned_files, scanned_dirs })

@@ -233,6 +233,27 @@ pub fn resolve_imports(
     Ok(out)
 }
 
+/// The program's entry for the Vex compiler: the ENTRY given, else `main` of the root vex.json, else `main.vx`, else
+/// `src/main.vx`; `None` when none is a file (the host edge is then not planned, and gen says so).
+pub fn entry(given: Option<&Utf8Path>, root: &Package, layout: &Layout) -> Result<Option<Utf8PathBuf>> {
+    let candidates: Vec<Utf8PathBuf> = match (given, &root.main) {
+        (Some(e), _) => vec![e.to_owned()],
+        (None, Some(m)) => vec![layout::normalize(&root.root.join(m))],
+        (None, None) => vec![root.root.join("main.vx"), root.root.join("src/main.vx")],
+    };
+    let Some(file) = candidates.into_iter().find(|c| c.is_file()) else { return Ok(None) };
+    if !layout::canonical(&file)?.starts_with(layout::canonical(&root.root)?) {
+        return Err(Diagnostic::error(format!(
+            "the entry module {} is outside the project {}",
+            layout.display(&file),
+            layout.display(&root.root)
+        ))
+        .with_help("build that program from its own folder (`ninjabind gen -C DIR`), or move the entry into this one")
+        .into_err());
+    }
+    Ok(Some(file))
+}
+
 #[cfg(test)]
 mod tests {
     use super::vex_package;

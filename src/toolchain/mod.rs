@@ -1,5 +1,7 @@
 //! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
 
+pub mod vex;
+
 use crate::base::diag::Diagnostic;
 use crate::base::files::{is_executable, runnable};
 use crate::base::layout;
@@ -29,6 +31,8 @@ pub struct Toolchain {
     pub archive_nm: String,
     /// The Perry compiler, searched for Perry projects only.
     pub perry: PerrySearch,
+    /// The Vex compiler, searched for Vex projects only.
+    pub vex: vex::VexSearch,
     /// What the C compiler says of itself (`cc --version`): part of the compile and link edges' keys.
     pub cc_identity: String,
 }
@@ -188,6 +192,7 @@ impl Toolchain {
             nm,
             archive_nm,
             perry,
+            vex: vex::VexSearch::default(),
             cc_identity,
         })
     }
