@@ -19,6 +19,9 @@ if [ "$mode" = tests ]; then
   packages+=(iproute2)
   # strace: a test checks that gen opens no C source (tests/incremental_gen.rs)
   packages+=(strace)
+  # LLVM 19 and what it links with: the real Vex compiler is built against it (third_party/vex/build.sh), and its
+  # llc turns the compiler's IR into objects (tests/vex_compiler.rs, examples/vex-app)
+  packages+=(llvm-19-dev libpolly-19-dev zlib1g-dev libzstd-dev)
 fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
@@ -51,6 +54,16 @@ sccache_version=0.19.0
 if ! sccache --version 2>/dev/null | grep -qx "sccache $sccache_version"; then
   echo "setup: installing sccache $sccache_version (redis storage) from crates.io, once per machine" >&2
   cargo install --quiet --locked sccache --version "$sccache_version" --no-default-features --features redis
+fi
+# The real Vex compiler, from the source pinned in third_party/vex, built once per machine into target/vex (~4 minutes
+# on 2 cores): the Vex tests and examples/vex-app build with it
+vex_dir="$repo/target/vex"
+vex_stamp="$vex_dir/.built-$(sha256sum "$repo/third_party/vex/vex-src-98a733d.tar.gz" | cut -c1-16)"
+if [ ! -x "$vex_dir/bin/vex" ] || [ ! -f "$vex_stamp" ]; then
+  echo "setup: building the Vex compiler (third_party/vex, against LLVM 19) into target/vex, once per machine" >&2
+  "$repo/third_party/vex/build.sh" "$vex_dir" >"$repo/target/vex-build.log" 2>&1 ||
+    { tail -30 "$repo/target/vex-build.log" >&2; exit 1; }
+  touch "$vex_stamp"
 fi
 # TypeScript itself, the oracle the import scanner is compared with (tests/imports_vs_typescript.rs)
 oracle="$repo/target/ts-oracle"

@@ -98,6 +98,38 @@ fn relative_arrows(text: &str, cwd: &Utf8Path) -> String {
     out
 }
 
+/// The compiler's diagnostics out of its output, which at this version holds thousands of progress lines: each
+/// `error…`/`warning…`/`Error:`/`note:`/`help:` line with the ` --> file:line:col`, source and caret lines after it,
+/// and a panic's message. Its last lines when none is found.
+fn diagnostics(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_block = false;
+    let mut panic = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        let opens = ["error", "Error", "warning", "note:", "help:", "thread '"].iter().any(|p| t.starts_with(p));
+        let caret = !t.is_empty() && t.chars().all(|c| matches!(c, ' ' | '^' | '-' | '~'));
+        let source = t.split_once(" |").is_some_and(|(n, _)| n.trim().chars().all(|c| c.is_ascii_digit()));
+        if opens {
+            panic = t.starts_with("thread '");
+        } else if !(in_block && (t.starts_with("-->") || t.starts_with('|') || caret || source || panic)) {
+            in_block = false;
+            continue;
+        }
+        in_block = true;
+        out.push_str(line);
+        out.push('\n');
+    }
+    if out.is_empty() {
+        let lines: Vec<&str> = text.lines().collect();
+        for l in &lines[lines.len().saturating_sub(20)..] {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The stdlib linked as `<run_dir>/vex-libs/std` (the compiler resolves it from its working folder).
 fn link_stdlib(run_dir: &Utf8Path, stdlib: &Utf8Path) -> Result<()> {
     let libs = run_dir.join("vex-libs");
@@ -136,16 +168,12 @@ fn compile(a: &VexArgs) -> Result<i32> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         // the object of the last good run stays; the compiler's diagnostics, in rustc's shape, as it wrote them
-        eprint!("{}", relative_arrows(&stderr, &cwd));
+        eprint!("{}", relative_arrows(&diagnostics(&stderr), &cwd));
         return Ok(out.status.code().unwrap_or(1));
     }
     // on success only its warnings reach ninja's output: its progress lines are noise there
-    let mut warning = false;
-    for line in relative_arrows(&stderr, &cwd).lines() {
-        warning = line.starts_with("warning") || (warning && !line.trim().is_empty());
-        if warning {
-            eprintln!("{line}");
-        }
+    if stderr.lines().any(|l| l.trim_start().starts_with("warning")) {
+        eprint!("{}", relative_arrows(&diagnostics(&stderr), &cwd));
     }
     if !ir.is_file() {
         bail!("{} wrote no LLVM IR at {ir} (`compile --emit-llvm … -o ir/main`)", a.compiler);
@@ -205,6 +233,16 @@ mod tests {
             [Utf8PathBuf::from("/p/lib/util.vx"), std.join("math/src/lib.vx"), std.join("math/src/native.vxc")]
         );
         assert!(printed_modules("nothing it resolved", Utf8Path::new("/p"), &std).is_none());
+    }
+
+    #[test]
+    fn the_diagnostics_out_of_the_progress_lines() {
+        let text = "🔄 Resolving import: 'math'\n📝 Parser: x\nerror[E0001]: Expected ';'\n --> m.vx:5:5\n  5 |     let x = ;\n              ^^^\n🔍 more\nthread 'main' panicked at a.rs:1:2:\nFound X but expected Y\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            diagnostics(text),
+            "error[E0001]: Expected ';'\n --> m.vx:5:5\n  5 |     let x = ;\n              ^^^\nthread 'main' panicked at a.rs:1:2:\nFound X but expected Y\nnote: run with `RUST_BACKTRACE=1`\n"
+        );
+        assert_eq!(diagnostics("a\nb\n"), "a\nb\n", "nothing recognised: its last lines");
     }
 
     #[test]

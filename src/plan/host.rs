@@ -33,6 +33,9 @@ pub struct HostParts {
     pub flag_inputs: Vec<Utf8PathBuf>,
     /// Unused sections dropped, as `perry compile` links (its runtime is large, and most of it unused).
     pub gc_sections: bool,
+    /// The root's own native sources are a stand-in for what the compiler builds (a Perry host's `main.c`), not
+    /// compiled; a Vex root's `native` block is the program's own code, which `vex compile` links too.
+    pub replaces_root_sources: bool,
 }
 
 /// Everything Perry reads that is not a module (SPEC §6.5): the entry, the host package.json, every
@@ -135,6 +138,7 @@ fn plan_vex(s: &Settings, vex: &Vex, sel: &Selected, resolved: &Resolved, p: &mu
         flags: vex.runtime_args.clone(),
         flag_inputs: vex.runtime.iter().map(|r| l.rel(r)).collect(),
         gc_sections: false,
+        replaces_root_sources: false,
     }))
 }
 
@@ -244,5 +248,6 @@ fn plan_perry(
         flags: flags.map(String::from).to_vec(),
         flag_inputs: Vec::new(),
         gc_sections: true,
+        replaces_root_sources: true,
     }))
 }

@@ -269,7 +269,8 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     p.cargo_pool = s.cargo_jobs;
     p.local_pool = s.local_jobs;
     let host = host::plan(s, tc, sel, resolved, &mut p)?;
-    let mut objects = compile::plan(s, tc, sel, host.is_some(), &mut p)?;
+    let skip_root = host.as_ref().is_some_and(|h| h.replaces_root_sources);
+    let mut objects = compile::plan(s, tc, sel, skip_root, &mut p)?;
     let archives = cargo::plan(s, tc, sel, &resolved.native_overrides, &mut p)?;
     let runtime = host.as_ref().map_or(&[][..], |h| h.archives.as_slice());
     let stamp = symbols::plan(s, tc, sel, &archives, &objects, runtime, &mut p)?;
