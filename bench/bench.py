@@ -340,6 +340,48 @@ def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit):
         sys.exit(f"real Perry{label}: the programs differ: {programs!r}")
 
 
+def vex_rows(row, exe, base: Path):
+    """`vex compile` (the real compiler, built by setup.sh) on every build against our graph on examples/vex-app: a
+    no-op, one .vx edit, one edit of the program's own native C; each side in its own copy. `vex compile`'s clang is
+    given -no-pie (its object is not position-independent; Debian's clang links PIE by default)."""
+    vex = REPO / "target" / "vex" / "bin" / "vex"
+    if not vex.exists():
+        sys.exit(f"{vex} is missing: run scripts/setup.sh")
+    theirs, ours, wrap = Path(f"{base}-theirs"), Path(f"{base}-ours"), Path(f"{base}-bin")
+    for d in (theirs, ours):
+        shutil.copytree(REPO / "examples" / "vex-app", d, ignore=shutil.ignore_patterns("build", "build.ninja"))
+    (theirs / "vex-libs").mkdir()
+    (theirs / "vex-libs" / "std").symlink_to(REPO / "target" / "vex" / "vex-libs" / "std")
+    write(wrap / "clang", "#!/bin/sh\nexec /usr/bin/clang -no-pie \"$@\"\n")
+    (wrap / "clang").chmod(0o755)
+    env = {**CLEAN_ENV, "PATH": f"{wrap}:{CLEAN_ENV.get('PATH', '')}"}
+    vex_build = [vex, "compile", "src/main.vx", "-o", "prog"]
+    run(vex_build, theirs, env=env)
+    run([exe, "gen"], ours, env={**CLEAN_ENV, "VEX": str(vex)})
+    run(["ninja"], ours)
+    times = {"theirs": [], "ours": []}
+    for _ in range(3):
+        times["theirs"].append(run(vex_build, theirs, env=env)[0])
+        times["ours"].append(run(["ninja"], ours)[0])
+    t_v, t_o = statistics.median(times["theirs"]), statistics.median(times["ours"])
+    row("real Vex: vex compile with nothing changed / our ninja no-op", f"{t_v / t_o:.0f}x",
+        f"{t_v * 1000:.0f} ms vs {t_o * 1000:.0f} ms (medians of 3)")
+    edits = {"one .vx edit": ("src/main.vx", '"args: "', '"argc: "'),
+             "one native C edit": ("native/app.c", "x * 6", "x * 6 + 0")}
+    for what, (f, old, new_text) in edits.items():
+        times = {}
+        for name, d, cmd, e in (("theirs", theirs, vex_build, env), ("ours", ours, ["ninja"], None)):
+            src = d / f
+            src.write_text(src.read_text().replace(old, new_text))
+            times[name], _ = run(cmd, d, env=e)
+        row(f"real Vex, {what}: ours / vex compile", f"{times['ours'] / times['theirs']:.2f}",
+            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
+    programs = [subprocess.run([d / p], capture_output=True, text=True).stdout for d, p in
+                ((theirs, "prog"), (ours, Path("build") / "bin" / "vex-app"))]
+    if programs[0] != programs[1]:
+        sys.exit(f"real Vex: the programs differ: {programs!r}")
+
+
 def stage_rows(row, exe, perry_exe, d: Path, files: int):
     """Staging a binding's resource folder of `files` files beside the program against `cp -r` of the same folder,
     then one edited file; only the staging edges run (`ninja` given the outputs of rule `stage`)."""
@@ -361,7 +403,7 @@ def stage_rows(row, exe, perry_exe, d: Path, files: int):
     edited = bulk / "d3" / "tile00003.txt"
     edited.write_text("edited\n")
     t_one, _, _, out = run_usage(["ninja", *targets], d)
-    row("restage after one edited resource file", f"{t_one * 1000:.0f} ms", out.strip().splitlines()[-1])
+    row("restage after one edited resource file (ms)", f"{t_one * 1000:.0f}", out.strip().splitlines()[-1])
 
 
 def main():
@@ -588,6 +630,7 @@ def main():
                ("src/m7.ts", "* 7", "* 8"))
 
     stage_rows(row, exe, perry_exe, tmp / "stage", 5000 if not a.smoke else 200)
+    vex_rows(row, exe, tmp / "vex-app")
 
     # one .ts file with n imports: time and memory per input byte
     times = []

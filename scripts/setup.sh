@@ -22,6 +22,8 @@ if [ "$mode" = tests ]; then
   # LLVM 19 and what it links with: the real Vex compiler is built against it (third_party/vex/build.sh), and its
   # llc turns the compiler's IR into objects (tests/vex_compiler.rs, examples/vex-app)
   packages+=(llvm-19-dev libpolly-19-dev zlib1g-dev libzstd-dev)
+  # mold and lld: the link's --linker (auto takes mold, then lld; tests/linker.rs links with each)
+  packages+=(mold lld)
 fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

@@ -1,6 +1,6 @@
 //! The stages in order — load → resolve → select → plan — run on the effective options; writes nothing.
 
-use crate::base::diag::Diagnostics;
+use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::memory;
 use crate::base::target::host_triple;
 use crate::lex::scan_cache::{ScanCache, ScanMemo, Scanned, FILE as SCAN_CACHE};
@@ -63,6 +63,9 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
         let toolchain = probe.join().map_err(|_| anyhow::anyhow!("the compiler probe panicked"))??;
         Ok((toolchain, resolved, selected, scan))
     })?;
+    if let Some(w) = &toolchain.linker_warning {
+        diags.push(Diagnostic::warning(w.clone()));
+    }
     toolchain.perry = perry;
     toolchain.vex = vex;
     if resolved.front_end == FrontEnd::Perry {

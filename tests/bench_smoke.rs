@@ -34,10 +34,15 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
         "real Perry (52 modules, compilePackages): perry compile with nothing changed / our ninja no-op",
         "real Perry (52 modules, compilePackages), one TS edit: ours / perry compile",
         "real Perry (52 modules, compilePackages), one binding (Rust) edit: ours / perry compile",
+        "restage after one edited resource file (ms)",
+        "real Vex: vex compile with nothing changed / our ninja no-op",
+        "real Vex, one .vx edit: ours / vex compile",
+        "real Vex, one native C edit: ours / vex compile",
     ] {
         assert!(names.contains(&want), "`{want}` missing:\n{out}");
     }
     assert!(names.iter().any(|n| n.starts_with("real C (zlib, ")), "the real-code clean build row is missing:\n{out}");
+    assert!(names.iter().any(|n| n.starts_with("stage a resource folder of ")), "the staging row is missing:\n{out}");
     // the regeneration's note says how many paths ninja stat'ed, from `ninja -d stats`
     let regen = figures.iter().find(|f| f["figure"] == "ninja regenerating after one manifest edit (s)").unwrap();
     let stats: u64 =

@@ -108,7 +108,8 @@ fn link_order_groups_and_rpath() {
         .unwrap()
         .replace("\"cflags\": []", "\"cflags\": [], \"search_paths\": [\"../extra-libs\"], \"libraries\": [\"m\"]");
     std::fs::write(&m, manifest).unwrap();
-    ok(ninjabind(&p, &["gen"]));
+    // the compiler's own linker: a `-fuse-ld=` is tests/linker.rs's
+    ok(ninjabind(&p, &["gen", "--linker", "default"]));
     // gen writes the link's response file itself; build.ninja names it as an input and does not carry its text
     let nf = std::fs::read_to_string(p.join("build.ninja")).unwrap();
     assert!(!nf.contains("rspfile"), "{nf}");

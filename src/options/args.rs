@@ -27,6 +27,18 @@ pub enum Lto {
     Full,
 }
 
+/// Which linker the link edge asks the compiler driver for (`-fuse-ld=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Linker {
+    /// mold, else lld, else the compiler's default: the first the compiler can use.
+    #[default]
+    Auto,
+    Mold,
+    Lld,
+    /// The compiler's own default (GNU ld on Debian).
+    Default,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Progress {
     #[default]
@@ -54,6 +66,9 @@ pub struct GenArgs {
     /// Link-time optimisation of C objects (default: thin at -O2 and above).
     #[arg(long, value_enum)]
     pub lto: Option<Lto>,
+    /// The program's linker (default auto: mold, else lld, else the compiler's own, the first it can use).
+    #[arg(long, value_enum)]
+    pub linker: Option<Linker>,
     /// Comma-separated features: `feat` for every package declaring it, `pkg/feat` for one.
     #[arg(long, value_name = "LIST")]
     pub features: Option<String>,
@@ -159,6 +174,7 @@ impl GenArgs {
         };
         opt("opt-level", self.opt_level.map(|n| n.to_string()).or(self.release.then(|| "3".to_string())));
         opt("lto", self.lto.and_then(|l| l.to_possible_value()).map(|v| v.get_name().to_string()));
+        opt("linker", self.linker.and_then(|l| l.to_possible_value()).map(|v| v.get_name().to_string()));
         opt("features", self.features.clone());
         opt("target", self.target.clone());
         opt("ffi-version", self.ffi_version.clone());
@@ -238,6 +254,7 @@ impl GenArgs {
             release: false,
             opt_level: self.opt_level.or(self.release.then_some(3)).or(r.opt_level),
             lto: self.lto.or(r.lto),
+            linker: self.linker.or(r.linker),
             features: self.features.clone().or(r.features),
             all_features: self.all_features || r.all_features,
             target: self.target.clone().or(r.target),

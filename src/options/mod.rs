@@ -5,7 +5,7 @@ mod project_file;
 mod selection;
 mod settings;
 
-pub use args::{Effective, GenArgs, Lto, Progress};
+pub use args::{Effective, GenArgs, Linker, Lto, Progress};
 pub use project_file::check_project_file;
 pub use selection::Selection;
 pub use settings::Settings;

@@ -39,6 +39,7 @@ pub(super) struct ProjectFile {
     pub(super) output: Option<String>,
     pub(super) opt_level: Option<toml::Spanned<u8>>,
     pub(super) lto: Option<String>,
+    pub(super) linker: Option<String>,
     pub(super) target: Option<String>,
     pub(super) cargo_jobs: Option<toml::Spanned<usize>>,
     pub(super) link_jobs: Option<toml::Spanned<usize>>,

@@ -1,6 +1,6 @@
 //! The resolved settings every stage reads: the command line over the environment over `ninjabind.toml` over defaults.
 
-use super::args::{GenArgs, Lto};
+use super::args::{GenArgs, Linker, Lto};
 use super::project_file::{read_project_file, ProjectFile, Words};
 use super::selection::Selection;
 use crate::base::diag::Diagnostic;
@@ -18,6 +18,8 @@ pub struct Settings {
     pub layout: Layout,
     pub opt_level: u8,
     pub lto: Lto,
+    /// `--linker`, `linker` in ninjabind.toml, else auto.
+    pub linker: Linker,
     pub selection: Selection,
     pub target: Option<String>,
     pub ffi_version: semver::Version,
@@ -101,6 +103,14 @@ impl GenArgs {
         let rustc_wrapper = self.rustc_wrapper.clone().or(pf.rustc_wrapper.clone());
         check_program("rustc-wrapper", rustc_wrapper.as_slice())?;
         let (opt_level, lto) = self.optimisation(&pf)?;
+        let linker = match (self.linker, pf.linker.as_deref()) {
+            (Some(l), _) => l,
+            (None, Some(s)) => Linker::from_str(s, true).map_err(|_| {
+                Diagnostic::error(format!("ninjabind.toml: `linker` must be auto, mold, lld or default, not `{s}`"))
+                    .into_err()
+            })?,
+            (None, None) => Linker::Auto,
+        };
         let selection = self.selection(env, &pf);
         let ffi_version = self.ffi_version(env, &pf)?;
         let stdlib: Vec<Utf8PathBuf> = if !self.stdlib.is_empty() {
@@ -129,6 +139,7 @@ impl GenArgs {
         Ok(Settings {
             opt_level,
             lto,
+            linker,
             selection,
             target: self.target.clone().or(pf.target.clone()),
             ffi_version,

@@ -95,6 +95,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     let merged = native_libs(s, archives, p)?;
     args.extend(merged.iter().map(|m| format!("@{m}")));
     args.extend(tc.lto_flags.iter().cloned());
+    args.extend(tc.linker_flag.iter().cloned());
     args.extend(tc.ldflags.iter().cloned());
 
     let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));

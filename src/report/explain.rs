@@ -603,6 +603,7 @@ pub fn human(g: &Generated) -> String {
         }
     }
     let _ = writeln!(o, "lto: {}", g.toolchain.lto_reason);
+    let _ = writeln!(o, "linker: {}", g.toolchain.linker_reason);
     let s = &g.settings;
     let launcher = if s.launcher.is_empty() { "none".to_string() } else { s.launcher.join(" ") };
     let _ = writeln!(o, "launcher: {launcher} (C and C++ compiles; not part of any content key)");

@@ -2,6 +2,7 @@
 
 use crate::base::files;
 use crate::base::layout;
+use crate::base::process::{output_within, probe_limit};
 use crate::protocol::runlog::{self, Decision, Line};
 use anyhow::{Context, Result};
 use camino::Utf8Path;
@@ -120,7 +121,7 @@ pub fn read(dir: &Utf8Path) -> Result<Stats> {
 fn pending(dir: &Utf8Path) -> Option<usize> {
     let mut cmd = std::process::Command::new("ninja");
     cmd.arg("-C").arg(dir).arg("-n").stdin(std::process::Stdio::null());
-    let out = crate::base::process::output_within(&mut cmd, crate::base::process::probe_limit()).ok()?;
+    let out = output_within(&mut cmd, probe_limit()).ok()?;
     if !out.status.success() {
         return None;
     }

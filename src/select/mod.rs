@@ -6,6 +6,7 @@ pub mod pkg_config;
 use crate::base::diag::{Diagnostic, Diagnostics, Place};
 use crate::base::files;
 use crate::base::hash::FastSet;
+use crate::base::process::probe_limit;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::options::Selection;
 use anyhow::Result;
@@ -88,7 +89,7 @@ pub fn select(mut packages: Vec<Package>, selection: &Selection, diags: &mut Dia
     let names =
         parts_of.iter().flat_map(|(parts, ..)| parts.iter().flat_map(|x| x.fragment.pkg_config.iter().cloned()));
     let probes = pkg_config::probe_all(names).map_err(|name| {
-        let limit = crate::base::process::probe_limit().as_secs_f64();
+        let limit = probe_limit().as_secs_f64();
         let program = std::env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
         Diagnostic::error(format!(
             "`{program}` probing `{name}` did not finish within {limit} s and was stopped (NINJABIND_PROBE_TIMEOUT sets the limit)"

@@ -1,5 +1,6 @@
 //! pkg-config probes through the `pkg-config` crate: each distinct name once, in parallel.
 
+use crate::base::process::{kill_children, probe_limit};
 use std::collections::BTreeMap;
 
 /// What one pkg-config name gave: flags to merge, or the tool's message.
@@ -17,7 +18,7 @@ pub type Probes = BTreeMap<String, Result<Probe, String>>;
 /// had running is then killed: gen fails anyway).
 pub fn probe_all(names: impl IntoIterator<Item = String>) -> Result<Probes, String> {
     let names: std::collections::BTreeSet<String> = names.into_iter().collect();
-    let deadline = std::time::Instant::now() + crate::base::process::probe_limit();
+    let deadline = std::time::Instant::now() + probe_limit();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|s| {
         for n in &names {
@@ -37,7 +38,7 @@ pub fn probe_all(names: impl IntoIterator<Item = String>) -> Result<Probes, Stri
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     // the crate runs pkg-config itself and gives no handle on it: stop the children we have, so the
                     // probe threads return and nothing is left running
-                    crate::base::process::kill_children();
+                    kill_children();
                     return Err(names.iter().find(|n| !got.contains_key(*n)).cloned().unwrap_or_default());
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,

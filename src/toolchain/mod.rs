@@ -8,7 +8,7 @@ use crate::base::layout;
 use crate::base::process::{output_within, probe_limit, ProbeError};
 use crate::base::target::{host_triple, is_apple};
 use crate::base::write;
-use crate::options::{Lto, Settings};
+use crate::options::{Linker, Lto, Settings};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -35,6 +35,78 @@ pub struct Toolchain {
     pub vex: vex::VexSearch,
     /// What the C compiler says of itself (`cc --version`): part of the compile and link edges' keys.
     pub cc_identity: String,
+    /// The link's `-fuse-ld=…` (mold or lld), when one is used; part of its response file, so of its key.
+    pub linker_flag: Option<String>,
+    /// Which linker, and why (for `explain`).
+    pub linker_reason: String,
+    /// Said once at gen: the linker asked for cannot be used, the default is.
+    pub linker_warning: Option<String>,
+}
+
+/// Whether `driver` links a one-line C program with `-fuse-ld=<ld>` (gcc 12 and clang know mold and lld; an older
+/// gcc refuses mold), in a folder of its own under the system's temporary folder.
+fn driver_links_with(driver: &[String], ld: &str) -> bool {
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("ninjabind-ld-probe-{}-{ld}-{stamp}", std::process::id()));
+    let linked = (|| -> std::io::Result<bool> {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("t.c"), "int main(void) { return 0; }\n")?;
+        let mut cmd = std::process::Command::new(&driver[0]);
+        cmd.args(&driver[1..]).arg(format!("-fuse-ld={ld}")).arg(dir.join("t.c")).arg("-o").arg(dir.join("t"));
+        Ok(output_within(&mut cmd, probe_limit()).is_ok_and(|o| o.status.success()))
+    })()
+    .unwrap_or(false);
+    let _ = std::fs::remove_dir_all(&dir);
+    linked
+}
+
+/// The program a linker is found as on `PATH` (`mold` as `ld.mold` too; lld as `ld.lld`).
+fn on_path(names: &[&str]) -> Option<Utf8PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .flat_map(|d| names.iter().map(move |n| Utf8Path::new(d).join(n)))
+        .find(|p| is_executable(p))
+}
+
+/// The link's linker (SPEC §6.4's `--linker`): `auto` takes mold, then lld, the first the driver links with; one
+/// named must be installed (an error with the install hint), and one the driver cannot use is said once and the
+/// default used. Cross links keep the driver's default.
+fn choose_linker(linker: Linker, driver: &[String], cross: bool) -> Result<(Option<String>, String, Option<String>)> {
+    let candidates: &[(&str, &[&str])] = match linker {
+        Linker::Default => return Ok((None, "default: the compiler's own (--linker default)".into(), None)),
+        Linker::Auto => &[("mold", &["mold", "ld.mold"]), ("lld", &["ld.lld"])],
+        Linker::Mold => &[("mold", &["mold", "ld.mold"])],
+        Linker::Lld => &[("lld", &["ld.lld"])],
+    };
+    if cross && linker == Linker::Auto {
+        return Ok((None, "default: the compiler's own (auto keeps it for a cross link)".into(), None));
+    }
+    let mut refused = Vec::new();
+    for (ld, names) in candidates {
+        let Some(found) = on_path(names) else {
+            if linker != Linker::Auto {
+                return Err(Diagnostic::error(format!(
+                    "--linker {ld}: {ld} is not installed (no {} on PATH)",
+                    names.join(" or ")
+                ))
+                .with_help(format!(
+                    "install it (`sudo apt-get install {ld}` on Debian and Ubuntu), or use --linker auto"
+                ))
+                .into_err());
+            }
+            continue;
+        };
+        if driver_links_with(driver, ld) {
+            let how = if linker == Linker::Auto { "auto: the first of mold, lld installed" } else { "--linker" };
+            return Ok((Some(format!("-fuse-ld={ld}")), format!("{ld} ({found}; {how})"), None));
+        }
+        refused.push(format!("{} cannot link with -fuse-ld={ld} ({found})", driver[0]));
+    }
+    let warning = (linker != Linker::Auto && !refused.is_empty())
+        .then(|| format!("{}: the link uses the compiler's default linker", refused.join("; ")));
+    let why = if refused.is_empty() { "no mold or lld installed".to_string() } else { refused.join("; ") };
+    Ok((None, format!("default: the compiler's own ({why})"), warning))
 }
 
 /// What a tool says of itself (`cc --version`, `rustc -vV`): part of a content key, so a new compiler rebuilds.
@@ -181,6 +253,7 @@ impl Toolchain {
         };
         let archive_nm = s.nm.clone().unwrap_or_else(|| "nm".to_string());
         let perry = PerrySearch::default();
+        let (linker_flag, linker_reason, linker_warning) = choose_linker(s.linker, &cc, target != host)?;
         Ok(Toolchain {
             target,
             cc,
@@ -194,6 +267,9 @@ impl Toolchain {
             perry,
             vex: vex::VexSearch::default(),
             cc_identity,
+            linker_flag,
+            linker_reason,
+            linker_warning,
         })
     }
 
