@@ -133,6 +133,9 @@ enum Command {
         /// Restart the built program after each successful build.
         #[arg(long)]
         run: bool,
+        /// Arguments for the program, after `--` (`watch --run -- --port 3000`), as `perry dev` takes them.
+        #[arg(last = true, requires = "run", value_name = "ARGS")]
+        args: Vec<String>,
     },
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) on stdout.
     ///
@@ -430,7 +433,9 @@ fn run(command: &Command, diags: &mut Diagnostics) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Graph { args, format } => run_graph(args, *format, diags),
-        Command::Watch { dir, run } => watch::watch(&watch::Options { dir: dir.clone(), run: *run }),
+        Command::Watch { dir, run, args } => {
+            watch::watch(&watch::Options { dir: dir.clone(), run: *run, args: args.clone() })
+        }
         Command::Stats { dir, format } => {
             let s = stats::read(dir)?;
             match format {

@@ -26,6 +26,8 @@ pub struct Options {
     pub dir: Utf8PathBuf,
     /// Restart the built program after each successful build.
     pub run: bool,
+    /// The program's arguments (`watch --run -- ARGS`).
+    pub args: Vec<String>,
 }
 
 /// What one build did: how many steps ninja ran, whether it succeeded, how long it took, and its output.
@@ -59,8 +61,8 @@ fn folders(ninja: &str, dir: &Utf8Path) -> (Utf8PathBuf, Utf8PathBuf) {
     (project, layout::normalize(&dir.join(builddir)))
 }
 
-fn start(program: &Utf8Path) -> Option<Child> {
-    match Command::new(program).stdin(Stdio::null()).spawn() {
+fn start(program: &Utf8Path, args: &[String]) -> Option<Child> {
+    match Command::new(program).args(args).stdin(Stdio::null()).spawn() {
         Ok(c) => Some(c),
         Err(e) => {
             eprintln!("watch: cannot start {program}: {e}");
@@ -93,12 +95,16 @@ fn is_edit(kind: &EventKind) -> bool {
     )
 }
 
-/// Whether a changed path is one of the project's own: not in the build folder, not ninja's or a tool's bookkeeping.
+/// Whether a changed path is one of the user's files: not in the build folder, not ninja's, gen's or a tool's
+/// bookkeeping (build.ninja, gen's `.build.ninja.<pid>.tmp`, `.git`), not an editor's scratch file (a hidden file,
+/// `file~`, vim's `.swp` and its `4913` probe).
 fn relevant(p: &Utf8Path, out: &Utf8Path, dir: &Utf8Path) -> bool {
     let name = p.file_name().unwrap_or("");
+    let scratch = name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name == "4913";
     !p.starts_with(out)
+        && !scratch
         && !p.components().any(|c| matches!(c.as_str(), "target" | ".git" | ".cache"))
-        && !(p.parent() == Some(dir) && (name == "build.ninja" || name.starts_with(".ninja")))
+        && !(p.parent() == Some(dir) && name == "build.ninja")
 }
 
 pub fn watch(o: &Options) -> Result<i32> {
@@ -122,15 +128,26 @@ pub fn watch(o: &Options) -> Result<i32> {
         .with_context(|| format!("cannot watch {project}"))?;
     let mut child = None;
     let run = |changed: &str, child: &mut Option<Child>| -> Result<()> {
+        if changed != "start" {
+            println!("watch: {changed} changed, building");
+        }
         let b = build(&dir)?;
+        if !b.ok && child.is_some() {
+            // as `perry dev` does not: the old program's output would scroll the error away, and what runs would
+            // not be what was saved
+            stop(child);
+        }
         if !b.ok {
             eprint!("{}", b.output);
         }
         println!("{}", status(changed, &b));
+        if !b.ok && program.is_some() {
+            println!("watch: the program is stopped until a build succeeds");
+        }
         // restarted when something was built (or it is not running): an edit that builds nothing keeps it
         if let (true, Some(p)) = (b.ok && (b.steps > 0 || child.is_none()), &program) {
             stop(child);
-            *child = start(p);
+            *child = start(p, &o.args);
         }
         Ok(())
     };
@@ -189,5 +206,9 @@ mod tests {
         assert!(!relevant(Utf8Path::new("/p/.ninja_log"), out, dir));
         assert!(!relevant(Utf8Path::new("/p/build.ninja"), out, dir));
         assert!(!relevant(Utf8Path::new("/p/node_modules/b/target/release/x"), out, dir));
+        // gen's temporary build.ninja and editors' scratch files are not the user's edits
+        for scratch in ["/p/.build.ninja.20744.tmp", "/p/src/.main.ts.swp", "/p/src/main.ts~", "/p/src/4913"] {
+            assert!(!relevant(Utf8Path::new(scratch), out, dir), "{scratch}");
+        }
     }
 }
