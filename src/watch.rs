@@ -101,10 +101,10 @@ fn is_edit(kind: &EventKind) -> bool {
 fn relevant(p: &Utf8Path, out: &Utf8Path, dir: &Utf8Path) -> bool {
     let name = p.file_name().unwrap_or("");
     let scratch = name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name == "4913";
-    !p.starts_with(out)
-        && !scratch
-        && !p.components().any(|c| matches!(c.as_str(), "target" | ".git" | ".cache"))
-        && !(p.parent() == Some(dir) && name == "build.ninja")
+    let bookkeeping = p.starts_with(out)
+        || p.components().any(|c| matches!(c.as_str(), "target" | ".git" | ".cache"))
+        || (p.parent() == Some(dir) && name == "build.ninja");
+    !(bookkeeping || scratch)
 }
 
 pub fn watch(o: &Options) -> Result<i32> {
