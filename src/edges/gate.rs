@@ -1,10 +1,12 @@
 //! `ninjabind edge gate`: runs an edge's command only when the content of its inputs, its outputs or its key changed.
 
+use super::cache::Cache;
 use super::have_gate;
 use super::shared_hashes::SharedHashes;
 use crate::base::escape::split_rsp_words;
 use crate::base::files::read_regular_text;
 use crate::base::hash::{stat, Stat};
+use crate::base::layout;
 use crate::base::write::write_cache;
 use crate::protocol::depfile;
 use crate::protocol::gate::{content_key, Entry, GateArgs, Kind, Record};
@@ -215,6 +217,32 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         (Some(_), Some(source)) => have_gate::missing_macros(source, &a.command)?,
         _ => Vec::new(),
     };
+    // the shared cache, asked before the command runs (a staged copy is the project's own file: not stored)
+    let cwd = layout::current_dir()?;
+    let cache = match (gated.is_empty(), a.rule.as_str()) {
+        (true, r) if r != "stage" => a.outputs.first().and_then(|o| Cache::open(o.as_str(), &cwd)),
+        _ => None,
+    };
+    let first_name = cache.as_ref().map(|c| c.first_name(&a.rule, &key_words(a, &env, rsp.as_deref()), &entries));
+    if let (Some(c), Some(name)) = (&cache, &first_name) {
+        let mut local = |p: &Utf8Path| {
+            let (st, hash) = current(p, by_path(p), &mut shared)?;
+            Some(Entry { kind: Kind::Dep, stat: st, hash, path: p.to_owned() })
+        };
+        let list_dir = a.out_rsp.as_ref().and_then(|r| r.parent()).map(Utf8Path::to_owned);
+        let allowed = |p: &Utf8Path| {
+            let inside = p.is_relative() && !p.components().any(|c| c.as_str() == "..");
+            inside && (a.outputs.iter().any(|o| o == p) || list_dir.as_ref().is_some_and(|d| p.starts_with(d)))
+        };
+        if let Some(fetched) = c.fetch(name, &mut local, &allowed) {
+            entries.extend(fetched);
+            if let Some(d) = &a.depfile {
+                write_atomic(d, &ninja_depfile(a, deps_of(&entries), false))?;
+            }
+            write_atomic(&a.record, &Record { key, gated, entries }.render())?;
+            return Ok((0, Decision::Fetched));
+        }
+    }
     if let (false, Some(target)) = (gated.is_empty(), &a.have_target) {
         have_gate::gate_out(&a.outputs[0], a.depfile.as_ref(), target)?;
     } else {
@@ -253,8 +281,22 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         (true, true) => Decision::CutOff,
         (true, false) => Decision::Ran,
     };
+    if let (Some(c), Some(name)) = (&cache, &first_name) {
+        c.store(name, &entries);
+    }
     write_atomic(&a.record, &Record { key, gated, entries }.render())?;
     Ok((0, decision))
+}
+
+/// The words that make the edge's key (its command less the unkeyed words, the environment it reads, its response
+/// file, its tool): the shared cache's first name is made of them, with this build's absolute paths taken out.
+fn key_words(a: &GateArgs, env: &[(String, String)], rsp: Option<&str>) -> Vec<String> {
+    let mut words: Vec<String> =
+        a.command.iter().enumerate().filter(|(i, _)| !a.unkeyed.contains(i)).map(|(_, w)| w.clone()).collect();
+    words.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+    words.extend(rsp.map(str::to_string));
+    words.push(a.tool_id.clone());
+    words
 }
 
 /// The inputs the command's depfile names beyond its own: recorded with their hashes, or, when saved while it ran,

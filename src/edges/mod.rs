@@ -1,5 +1,6 @@
 //! What ninja runs at build time (`ninjabind edge …`): the cargo wrapper, the symbol diff, symcheck. Never calls the stages.
 
+pub mod cache;
 pub mod cargo;
 pub mod gate;
 pub mod have_gate;

@@ -3,6 +3,7 @@
 use super::{read_env, ENV_READ};
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::layout::{current_dir, normalize, Layout};
+use crate::protocol::cache::Mode as CacheMode;
 use crate::protocol::header;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::ValueEnum;
@@ -69,6 +70,13 @@ pub struct GenArgs {
     /// The program's linker (default auto: mold, else lld, else the compiler's own, the first it can use).
     #[arg(long, value_enum)]
     pub linker: Option<Linker>,
+    /// A shared cache of every edge's outputs (env NINJABIND_CACHE): `file:/PATH`, a folder. Turning it on or off
+    /// rebuilds nothing.
+    #[arg(long, value_name = "URL")]
+    pub cache: Option<String>,
+    /// What the build does with the cache: read (pull requests), write, readwrite (default).
+    #[arg(long, value_enum)]
+    pub cache_mode: Option<CacheMode>,
     /// Comma-separated features: `feat` for every package declaring it, `pkg/feat` for one.
     #[arg(long, value_name = "LIST")]
     pub features: Option<String>,
@@ -175,6 +183,8 @@ impl GenArgs {
         opt("opt-level", self.opt_level.map(|n| n.to_string()).or(self.release.then(|| "3".to_string())));
         opt("lto", self.lto.and_then(|l| l.to_possible_value()).map(|v| v.get_name().to_string()));
         opt("linker", self.linker.and_then(|l| l.to_possible_value()).map(|v| v.get_name().to_string()));
+        opt("cache", self.cache.clone());
+        opt("cache-mode", self.cache_mode.map(|m| m.name().to_string()));
         opt("features", self.features.clone());
         opt("target", self.target.clone());
         opt("ffi-version", self.ffi_version.clone());
@@ -255,6 +265,8 @@ impl GenArgs {
             opt_level: self.opt_level.or(self.release.then_some(3)).or(r.opt_level),
             lto: self.lto.or(r.lto),
             linker: self.linker.or(r.linker),
+            cache: self.cache.clone().or(r.cache),
+            cache_mode: self.cache_mode.or(r.cache_mode),
             features: self.features.clone().or(r.features),
             all_features: self.all_features || r.all_features,
             target: self.target.clone().or(r.target),

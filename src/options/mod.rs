@@ -22,6 +22,7 @@ pub const ENV_READ: &[&str] = &[
     "CXXFLAGS",
     "LDFLAGS",
     "LLC",
+    "NINJABIND_CACHE",
     "NM",
     "PERRY",
     "PERRY_BINDINGS_ROOT",

@@ -40,6 +40,7 @@ pub(super) struct ProjectFile {
     pub(super) opt_level: Option<toml::Spanned<u8>>,
     pub(super) lto: Option<String>,
     pub(super) linker: Option<String>,
+    pub(super) cache: Option<String>,
     pub(super) target: Option<String>,
     pub(super) cargo_jobs: Option<toml::Spanned<usize>>,
     pub(super) link_jobs: Option<toml::Spanned<usize>>,

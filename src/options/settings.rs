@@ -7,6 +7,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::escape::split_shell_words;
 use crate::base::files::runnable;
 use crate::base::layout::{normalize, Layout};
+use crate::protocol::cache::{parse_url, Mode};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::ValueEnum;
@@ -20,6 +21,8 @@ pub struct Settings {
     pub lto: Lto,
     /// `--linker`, `linker` in ninjabind.toml, else auto.
     pub linker: Linker,
+    /// The shared cache: `--cache`, `NINJABIND_CACHE`, `cache` in ninjabind.toml (its URL, checked), and the mode.
+    pub cache: Option<(String, Mode)>,
     pub selection: Selection,
     pub target: Option<String>,
     pub ffi_version: semver::Version,
@@ -111,6 +114,18 @@ impl GenArgs {
             })?,
             (None, None) => Linker::Auto,
         };
+        let cache_url = self.cache.clone().or_else(|| env.get("NINJABIND_CACHE").cloned()).or(pf.cache.clone());
+        let cache = match cache_url.filter(|u| !u.is_empty()) {
+            Some(url) => {
+                parse_url(&url).map_err(|why| {
+                    Diagnostic::error(format!("--cache (or NINJABIND_CACHE, or `cache` in ninjabind.toml): {why}"))
+                        .with_help("a shared folder: --cache file:/srv/ninjabind-cache")
+                        .into_err()
+                })?;
+                Some((url, self.cache_mode.unwrap_or_default()))
+            }
+            None => None,
+        };
         let selection = self.selection(env, &pf);
         let ffi_version = self.ffi_version(env, &pf)?;
         let stdlib: Vec<Utf8PathBuf> = if !self.stdlib.is_empty() {
@@ -140,6 +155,7 @@ impl GenArgs {
             opt_level,
             lto,
             linker,
+            cache,
             selection,
             target: self.target.clone().or(pf.target.clone()),
             ffi_version,

@@ -15,6 +15,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::hash::{FastMap, FastSet};
 use crate::model;
 use crate::options::Settings;
+use crate::protocol::cache;
 use crate::protocol::gate::Key;
 use crate::resolve::Resolved;
 use crate::select::Selected;
@@ -265,6 +266,9 @@ impl Plan {
 pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -> Result<Plan> {
     let l = &s.layout;
     let mut p = Plan { builddir: l.out_path(""), link_pool: s.link_jobs, ..Plan::default() };
+    // the shared cache is named in a file the gate reads, not in any command: turning it on or off rebuilds nothing
+    let cache = s.cache.as_ref().map_or_else(String::new, |(url, mode)| cache::render(url, *mode));
+    p.side_files.push((l.out_path(cache::FILE), cache));
     p.header = regen::header(s);
     p.cargo_pool = s.cargo_jobs;
     p.local_pool = s.local_jobs;

@@ -28,6 +28,8 @@ pub enum Decision {
     Raced,
     /// A compile whose source's HAVE_* gate its flags do not satisfy: no compiler ran, an empty object was written.
     GatedOut,
+    /// The outputs came from the shared cache (`--cache`): the command never ran.
+    Fetched,
 }
 
 impl Decision {
@@ -39,12 +41,21 @@ impl Decision {
             Decision::Failed => "failed",
             Decision::Raced => "raced",
             Decision::GatedOut => "gated_out",
+            Decision::Fetched => "fetched",
         }
     }
     fn parse(s: &str) -> Option<Decision> {
-        [Decision::Ran, Decision::CutOff, Decision::Skipped, Decision::Failed, Decision::Raced, Decision::GatedOut]
-            .into_iter()
-            .find(|d| d.name() == s)
+        [
+            Decision::Ran,
+            Decision::CutOff,
+            Decision::Skipped,
+            Decision::Failed,
+            Decision::Raced,
+            Decision::GatedOut,
+            Decision::Fetched,
+        ]
+        .into_iter()
+        .find(|d| d.name() == s)
     }
 }
 

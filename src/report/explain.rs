@@ -604,6 +604,14 @@ pub fn human(g: &Generated) -> String {
     }
     let _ = writeln!(o, "lto: {}", g.toolchain.lto_reason);
     let _ = writeln!(o, "linker: {}", g.toolchain.linker_reason);
+    match &g.settings.cache {
+        Some((url, mode)) => {
+            let _ = writeln!(o, "shared cache: {url} ({}; every gated edge but staging asks it first)", mode.name());
+        }
+        None => {
+            let _ = writeln!(o, "shared cache: none (--cache file:/PATH)");
+        }
+    }
     let s = &g.settings;
     let launcher = if s.launcher.is_empty() { "none".to_string() } else { s.launcher.join(" ") };
     let _ = writeln!(o, "launcher: {launcher} (C and C++ compiles; not part of any content key)");

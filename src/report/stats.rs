@@ -53,6 +53,8 @@ pub struct Counts {
     pub raced: usize,
     /// Compiles whose HAVE_* gate their flags do not satisfy: decided, no compiler run.
     pub gated_out: usize,
+    /// Outputs fetched from the shared cache: no command ran.
+    pub fetched: usize,
     pub seconds: f64,
 }
 
@@ -66,6 +68,7 @@ impl Counts {
             Decision::Failed => self.failed += 1,
             Decision::Raced => self.raced += 1,
             Decision::GatedOut => self.gated_out += 1,
+            Decision::Fetched => self.fetched += 1,
         }
         self.seconds += l.duration_ms as f64 / 1000.0;
     }
@@ -176,6 +179,9 @@ pub fn human(s: &Stats) -> String {
         t.cut_off
     );
     let _ = writeln!(o, "  skipped by the content gate: {}", t.skipped);
+    if t.fetched > 0 {
+        let _ = writeln!(o, "  fetched from the shared cache (no command run): {}", t.fetched);
+    }
     if t.gated_out > 0 {
         let _ = writeln!(o, "  gated out (HAVE_* guard unmet, an empty object, no compiler): {}", t.gated_out);
     }

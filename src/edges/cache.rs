@@ -1,0 +1,177 @@
+//! The gate's side of the shared cache: before an edge runs, its outputs fetched by its key, the declared inputs'
+//! content and then the discovered inputs' (ccache's direct mode: two entries); after it ran, its outputs stored.
+//! Names hold no absolute path of the build: a clone at another path finds what this one stored. The cache never
+//! fails a build: a store that cannot be read or written is one warning, and the edge runs as without it.
+
+use crate::base::hash::{hex, stat};
+use crate::base::write::write_cache;
+use crate::protocol::cache::{self as proto, Mode, Store};
+use crate::protocol::gate::{Entry, Kind};
+use camino::{Utf8Path, Utf8PathBuf};
+use sha2::{Digest, Sha256};
+use std::os::unix::fs::PermissionsExt;
+
+pub struct Cache {
+    root: Utf8PathBuf,
+    mode: Mode,
+    /// The folder ninja runs in, written `<root>` in names and entries.
+    cwd: Utf8PathBuf,
+}
+
+/// An output fetched: where, its bytes' hash, whether it is executable.
+struct Fetched {
+    path: Utf8PathBuf,
+    hash: String,
+    exec: bool,
+}
+
+impl Cache {
+    /// The cache gen named for the build `output` belongs to, if any.
+    pub fn open(output: &str, cwd: &Utf8Path) -> Option<Cache> {
+        // in the nearest folder above the output that has it: the build folder (ninja's log may not exist yet)
+        let file = Utf8Path::new(output).ancestors().skip(1).map(|d| d.join(proto::FILE)).find(|f| f.is_file())?;
+        let text = std::fs::read_to_string(file).ok()?;
+        let (Store::Folder(root), mode) = proto::parse(&text)?;
+        Some(Cache { root, mode, cwd: cwd.to_owned() })
+    }
+
+    fn blob_path(&self, kind: &str, name: &str) -> Utf8PathBuf {
+        self.root.join(kind).join(&name[..2]).join(name)
+    }
+
+    fn get(&self, kind: &str, name: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.blob_path(kind, name)).ok()
+    }
+
+    /// Written once (content-addressed names never change), atomically, readable by the other users of the folder.
+    fn put(&self, kind: &str, name: &str, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
+        let path = self.blob_path(kind, name);
+        if !overwrite && path.exists() {
+            return Ok(());
+        }
+        write_cache(&path, bytes).map(|_| ()).map_err(std::io::Error::other)
+    }
+
+    /// `p` as entries name it: relative to the folder ninja runs in when inside it.
+    fn portable(&self, p: &Utf8Path) -> String {
+        match p.strip_prefix(&self.cwd) {
+            Ok(rel) => rel.to_string(),
+            Err(_) => p.to_string(),
+        }
+    }
+
+    /// The first name: the edge's key with this build's absolute folder and ninjabind's own path written as words
+    /// that are the same in every clone, and its declared inputs' content.
+    pub fn first_name(&self, rule: &str, key_words: &[String], inputs: &[Entry]) -> String {
+        let exe = std::env::current_exe().ok().and_then(|e| e.to_str().map(str::to_string)).unwrap_or_default();
+        let mut parts: Vec<String> = vec![rule.to_string()];
+        for w in key_words {
+            let w = if !exe.is_empty() { w.replace(&exe, "<ninjabind>") } else { w.clone() };
+            parts.push(w.replace(self.cwd.as_str(), "<root>"));
+        }
+        for e in inputs.iter().filter(|e| e.kind == Kind::In) {
+            parts.push(format!("{} {}", e.hash, self.portable(&e.path)));
+        }
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        proto::name_of("ninjabind-cache 1", &refs)
+    }
+
+    fn second_name(first: &str, deps: &[(String, String)]) -> String {
+        let mut parts = vec![first.to_string()];
+        parts.extend(deps.iter().map(|(h, p)| format!("{h} {p}")));
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        proto::name_of("ninjabind-cache 2", &refs)
+    }
+
+    /// The outputs stored under `first`, written where the edge writes them when every blob checks out: the
+    /// discovered inputs (for the record and ninja's depfile) and the outputs, as record entries. `None`: a miss.
+    /// `allowed` says which paths the edge may write: an entry naming another is ignored (and said).
+    pub fn fetch(
+        &self,
+        first: &str,
+        hash_local: &mut dyn FnMut(&Utf8Path) -> Option<Entry>,
+        allowed: &dyn Fn(&Utf8Path) -> bool,
+    ) -> Option<Vec<Entry>> {
+        if !self.mode.reads() {
+            return None;
+        }
+        let e1 = String::from_utf8(self.get("e1", first)?).ok()?;
+        let mut entries = Vec::new();
+        let mut deps = Vec::new();
+        for line in e1.lines() {
+            let (_, path) = line.split_once(' ')?;
+            // a discovered input as this clone has it: another content is another second entry
+            let local = hash_local(Utf8Path::new(path))?;
+            deps.push((local.hash.clone(), path.to_string()));
+            entries.push(Entry { kind: Kind::Dep, ..local });
+        }
+        let e2 = String::from_utf8(self.get("e2", &Cache::second_name(first, &deps))?).ok()?;
+        let mut outs = Vec::new();
+        for line in e2.lines() {
+            let mut f = line.splitn(3, ' ');
+            let (hash, exec, path) = (f.next()?, f.next()?, f.next()?);
+            let path = Utf8PathBuf::from(path);
+            if !allowed(&path) {
+                eprintln!(
+                    "warning: the shared cache's entry {first} names {path}, which this edge does not write: ignored"
+                );
+                return None;
+            }
+            outs.push(Fetched { path, hash: hash.into(), exec: exec == "x" });
+        }
+        // every blob read and checked before any output is written
+        let mut blobs = Vec::with_capacity(outs.len());
+        for o in &outs {
+            let bytes = self.get("b", &o.hash)?;
+            if hex(&Sha256::digest(&bytes)) != o.hash {
+                eprintln!("warning: the shared cache's blob {} for {} fails its SHA-256: ignored", o.hash, o.path);
+                return None;
+            }
+            blobs.push(bytes);
+        }
+        for (o, bytes) in outs.iter().zip(blobs) {
+            write_cache(&o.path, &bytes).ok()?;
+            if o.exec {
+                std::fs::set_permissions(&o.path, std::fs::Permissions::from_mode(0o755)).ok()?;
+            }
+            let st = stat(&o.path)?;
+            entries.push(Entry { kind: Kind::Out, stat: st, hash: o.hash.clone(), path: o.path.clone() });
+        }
+        Some(entries)
+    }
+
+    /// Stores what a run produced: every output's bytes, then the second entry, then the first (a reader that finds
+    /// the first finds the rest). A store that refuses is one warning; the build goes on.
+    pub fn store(&self, first: &str, entries: &[Entry]) {
+        if !self.mode.writes() {
+            return;
+        }
+        let result = (|| -> std::io::Result<()> {
+            let deps: Vec<(String, String)> = entries
+                .iter()
+                .filter(|e| e.kind == Kind::Dep)
+                .map(|e| (e.hash.clone(), self.portable(&e.path)))
+                .collect();
+            let mut e2 = String::new();
+            for o in entries.iter().filter(|e| e.kind == Kind::Out) {
+                // an output outside the build's folder is not the edge's to hand to another machine
+                if o.path.is_absolute() && !o.path.starts_with(&self.cwd) {
+                    return Ok(());
+                }
+                let bytes = std::fs::read(&o.path)?;
+                self.put("b", &o.hash, &bytes, false)?;
+                let exec = std::fs::metadata(&o.path)?.permissions().mode() & 0o111 != 0;
+                e2.push_str(&format!("{} {} {}\n", o.hash, if exec { "x" } else { "-" }, self.portable(&o.path)));
+            }
+            self.put("e2", &Cache::second_name(first, &deps), e2.as_bytes(), true)?;
+            let e1: String = deps.iter().map(|(h, p)| format!("{h} {p}\n")).collect();
+            self.put("e1", first, e1.as_bytes(), true)
+        })();
+        if let Err(e) = result {
+            eprintln!(
+                "warning: the shared cache at {} cannot be written ({e}): the build goes on without storing",
+                self.root
+            );
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The shared cache (`--cache URL`): the stores it names, the settings gen leaves in the build folder for the gate
+//! (`<builddir>/ninjabind-cache`, so turning it on or off changes no command and rebuilds nothing), and how its
+//! entries are written: a first entry per key and declared inputs naming the inputs the command discovered (its
+//! depfile's), a second per those files' content naming the outputs, and each output a blob named by its SHA-256.
+
+use crate::base::hash::hex;
+use camino::Utf8PathBuf;
+use sha2::{Digest, Sha256};
+
+/// The file in the build folder (beside ninja's log) that names the cache; empty: no cache.
+pub const FILE: &str = "ninjabind-cache";
+
+/// What a build does with the cache: pull-request jobs read, the main branch writes (or both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    Read,
+    Write,
+    #[default]
+    Readwrite,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Read => "read",
+            Mode::Write => "write",
+            Mode::Readwrite => "readwrite",
+        }
+    }
+    pub fn reads(self) -> bool {
+        self != Mode::Write
+    }
+    pub fn writes(self) -> bool {
+        self != Mode::Read
+    }
+}
+
+/// A store the cache lives in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Store {
+    /// `file:/path` (or `file:///path`): a folder, shared over NFS or between builds on one machine.
+    Folder(Utf8PathBuf),
+}
+
+/// The stores this ninjabind reads and writes, for the error that names them.
+pub const SCHEMES: &str = "file:/PATH";
+
+/// `url` as a store: an error says what is wrong in a sentence (gen puts it at the option).
+pub fn parse_url(url: &str) -> Result<Store, String> {
+    if let Some(rest) = url.strip_prefix("file:") {
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        if !path.starts_with('/') {
+            return Err(format!("`{url}` names no absolute folder (write file:/PATH)"));
+        }
+        return Ok(Store::Folder(Utf8PathBuf::from(path)));
+    }
+    match url.split_once("://").map(|(s, _)| s) {
+        Some(s @ ("redis" | "http" | "https")) => {
+            Err(format!("`{s}://` stores are not supported by this ninjabind yet; it reads and writes {SCHEMES}"))
+        }
+        Some(s) => Err(format!("unknown store `{s}:` in `{url}`; this ninjabind reads and writes {SCHEMES}")),
+        None => Err(format!("`{url}` is not a store URL; this ninjabind reads and writes {SCHEMES}")),
+    }
+}
+
+/// What gen writes for the gate: the URL and the mode, one per line.
+pub fn render(url: &str, mode: Mode) -> String {
+    format!("{url}\n{}\n", mode.name())
+}
+
+/// The settings in `text`; `None` (no cache) for an empty or unreadable file.
+pub fn parse(text: &str) -> Option<(Store, Mode)> {
+    let mut lines = text.lines();
+    let store = parse_url(lines.next()?.trim()).ok()?;
+    let mode = match lines.next().map(str::trim) {
+        Some("read") => Mode::Read,
+        Some("write") => Mode::Write,
+        _ => Mode::Readwrite,
+    };
+    Some((store, mode))
+}
+
+/// A SHA-256 of `parts`, each ended by a NUL, hex.
+pub fn name_of(tag: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(tag.as_bytes());
+    h.update([0]);
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_urls_as_users_write_them() {
+        assert_eq!(parse_url("file:/srv/cache"), Ok(Store::Folder("/srv/cache".into())));
+        assert_eq!(parse_url("file:///srv/cache"), Ok(Store::Folder("/srv/cache".into())));
+        assert!(parse_url("file:relative").unwrap_err().contains("no absolute folder"));
+        assert!(parse_url("redis://127.0.0.1:6379").unwrap_err().contains("not supported by this ninjabind yet"));
+        assert!(parse_url("ftp://x").unwrap_err().contains("unknown store `ftp:`"));
+        assert!(parse_url("nonsense").unwrap_err().contains("is not a store URL"));
+        assert_eq!(parse(&render("file:/c", Mode::Read)), Some((Store::Folder("/c".into()), Mode::Read)));
+        assert_eq!(parse(""), None);
+    }
+}

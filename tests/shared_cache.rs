@@ -1,0 +1,125 @@
+//! The shared cache (`--cache file:/PATH`, issue 36's first store): a build on "machine A" fills it; a fresh clone at
+//! another path with an empty build folder fetches every edge's outputs and runs no command (counted with
+//! `ninjabind stats`), and its program prints the same. A corrupted blob is refused and the edge runs; turning the
+//! cache on or off rebuilds nothing; a pull-request build (`--cache-mode read`) stores nothing; a URL this
+//! ninjabind cannot use is an error at gen.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn stats(dir: &Path) -> Value {
+    serde_json::from_str(&ok(ninjabind(dir, &["stats", "--format", "json"]))).unwrap()
+}
+
+/// A fresh clone of an example at `<tmp>/<where>/<name>`: another absolute path for each.
+fn clone_at(t: &Path, place: &str, name: &str) -> PathBuf {
+    let p = t.join(place).join(name);
+    copy_dir(&repo().join("examples").join(name), &p);
+    p
+}
+
+fn store_files(store: &Path) -> usize {
+    walk(store).len()
+}
+
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_fresh_clone_at_another_path_fetches_the_c_build_and_runs_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    let url = format!("file:{}", store.display());
+    let a = clone_at(t.path(), "machine-a", "hello-c");
+    ok(ninjabind(&a, &["gen", "--cache", &url]));
+    ok(ninja(&a, &[]));
+    let built = stats(&a);
+    assert_eq!(built["total"]["ran"], 3, "{built:#}");
+    let printed = run_program(&a.join("build/bin/hello-c"));
+
+    let b = clone_at(t.path(), "ci/runner-2/work", "hello-c");
+    ok(ninjabind(&b, &["gen", "--cache", &url]));
+    let explain = ok(ninjabind(&b, &["explain"]));
+    assert!(explain.contains(&format!("shared cache: {url} (readwrite;")), "{explain}");
+    let out = ok(ninja(&b, &[]));
+    let fetched = stats(&b);
+    assert_eq!(fetched["total"]["fetched"], 3, "{fetched:#}\n{out}");
+    assert_eq!(fetched["total"]["ran"].as_u64().unwrap() + fetched["total"]["cut_off"].as_u64().unwrap(), 0);
+    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+    assert!(ok(ninja(&b, &["-n"])).contains("no work to do"));
+    // off and on again: no command changes, nothing rebuilds
+    ok(ninjabind(&b, &["gen", "--cache", ""]));
+    assert!(ok(ninja(&b, &[])).contains("no work to do"));
+
+    // a corrupted blob: refused with a warning, the edge runs, the program is right
+    let before = store_files(&store);
+    let blobs = walk(&store.join("b"));
+    let link_blob = blobs.iter().max_by_key(|p| std::fs::metadata(p).unwrap().len()).unwrap();
+    let mut bytes = std::fs::read(link_blob).unwrap();
+    bytes[100] ^= 0xff;
+    std::fs::write(link_blob, bytes).unwrap();
+    let c = clone_at(t.path(), "machine-c", "hello-c");
+    ok(ninjabind(&c, &["gen", "--cache", &url, "--cache-mode", "read"]));
+    let out = ok(ninja(&c, &[]));
+    assert!(out.contains("fails its SHA-256: ignored"), "{out}");
+    let s = stats(&c);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(2), Some(1)), "{s:#}");
+    assert_eq!(run_program(&c.join("build/bin/hello-c")), printed);
+    // a read-only build stored nothing, not even the blob it had to make again
+    assert_eq!(store_files(&store), before);
+}
+
+#[test]
+fn a_fresh_clone_fetches_the_real_perry_build_and_runs_no_compiler_cargo_or_link() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    let url = format!("file:{}", store.display());
+    let perry = perry();
+    let env = [("PERRY", perry.to_str().unwrap())];
+    let a = clone_at(t.path(), "a", "perry-app");
+    ok(ninjabind_with_env(&a, &["gen", "--cache", &url], &env));
+    ok(ninja(&a, &[]));
+    let printed = run_program(&a.join("build/bin/perry-app"));
+    let b = clone_at(t.path(), "elsewhere/b", "perry-app");
+    ok(ninjabind_with_env(&b, &["gen", "--cache", &url], &env));
+    let out = ok(ninja(&b, &[]));
+    let s = stats(&b);
+    for kind in ["perry", "cargo", "link", "unzstd"] {
+        let k = &s["by_kind"][kind];
+        assert_eq!(k["ran"].as_u64().unwrap_or(0) + k["cut_off"].as_u64().unwrap_or(0), 0, "{kind} ran:\n{s:#}\n{out}");
+        assert!(k["fetched"].as_u64().unwrap_or(0) >= 1, "{kind} not fetched:\n{s:#}");
+    }
+    assert_eq!(run_program(&b.join("build/bin/perry-app")), printed);
+    assert!(ok(ninja(&b, &["-n"])).contains("no work to do"));
+    // an edit after the fetch builds as without a cache: the module Perry compiles, its objects, the link
+    edit(&b.join("src/lib/label.ts"), "\" = \"", "\" is \"");
+    ok(ninja(&b, &[]));
+    assert!(run_program(&b.join("build/bin/perry-app")).contains("weigh(6) is 42"));
+}
+
+#[test]
+fn a_store_url_this_ninjabind_cannot_use_is_an_error_at_gen() {
+    let (_t, p) = example("hello-c");
+    ok(ninjabind(&p, &["gen"]));
+    let before = std::fs::read(p.join("build.ninja")).unwrap();
+    for (url, says) in [
+        ("redis://127.0.0.1:6379", "`redis://` stores are not supported by this ninjabind yet"),
+        ("ftp://host/x", "unknown store `ftp:`"),
+        ("file:relative/dir", "names no absolute folder"),
+    ] {
+        let e = fails(ninjabind(&p, &["gen", "--cache", url]));
+        assert!(e.contains("--cache (or NINJABIND_CACHE, or `cache` in ninjabind.toml)") && e.contains(says), "{e}");
+        assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before, "build.ninja kept");
+    }
+}
