@@ -1,4 +1,5 @@
-//! The shared cache (`--cache file:/PATH`, issue 36's first store): a build on "machine A" fills it; a fresh clone at
+//! The shared cache (`--cache file:/PATH` and `redis://`, with a real redis-server on loopback): a build on "machine A"
+//! fills it; a fresh clone at
 //! another path with an empty build folder fetches every edge's outputs and runs no command (counted with
 //! `ninjabind stats`), and its program prints the same. A corrupted blob is refused and the edge runs; turning the
 //! cache on or off rebuilds nothing; a pull-request build (`--cache-mode read`) stores nothing; a URL this
@@ -114,7 +115,8 @@ fn a_store_url_this_ninjabind_cannot_use_is_an_error_at_gen() {
     ok(ninjabind(&p, &["gen"]));
     let before = std::fs::read(p.join("build.ninja")).unwrap();
     for (url, says) in [
-        ("redis://127.0.0.1:6379", "`redis://` stores are not supported by this ninjabind yet"),
+        ("http://127.0.0.1/cache", "`http://` stores are not supported by this ninjabind yet"),
+        ("redis://127.0.0.1:sixty", "`sixty` in `redis://127.0.0.1:sixty` is not a port"),
         ("ftp://host/x", "unknown store `ftp:`"),
         ("file:relative/dir", "names no absolute folder"),
     ] {
@@ -122,4 +124,45 @@ fn a_store_url_this_ninjabind_cannot_use_is_an_error_at_gen() {
         assert!(e.contains("--cache (or NINJABIND_CACHE, or `cache` in ninjabind.toml)") && e.contains(says), "{e}");
         assert_eq!(std::fs::read(p.join("build.ninja")).unwrap(), before, "build.ninja kept");
     }
+}
+
+/// A real redis-server on loopback, its data in `dir`, stopped (by pid) when dropped.
+fn redis_server(dir: &Path) -> (common::daemon::Daemon, String) {
+    use common::daemon::{free_port, Daemon};
+    let port = free_port("127.0.0.1");
+    let log = dir.join("redis.log");
+    let mut cmd = std::process::Command::new("redis-server");
+    cmd.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        .args(["--daemonize", "no", "--protected-mode", "yes"])
+        .arg("--dir")
+        .arg(dir);
+    let mut d = Daemon::start("redis-server", cmd, &log);
+    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
+    (d, format!("redis://127.0.0.1:{port}/3"))
+}
+
+#[test]
+fn a_fresh_clone_fetches_from_redis_and_a_store_that_goes_down_is_one_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let (server, url) = redis_server(t.path());
+    let a = clone_at(t.path(), "machine-a", "hello-c");
+    ok(ninjabind(&a, &["gen", "--cache", &url]));
+    ok(ninja(&a, &[]));
+    let printed = run_program(&a.join("build/bin/hello-c"));
+    let b = clone_at(t.path(), "runner/b", "hello-c");
+    ok(ninjabind(&b, &["gen", "--cache", &url]));
+    let out = ok(ninja(&b, &[]));
+    let s = stats(&b);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(3), Some(0)), "{s:#}\n{out}");
+    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+
+    // the store stops: one warning for the build, every edge runs, the program is right
+    drop(server);
+    let c = clone_at(t.path(), "machine-c", "hello-c");
+    ok(ninjabind(&c, &["gen", "--cache", &url]));
+    let out = ok(ninja(&c, &[]));
+    assert_eq!(out.matches("warning: the shared cache").count(), 1, "{out}");
+    assert!(out.contains(&format!("the shared cache {url} cannot be read")), "{out}");
+    assert_eq!(stats(&c)["total"]["ran"], 3);
+    assert_eq!(run_program(&c.join("build/bin/hello-c")), printed);
 }

@@ -7,15 +7,108 @@ use crate::base::hash::{hex, stat};
 use crate::base::write::write_cache;
 use crate::protocol::cache::{self as proto, Mode, Store};
 use crate::protocol::gate::{Entry, Kind};
+use crate::protocol::runlog::ninja_pid;
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
 pub struct Cache {
-    root: Utf8PathBuf,
+    backend: Backend,
+    /// The store as the user named it, for messages.
+    url: String,
     mode: Mode,
     /// The folder ninja runs in, written `<root>` in names and entries.
     cwd: Utf8PathBuf,
+    /// The build folder (where gen named the cache): one warning per build about an unreachable store goes there.
+    builddir: Utf8PathBuf,
+}
+
+enum Backend {
+    Folder(Utf8PathBuf),
+    /// One connection per gate process, opened at the first use; `None` after a failure (the edge goes on without).
+    Redis {
+        addr: (String, u16),
+        db: u32,
+        conn: RefCell<Option<Option<TcpStream>>>,
+    },
+}
+
+/// Connecting to, and each reply of, a remote store: past it the store counts as down for this edge.
+const REMOTE_LIMIT: Duration = Duration::from_secs(5);
+
+/// A RESP command of bulk strings, written whole.
+fn resp_command(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", parts.len()).into_bytes();
+    for p in parts {
+        out.extend(format!("${}\r\n", p.len()).as_bytes());
+        out.extend_from_slice(p);
+        out.extend(b"\r\n");
+    }
+    out
+}
+
+/// One RESP reply: `Some(bytes)` for a bulk string or a status, `None` for nil; an error reply is an error.
+fn resp_reply(r: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    r.read_until(b'\n', &mut line)?;
+    let text = String::from_utf8_lossy(&line).trim_end().to_string();
+    let bad = || std::io::Error::other(format!("the store answered `{text}`"));
+    match text.as_bytes().first() {
+        Some(b'+') | Some(b':') => Ok(Some(text.as_bytes()[1..].to_vec())),
+        Some(b'$') => {
+            let n: i64 = text[1..].parse().map_err(|_| bad())?;
+            if n < 0 {
+                return Ok(None);
+            }
+            let mut buf = vec![0u8; n as usize + 2];
+            r.read_exact(&mut buf)?;
+            buf.truncate(n as usize);
+            Ok(Some(buf))
+        }
+        _ => Err(bad()),
+    }
+}
+
+impl Backend {
+    fn redis_call(&self, parts: &[&[u8]]) -> std::io::Result<Option<Vec<u8>>> {
+        let Backend::Redis { addr, db, conn } = self else { unreachable!("a Redis call on another store") };
+        let mut slot = conn.borrow_mut();
+        if slot.is_none() {
+            let opened = (|| -> std::io::Result<TcpStream> {
+                let sock = (addr.0.as_str(), addr.1)
+                    .to_socket_addrs()?
+                    .next()
+                    .ok_or_else(|| std::io::Error::other("the host has no address"))?;
+                let s = TcpStream::connect_timeout(&sock, REMOTE_LIMIT)?;
+                s.set_read_timeout(Some(REMOTE_LIMIT))?;
+                s.set_write_timeout(Some(REMOTE_LIMIT))?;
+                s.set_nodelay(true)?;
+                Ok(s)
+            })();
+            *slot = Some(opened.ok());
+            if *db != 0 {
+                drop(slot);
+                self.redis_call(&[b"SELECT", db.to_string().as_bytes()])?;
+                slot = conn.borrow_mut();
+            }
+        }
+        let Some(Some(stream)) = slot.as_mut() else {
+            return Err(std::io::Error::other("cannot connect"));
+        };
+        let result = (|| {
+            stream.write_all(&resp_command(parts))?;
+            resp_reply(&mut BufReader::new(&*stream))
+        })();
+        if result.is_err() {
+            // a store that failed once is down for the rest of this edge
+            *slot = Some(None);
+        }
+        result
+    }
 }
 
 /// An output fetched: where, its bytes' hash, whether it is executable.
@@ -30,26 +123,63 @@ impl Cache {
     pub fn open(output: &str, cwd: &Utf8Path) -> Option<Cache> {
         // in the nearest folder above the output that has it: the build folder (ninja's log may not exist yet)
         let file = Utf8Path::new(output).ancestors().skip(1).map(|d| d.join(proto::FILE)).find(|f| f.is_file())?;
-        let text = std::fs::read_to_string(file).ok()?;
-        let (Store::Folder(root), mode) = proto::parse(&text)?;
-        Some(Cache { root, mode, cwd: cwd.to_owned() })
+        let text = std::fs::read_to_string(&file).ok()?;
+        let (store, mode) = proto::parse(&text)?;
+        let backend = match store {
+            Store::Folder(root) => Backend::Folder(root),
+            Store::Redis { host, port, db } => Backend::Redis { addr: (host, port), db, conn: RefCell::new(None) },
+        };
+        let url = text.lines().next().unwrap_or("").to_string();
+        let builddir = file.parent().map(Utf8Path::to_owned).unwrap_or_default();
+        Some(Cache { backend, url, mode, cwd: cwd.to_owned(), builddir })
     }
 
-    fn blob_path(&self, kind: &str, name: &str) -> Utf8PathBuf {
-        self.root.join(kind).join(&name[..2]).join(name)
+    /// Says once per `ninja` run (a marker in the build folder holds the run's ninja pid) that the store failed.
+    fn warn_once(&self, what: &str, e: &std::io::Error) {
+        let marker = self.builddir.join(format!("{}.warned", proto::FILE));
+        let run = ninja_pid().to_string();
+        if std::fs::read_to_string(&marker).is_ok_and(|m| m == run) {
+            return;
+        }
+        let _ = std::fs::write(&marker, &run);
+        eprintln!("warning: the shared cache {} cannot be {what} ({e}): edges run without it", self.url);
     }
 
     fn get(&self, kind: &str, name: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.blob_path(kind, name)).ok()
+        match &self.backend {
+            Backend::Folder(root) => std::fs::read(root.join(kind).join(&name[..2]).join(name)).ok(),
+            Backend::Redis { .. } => {
+                let key = format!("ninjabind:{kind}:{name}");
+                match self.backend.redis_call(&[b"GET", key.as_bytes()]) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.warn_once("read", &e);
+                        None
+                    }
+                }
+            }
+        }
     }
 
-    /// Written once (content-addressed names never change), atomically, readable by the other users of the folder.
+    /// Written once when `overwrite` is false (content-addressed names never change), atomically in a folder.
     fn put(&self, kind: &str, name: &str, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
-        let path = self.blob_path(kind, name);
-        if !overwrite && path.exists() {
-            return Ok(());
+        match &self.backend {
+            Backend::Folder(root) => {
+                let path = root.join(kind).join(&name[..2]).join(name);
+                if !overwrite && path.exists() {
+                    return Ok(());
+                }
+                write_cache(&path, bytes).map(|_| ()).map_err(std::io::Error::other)
+            }
+            Backend::Redis { .. } => {
+                let key = format!("ninjabind:{kind}:{name}");
+                let mut parts: Vec<&[u8]> = vec![b"SET", key.as_bytes(), bytes];
+                if !overwrite {
+                    parts.push(b"NX");
+                }
+                self.backend.redis_call(&parts).map(|_| ())
+            }
         }
-        write_cache(&path, bytes).map(|_| ()).map_err(std::io::Error::other)
     }
 
     /// `p` as entries name it: relative to the folder ninja runs in when inside it.
@@ -168,10 +298,7 @@ impl Cache {
             self.put("e1", first, e1.as_bytes(), true)
         })();
         if let Err(e) = result {
-            eprintln!(
-                "warning: the shared cache at {} cannot be written ({e}): the build goes on without storing",
-                self.root
-            );
+            self.warn_once("written", &e);
         }
     }
 }

@@ -40,10 +40,12 @@ impl Mode {
 pub enum Store {
     /// `file:/path` (or `file:///path`): a folder, shared over NFS or between builds on one machine.
     Folder(Utf8PathBuf),
+    /// `redis://host[:port][/db]`, as ccache's `remote_storage` writes it.
+    Redis { host: String, port: u16, db: u32 },
 }
 
 /// The stores this ninjabind reads and writes, for the error that names them.
-pub const SCHEMES: &str = "file:/PATH";
+pub const SCHEMES: &str = "file:/PATH, redis://HOST[:PORT][/DB]";
 
 /// `url` as a store: an error says what is wrong in a sentence (gen puts it at the option).
 pub fn parse_url(url: &str) -> Result<Store, String> {
@@ -54,8 +56,23 @@ pub fn parse_url(url: &str) -> Result<Store, String> {
         }
         return Ok(Store::Folder(Utf8PathBuf::from(path)));
     }
+    if let Some(rest) = url.strip_prefix("redis://") {
+        let (hostport, db) = rest.split_once('/').unwrap_or((rest, ""));
+        let db = match db {
+            "" => 0,
+            d => d.parse().map_err(|_| format!("`{d}` in `{url}` is not a database number"))?,
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| format!("`{p}` in `{url}` is not a port"))?),
+            None => (hostport, 6379),
+        };
+        if host.is_empty() {
+            return Err(format!("`{url}` names no host (write redis://HOST[:PORT][/DB])"));
+        }
+        return Ok(Store::Redis { host: host.to_string(), port, db });
+    }
     match url.split_once("://").map(|(s, _)| s) {
-        Some(s @ ("redis" | "http" | "https")) => {
+        Some(s @ ("http" | "https")) => {
             Err(format!("`{s}://` stores are not supported by this ninjabind yet; it reads and writes {SCHEMES}"))
         }
         Some(s) => Err(format!("unknown store `{s}:` in `{url}`; this ninjabind reads and writes {SCHEMES}")),
@@ -101,7 +118,13 @@ mod tests {
         assert_eq!(parse_url("file:/srv/cache"), Ok(Store::Folder("/srv/cache".into())));
         assert_eq!(parse_url("file:///srv/cache"), Ok(Store::Folder("/srv/cache".into())));
         assert!(parse_url("file:relative").unwrap_err().contains("no absolute folder"));
-        assert!(parse_url("redis://127.0.0.1:6379").unwrap_err().contains("not supported by this ninjabind yet"));
+        assert_eq!(
+            parse_url("redis://127.0.0.1:6380/2"),
+            Ok(Store::Redis { host: "127.0.0.1".into(), port: 6380, db: 2 })
+        );
+        assert_eq!(parse_url("redis://cache"), Ok(Store::Redis { host: "cache".into(), port: 6379, db: 0 }));
+        assert!(parse_url("redis://h:x").unwrap_err().contains("is not a port"));
+        assert!(parse_url("http://127.0.0.1/c").unwrap_err().contains("not supported by this ninjabind yet"));
         assert!(parse_url("ftp://x").unwrap_err().contains("unknown store `ftp:`"));
         assert!(parse_url("nonsense").unwrap_err().contains("is not a store URL"));
         assert_eq!(parse(&render("file:/c", Mode::Read)), Some((Store::Folder("/c".into()), Mode::Read)));
