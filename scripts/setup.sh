@@ -24,6 +24,8 @@ if [ "$mode" = tests ]; then
   packages+=(llvm-19-dev libpolly-19-dev zlib1g-dev libzstd-dev)
   # mold and lld: the link's --linker (auto takes mold, then lld; tests/linker.rs links with each)
   packages+=(mold lld)
+  # nginx-light: its WebDAV module is the HTTP store of the shared cache's test (tests/shared_cache.rs)
+  packages+=(nginx-light)
 fi
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

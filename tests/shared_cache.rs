@@ -115,7 +115,7 @@ fn a_store_url_this_ninjabind_cannot_use_is_an_error_at_gen() {
     ok(ninjabind(&p, &["gen"]));
     let before = std::fs::read(p.join("build.ninja")).unwrap();
     for (url, says) in [
-        ("http://127.0.0.1/cache", "`http://` stores are not supported by this ninjabind yet"),
+        ("https://127.0.0.1/cache", "`https://` stores are not supported by this ninjabind yet (no TLS)"),
         ("redis://127.0.0.1:sixty", "`sixty` in `redis://127.0.0.1:sixty` is not a port"),
         ("ftp://host/x", "unknown store `ftp:`"),
         ("file:relative/dir", "names no absolute folder"),
@@ -165,4 +165,44 @@ fn a_fresh_clone_fetches_from_redis_and_a_store_that_goes_down_is_one_warning() 
     assert!(out.contains(&format!("the shared cache {url} cannot be read")), "{out}");
     assert_eq!(stats(&c)["total"]["ran"], 3);
     assert_eq!(run_program(&c.join("build/bin/hello-c")), printed);
+}
+
+/// A real nginx on loopback serving `dir/www` with its WebDAV module's PUT (as ccache's `http://` remote storage
+/// docs set it up), stopped (by pid) when dropped; the store URL.
+fn nginx_store(dir: &Path) -> (common::daemon::Daemon, String) {
+    use common::daemon::{free_port, Daemon};
+    let port = free_port("127.0.0.1");
+    for d in ["www/cache", "tmp", "logs"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log;\nevents {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  client_max_body_size 1g;\n  server {{\n    listen 127.0.0.1:{port};\n    root {d}/www;\n    location /cache/ {{ dav_methods PUT; create_full_put_path on; }}\n  }}\n}}\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let log = dir.join("logs/nginx.out");
+    let mut cmd = std::process::Command::new("nginx");
+    cmd.arg("-c").arg(dir.join("nginx.conf")).arg("-p").arg(dir);
+    let mut d = Daemon::start("nginx", cmd, &log);
+    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
+    (d, format!("http://127.0.0.1:{port}/cache"))
+}
+
+#[test]
+fn a_fresh_clone_fetches_from_an_http_store() {
+    let t = tempfile::tempdir().unwrap();
+    let (_server, url) = nginx_store(&t.path().join("nginx"));
+    let a = clone_at(t.path(), "machine-a", "hello-c");
+    ok(ninjabind(&a, &["gen", "--cache", &url]));
+    let out = ok(ninja(&a, &[]));
+    assert!(!out.contains("warning: the shared cache"), "{out}");
+    let printed = run_program(&a.join("build/bin/hello-c"));
+    let b = clone_at(t.path(), "runner/b", "hello-c");
+    ok(ninjabind(&b, &["gen", "--cache", &url]));
+    let out = ok(ninja(&b, &[]));
+    let s = stats(&b);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(3), Some(0)), "{s:#}\n{out}");
+    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+    // the blobs are nginx's files, named by their SHA-256
+    assert!(walk(&t.path().join("nginx/www/cache/b")).len() >= 3);
 }

@@ -10,8 +10,8 @@ use crate::protocol::gate::{Entry, Kind};
 use crate::protocol::runlog::ninja_pid;
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
-use std::io::{BufRead, BufReader, Write};
+use std::cell::{Cell, RefCell};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
@@ -35,6 +35,84 @@ enum Backend {
         db: u32,
         conn: RefCell<Option<Option<TcpStream>>>,
     },
+    /// A connection per request (`Connection: close`); `down` after a failure.
+    Http {
+        addr: (String, u16),
+        path: String,
+        down: Cell<bool>,
+    },
+}
+
+fn connect(addr: &(String, u16)) -> std::io::Result<TcpStream> {
+    let sock = (addr.0.as_str(), addr.1)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("the host has no address"))?;
+    let s = TcpStream::connect_timeout(&sock, REMOTE_LIMIT)?;
+    s.set_read_timeout(Some(REMOTE_LIMIT))?;
+    s.set_write_timeout(Some(REMOTE_LIMIT))?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+/// One HTTP/1.1 request; the status and the body (by Content-Length, chunks, or to the end).
+fn http(addr: &(String, u16), method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+    let mut s = connect(addr)?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        addr.0,
+        addr.1,
+        body.len()
+    );
+    s.write_all(head.as_bytes())?;
+    s.write_all(body)?;
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: `{}`", line.trim())))?;
+    let (mut length, mut chunked) = (None, false);
+    loop {
+        line.clear();
+        r.read_line(&mut line)?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let (k, v) = l.split_once(':').unwrap_or((l, ""));
+        match k.to_ascii_lowercase().as_str() {
+            "content-length" => length = v.trim().parse::<usize>().ok(),
+            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if method == "HEAD" {
+        return Ok((status, out));
+    }
+    if chunked {
+        loop {
+            line.clear();
+            r.read_line(&mut line)?;
+            let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                .map_err(|_| std::io::Error::other("a bad chunk"))?;
+            let mut chunk = vec![0u8; n + 2];
+            r.read_exact(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(n) = length {
+        out.resize(n, 0);
+        r.read_exact(&mut out)?;
+    } else {
+        r.read_to_end(&mut out)?;
+    }
+    Ok((status, out))
 }
 
 /// Connecting to, and each reply of, a remote store: past it the store counts as down for this edge.
@@ -78,18 +156,7 @@ impl Backend {
         let Backend::Redis { addr, db, conn } = self else { unreachable!("a Redis call on another store") };
         let mut slot = conn.borrow_mut();
         if slot.is_none() {
-            let opened = (|| -> std::io::Result<TcpStream> {
-                let sock = (addr.0.as_str(), addr.1)
-                    .to_socket_addrs()?
-                    .next()
-                    .ok_or_else(|| std::io::Error::other("the host has no address"))?;
-                let s = TcpStream::connect_timeout(&sock, REMOTE_LIMIT)?;
-                s.set_read_timeout(Some(REMOTE_LIMIT))?;
-                s.set_write_timeout(Some(REMOTE_LIMIT))?;
-                s.set_nodelay(true)?;
-                Ok(s)
-            })();
-            *slot = Some(opened.ok());
+            *slot = Some(connect(addr).ok());
             if *db != 0 {
                 drop(slot);
                 self.redis_call(&[b"SELECT", db.to_string().as_bytes()])?;
@@ -128,6 +195,7 @@ impl Cache {
         let backend = match store {
             Store::Folder(root) => Backend::Folder(root),
             Store::Redis { host, port, db } => Backend::Redis { addr: (host, port), db, conn: RefCell::new(None) },
+            Store::Http { host, port, path } => Backend::Http { addr: (host, port), path, down: Default::default() },
         };
         let url = text.lines().next().unwrap_or("").to_string();
         let builddir = file.parent().map(Utf8Path::to_owned).unwrap_or_default();
@@ -158,6 +226,22 @@ impl Cache {
                     }
                 }
             }
+            Backend::Http { addr, path, down } if !down.get() => {
+                match http(addr, "GET", &format!("{path}/{kind}/{name}"), b"") {
+                    Ok((200, body)) => Some(body),
+                    Ok((404, _)) => None,
+                    Ok((status, _)) => {
+                        self.warn_once("read", &std::io::Error::other(format!("HTTP {status}")));
+                        None
+                    }
+                    Err(e) => {
+                        down.set(true);
+                        self.warn_once("read", &e);
+                        None
+                    }
+                }
+            }
+            Backend::Http { .. } => None,
         }
     }
 
@@ -178,6 +262,23 @@ impl Cache {
                     parts.push(b"NX");
                 }
                 self.backend.redis_call(&parts).map(|_| ())
+            }
+            Backend::Http { addr, path, down } => {
+                if down.get() {
+                    return Err(std::io::Error::other("the store is down"));
+                }
+                let at = format!("{path}/{kind}/{name}");
+                if !overwrite && http(addr, "HEAD", &at, b"").is_ok_and(|(s, _)| s == 200) {
+                    return Ok(());
+                }
+                match http(addr, "PUT", &at, bytes) {
+                    Ok((200..=204, _)) => Ok(()),
+                    Ok((status, _)) => Err(std::io::Error::other(format!("HTTP {status} to a PUT"))),
+                    Err(e) => {
+                        down.set(true);
+                        Err(e)
+                    }
+                }
             }
         }
     }

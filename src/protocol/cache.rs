@@ -42,10 +42,12 @@ pub enum Store {
     Folder(Utf8PathBuf),
     /// `redis://host[:port][/db]`, as ccache's `remote_storage` writes it.
     Redis { host: String, port: u16, db: u32 },
+    /// `http://host[:port]/path`: plain GET, PUT and HEAD under the path (nginx's WebDAV module, bazel-remote).
+    Http { host: String, port: u16, path: String },
 }
 
 /// The stores this ninjabind reads and writes, for the error that names them.
-pub const SCHEMES: &str = "file:/PATH, redis://HOST[:PORT][/DB]";
+pub const SCHEMES: &str = "file:/PATH, redis://HOST[:PORT][/DB], http://HOST[:PORT]/PATH";
 
 /// `url` as a store: an error says what is wrong in a sentence (gen puts it at the option).
 pub fn parse_url(url: &str) -> Result<Store, String> {
@@ -71,10 +73,22 @@ pub fn parse_url(url: &str) -> Result<Store, String> {
         }
         return Ok(Store::Redis { host: host.to_string(), port, db });
     }
-    match url.split_once("://").map(|(s, _)| s) {
-        Some(s @ ("http" | "https")) => {
-            Err(format!("`{s}://` stores are not supported by this ninjabind yet; it reads and writes {SCHEMES}"))
+    if let Some(rest) = url.strip_prefix("http://") {
+        let (hostport, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| format!("`{p}` in `{url}` is not a port"))?),
+            None => (hostport, 80),
+        };
+        if host.is_empty() {
+            return Err(format!("`{url}` names no host (write http://HOST[:PORT]/PATH)"));
         }
+        let path = format!("/{}", path.trim_end_matches('/'));
+        return Ok(Store::Http { host: host.to_string(), port, path: path.trim_end_matches('/').to_string() });
+    }
+    match url.split_once("://").map(|(s, _)| s) {
+        Some(s @ "https") => Err(format!(
+            "`{s}://` stores are not supported by this ninjabind yet (no TLS); it reads and writes {SCHEMES}"
+        )),
         Some(s) => Err(format!("unknown store `{s}:` in `{url}`; this ninjabind reads and writes {SCHEMES}")),
         None => Err(format!("`{url}` is not a store URL; this ninjabind reads and writes {SCHEMES}")),
     }
@@ -124,7 +138,10 @@ mod tests {
         );
         assert_eq!(parse_url("redis://cache"), Ok(Store::Redis { host: "cache".into(), port: 6379, db: 0 }));
         assert!(parse_url("redis://h:x").unwrap_err().contains("is not a port"));
-        assert!(parse_url("http://127.0.0.1/c").unwrap_err().contains("not supported by this ninjabind yet"));
+        let http = Store::Http { host: "127.0.0.1".into(), port: 8080, path: "/cache".into() };
+        assert_eq!(parse_url("http://127.0.0.1:8080/cache/"), Ok(http));
+        assert_eq!(parse_url("http://c"), Ok(Store::Http { host: "c".into(), port: 80, path: "".into() }));
+        assert!(parse_url("https://c/x").unwrap_err().contains("not supported by this ninjabind yet (no TLS)"));
         assert!(parse_url("ftp://x").unwrap_err().contains("unknown store `ftp:`"));
         assert!(parse_url("nonsense").unwrap_err().contains("is not a store URL"));
         assert_eq!(parse(&render("file:/c", Mode::Read)), Some((Store::Folder("/c".into()), Mode::Read)));
