@@ -382,6 +382,27 @@ def vex_rows(row, exe, base: Path):
         sys.exit(f"real Vex: the programs differ: {programs!r}")
 
 
+def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None):
+    """The shared cache (a folder store): a clean build with a cold cache against one without any, then a fresh clone
+    at another path with an empty build folder and the warm cache against the clean build; commands run counted."""
+    env = {**CLEAN_ENV, **(env or {})}
+    store = tmp / f"{program}-store"
+    times = {}
+    for name, cache in (("none", []), ("cold", ["--cache", f"file:{store}"]), ("warm", ["--cache", f"file:{store}"])):
+        d = tmp / f"{program}-cache-{name}" / "deeper" / program
+        shutil.rmtree(d.parent.parent, ignore_errors=True)
+        d.parent.mkdir(parents=True)
+        make(d)
+        run([exe, "gen", *cache], d, env=env)
+        times[name], _ = run(["ninja"], d)
+        if name == "warm":
+            said = commands_run(exe, d)
+    row(f"{label}: clean build with a cold shared cache / without one", f"{times['cold'] / times['none']:.3f}",
+        f"{times['cold']:.2f} s vs {times['none']:.2f} s (goal <= 1.05)")
+    row(f"{label}: fresh clone elsewhere, warm shared cache / clean build", f"{times['warm'] / times['none']:.3f}",
+        f"{times['warm']:.2f} s vs {times['none']:.2f} s, {said} (goal <= 0.10, 0 commands)")
+
+
 def stage_rows(row, exe, perry_exe, d: Path, files: int):
     """Staging a binding's resource folder of `files` files beside the program against `cp -r` of the same folder,
     then one edited file; only the staging edges run (`ninja` given the outputs of rule `stage`)."""
@@ -604,6 +625,8 @@ def main():
     row("real C: build folder restored on a fresh clone, then ninja / clean build", f"{t_restored / g:.3f}",
         f"{t_restored:.2f} s, {commands_run(exe, clone)}")
 
+    cache_rows(row, exe, tmp, lambda d: generate_real(d, crates, only), "real C", "real")
+
     # the Perry way: cargo build --release per binding, serially, on every build
     perry = tmp / "perry"
     generate(perry, 2, 2, many_bindings, False)
@@ -630,6 +653,8 @@ def main():
                ("src/m7.ts", "* 7", "* 8"))
 
     stage_rows(row, exe, perry_exe, tmp / "stage", 5000 if not a.smoke else 200)
+    cache_rows(row, exe, tmp, lambda d: shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns(
+        "build", "build.ninja")), "real Perry", "perry-app", {"PERRY": str(perry_exe)})
     vex_rows(row, exe, tmp / "vex-app")
 
     # one .ts file with n imports: time and memory per input byte
