@@ -89,18 +89,6 @@ fn distcc_fans_compiles_out_to_two_daemons() {
     assert_eq!(run_program(&p.join("build/bin/app")), format!("{}\n", n * (n - 1) / 2));
 }
 
-fn redis_server(dir: &Path, port: u16) -> Daemon {
-    let log = dir.join("redis.log");
-    let mut cmd = Command::new("redis-server");
-    cmd.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-        .args(["--daemonize", "no", "--protected-mode", "yes"])
-        .arg("--dir")
-        .arg(dir);
-    let mut d = Daemon::start("redis-server", cmd, &log);
-    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
-    d
-}
-
 /// An sccache server of this test's own (foreground, its own port), storing in Redis.
 fn sccache_server(dir: &Path, port: u16, redis: &str) -> Daemon {
     let log = dir.join(format!("sccache-{port}.log"));

@@ -126,35 +126,34 @@ fn a_store_url_this_ninjabind_cannot_use_is_an_error_at_gen() {
     }
 }
 
-/// A real redis-server on loopback, its data in `dir`, stopped (by pid) when dropped.
-fn redis_server(dir: &Path) -> (common::daemon::Daemon, String) {
-    use common::daemon::{free_port, Daemon};
-    let port = free_port("127.0.0.1");
-    let log = dir.join("redis.log");
-    let mut cmd = std::process::Command::new("redis-server");
-    cmd.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-        .args(["--daemonize", "no", "--protected-mode", "yes"])
-        .arg("--dir")
-        .arg(dir);
-    let mut d = Daemon::start("redis-server", cmd, &log);
-    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
-    (d, format!("redis://127.0.0.1:{port}/3"))
+/// A real redis-server on loopback (tests/common/daemon.rs), stopped (by pid) when dropped; the store URL.
+fn redis_store(dir: &Path) -> (common::daemon::Daemon, String) {
+    let port = common::daemon::free_port("127.0.0.1");
+    (common::daemon::redis_server(dir, port), format!("redis://127.0.0.1:{port}/3"))
+}
+
+/// hello-c built on "machine A" with the cache at `url`, then a fresh clone at another path: every edge fetched,
+/// none run, the same program. Returns what the program prints.
+fn fill_then_fetch(t: &Path, url: &str) -> String {
+    let a = clone_at(t, "machine-a", "hello-c");
+    ok(ninjabind(&a, &["gen", "--cache", url]));
+    let out = ok(ninja(&a, &[]));
+    assert!(!out.contains("warning: the shared cache"), "{out}");
+    let printed = run_program(&a.join("build/bin/hello-c"));
+    let b = clone_at(t, "runner/b", "hello-c");
+    ok(ninjabind(&b, &["gen", "--cache", url]));
+    let out = ok(ninja(&b, &[]));
+    let s = stats(&b);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(3), Some(0)), "{s:#}\n{out}");
+    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+    printed
 }
 
 #[test]
 fn a_fresh_clone_fetches_from_redis_and_a_store_that_goes_down_is_one_warning() {
     let t = tempfile::tempdir().unwrap();
-    let (server, url) = redis_server(t.path());
-    let a = clone_at(t.path(), "machine-a", "hello-c");
-    ok(ninjabind(&a, &["gen", "--cache", &url]));
-    ok(ninja(&a, &[]));
-    let printed = run_program(&a.join("build/bin/hello-c"));
-    let b = clone_at(t.path(), "runner/b", "hello-c");
-    ok(ninjabind(&b, &["gen", "--cache", &url]));
-    let out = ok(ninja(&b, &[]));
-    let s = stats(&b);
-    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(3), Some(0)), "{s:#}\n{out}");
-    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+    let (server, url) = redis_store(t.path());
+    let printed = fill_then_fetch(t.path(), &url);
 
     // the store stops: one warning for the build, every edge runs, the program is right
     drop(server);
@@ -192,17 +191,7 @@ fn nginx_store(dir: &Path) -> (common::daemon::Daemon, String) {
 fn a_fresh_clone_fetches_from_an_http_store() {
     let t = tempfile::tempdir().unwrap();
     let (_server, url) = nginx_store(&t.path().join("nginx"));
-    let a = clone_at(t.path(), "machine-a", "hello-c");
-    ok(ninjabind(&a, &["gen", "--cache", &url]));
-    let out = ok(ninja(&a, &[]));
-    assert!(!out.contains("warning: the shared cache"), "{out}");
-    let printed = run_program(&a.join("build/bin/hello-c"));
-    let b = clone_at(t.path(), "runner/b", "hello-c");
-    ok(ninjabind(&b, &["gen", "--cache", &url]));
-    let out = ok(ninja(&b, &[]));
-    let s = stats(&b);
-    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(3), Some(0)), "{s:#}\n{out}");
-    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+    fill_then_fetch(t.path(), &url);
     // the blobs are nginx's files, named by their SHA-256
     assert!(walk(&t.path().join("nginx/www/cache/b")).len() >= 3);
 }

@@ -84,3 +84,16 @@ pub fn need(program: &str) {
 pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
+
+/// A real redis-server on 127.0.0.1:`port`, nothing saved to disk, its files in `dir`.
+pub fn redis_server(dir: &Path, port: u16) -> Daemon {
+    let log = dir.join("redis.log");
+    let mut cmd = Command::new("redis-server");
+    cmd.args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        .args(["--daemonize", "no", "--protected-mode", "yes"])
+        .arg("--dir")
+        .arg(dir);
+    let mut d = Daemon::start("redis-server", cmd, &log);
+    d.wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &log);
+    d
+}
