@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -382,13 +383,60 @@ def vex_rows(row, exe, base: Path):
         sys.exit(f"real Vex: the programs differ: {programs!r}")
 
 
-def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None):
-    """The shared cache (a folder store): a clean build with a cold cache against one without any, then a fresh clone
-    at another path with an empty build folder and the warm cache against the clean build; commands run counted."""
+def start_store(kind: str, d: Path):
+    """A store for the shared cache in `d`: a folder, or a real redis-server or nginx (WebDAV PUT) on loopback, started
+    here and stopped by `stop_store`. Returns (process or None, URL)."""
+    d.mkdir(parents=True, exist_ok=True)
+    if kind == "file":
+        return None, f"file:{d / 'store'}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    if kind == "redis":
+        argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+                "--dir", str(d)]
+        url = f"redis://127.0.0.1:{port}/1"
+    else:
+        for sub_dir in ("www/cache", "tmp", "logs"):
+            (d / sub_dir).mkdir(parents=True, exist_ok=True)
+        write(d / "nginx.conf", f"daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log;\n"
+              f"events {{}}\nhttp {{ access_log off; client_body_temp_path {d}/tmp; client_max_body_size 1g;\n"
+              f"  server {{ listen 127.0.0.1:{port}; root {d}/www;\n"
+              f"    location /cache/ {{ dav_methods PUT; create_full_put_path on; }} }} }}\n")
+        argv = ["nginx", "-c", str(d / "nginx.conf"), "-p", str(d)]
+        url = f"http://127.0.0.1:{port}/cache"
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, url
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit(f"{argv[0]} did not listen on 127.0.0.1:{port}")
+
+
+def stop_store(proc):
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None, store="file"):
+    """The shared cache (a folder, Redis or nginx): a clean build with a cold cache against one without any, then a
+    fresh clone at another path with an empty build folder and the warm cache against the clean build; commands run
+    counted."""
     env = {**CLEAN_ENV, **(env or {})}
-    store = tmp / f"{program}-store"
+    server, url = start_store(store, tmp / f"{program}-{store}-store")
+    if store != "file":
+        label = f"{label} ({store} store)"
     times = {}
-    for name, cache in (("none", []), ("cold", ["--cache", f"file:{store}"]), ("warm", ["--cache", f"file:{store}"])):
+    for name, cache in (("none", []), ("cold", ["--cache", url]), ("warm", ["--cache", url])):
         d = tmp / f"{program}-cache-{name}" / "deeper" / program
         shutil.rmtree(d.parent.parent, ignore_errors=True)
         d.parent.mkdir(parents=True)
@@ -397,6 +445,7 @@ def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None):
         times[name], _ = run(["ninja"], d)
         if name == "warm":
             said = commands_run(exe, d)
+    stop_store(server)
     row(f"{label}: clean build with a cold shared cache / without one", f"{times['cold'] / times['none']:.3f}",
         f"{times['cold']:.2f} s vs {times['none']:.2f} s (goal <= 1.05)")
     row(f"{label}: fresh clone elsewhere, warm shared cache / clean build", f"{times['warm'] / times['none']:.3f}",
@@ -625,7 +674,8 @@ def main():
     row("real C: build folder restored on a fresh clone, then ninja / clean build", f"{t_restored / g:.3f}",
         f"{t_restored:.2f} s, {commands_run(exe, clone)}")
 
-    cache_rows(row, exe, tmp, lambda d: generate_real(d, crates, only), "real C", "real")
+    for store in ("file", "redis", "http"):
+        cache_rows(row, exe, tmp, lambda d: generate_real(d, crates, only), "real C", "real", store=store)
 
     # the Perry way: cargo build --release per binding, serially, on every build
     perry = tmp / "perry"

@@ -36,6 +36,8 @@ fn the_bench_runs_end_to_end_and_reports_every_figure() {
         "real Perry (52 modules, compilePackages), one binding (Rust) edit: ours / perry compile",
         "restage after one edited resource file (ms)",
         "real C: fresh clone elsewhere, warm shared cache / clean build",
+        "real C (redis store): fresh clone elsewhere, warm shared cache / clean build",
+        "real C (http store): fresh clone elsewhere, warm shared cache / clean build",
         "real Perry: fresh clone elsewhere, warm shared cache / clean build",
         "real Perry: clean build with a cold shared cache / without one",
         "real Vex: vex compile with nothing changed / our ninja no-op",
