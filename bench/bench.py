@@ -383,6 +383,80 @@ def vex_rows(row, exe, base: Path):
         sys.exit(f"real Vex: the programs differ: {programs!r}")
 
 
+def save_to_output(cmd, d: Path, env, edits, ready: str, limit=300):
+    """Seconds from each save in `edits` (file, old, new, the line the new program prints) to that line on the
+    watcher's output; `cmd` runs in its own session and is stopped with it. `ready`: the first program's line.
+    `None` when a save's line does not come within `limit` seconds."""
+    import queue
+    import signal
+    import threading
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=d, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
+
+    def wait_for(text, limit):
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            try:
+                if text in lines.get(timeout=1):
+                    return True
+            except queue.Empty:
+                pass
+        return False
+    try:
+        if not wait_for(ready, 300):
+            sys.exit(f"{cmd[0]}: no `{ready}` within 300 s")
+        took = []
+        for f, old, new_text, expect in edits:
+            time.sleep(1.0)
+            while not lines.empty():
+                lines.get()
+            src = d / f
+            start = time.perf_counter()
+            src.write_text(src.read_text().replace(old, new_text))
+            if not wait_for(expect, limit):
+                return None
+            took.append(time.perf_counter() - start)
+        return took
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+
+
+def loop_rows(row, exe, perry_exe, base: Path):
+    """The edit loop: a save to the new program's output, `ninjabind watch --run` against `perry dev` on
+    examples/perry-app, four saves of one TS line and four of one binding (Rust) line, each side in its own copy."""
+    ts = [("src/lib/label.ts", '" = "', '" is "', "weigh(6) is 42"), ("src/lib/label.ts", '" is "', '" = "', "weigh(6) = 42")]
+    rs = [("node_modules/tally/src/lib.rs", "x * 7.0", "x * 9.0", "weigh(6) = 54"),
+          ("node_modules/tally/src/lib.rs", "x * 9.0", "x * 7.0", "weigh(6) = 42")]
+    results = {}
+    for name in ("ours", "perry dev"):
+        d = Path(f"{base}-{name.replace(' ', '-')}")
+        shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja"))
+        env = {**CLEAN_ENV, "PERRY": str(perry_exe)}
+        if name == "ours":
+            run([exe, "gen"], d, env=env)
+            cmd = [exe, "watch", "--run"]
+        else:
+            cmd = [perry_exe, "dev", "src/main.ts", "--watch", "node_modules/tally"]
+        # an even number of saves each: the project ends as it began
+        results[name] = (save_to_output(cmd, d, env, ts + ts, "weigh(6) = 42"),
+                         save_to_output(cmd, d, env, rs + rs, "weigh(6) = 42", limit=60))
+    for i, what in enumerate(("one TS line", "one binding (Rust) line")):
+        ours, theirs = results["ours"][i], results["perry dev"][i]
+        if ours is None:
+            sys.exit(f"watch --run missed a save of {what}")
+        o = statistics.median(ours)
+        if theirs is None:
+            row(f"save of {what} -> new output: watch --run / perry dev", "n/a",
+                f"{o:.2f} s vs never: perry dev printed no new output within 60 s of the save")
+            continue
+        p = statistics.median(theirs)
+        row(f"save of {what} -> new output: watch --run / perry dev", f"{o / p:.2f}",
+            f"{o:.2f} s vs {p:.2f} s (medians of 4)")
+
+
 def start_store(kind: str, d: Path):
     """A store for the shared cache in `d`: a folder, or a real redis-server or nginx (WebDAV PUT) on loopback, started
     here and stopped by `stop_store`. Returns (process or None, URL)."""
@@ -702,6 +776,8 @@ def main():
     perry_rows(row, exe, perry_exe, tmp / "perry-many", " (52 modules, compilePackages)", many_modules,
                ("src/m7.ts", "* 7", "* 8"))
 
+    if not a.smoke:
+        loop_rows(row, exe, perry_exe, tmp / "loop")
     stage_rows(row, exe, perry_exe, tmp / "stage", 5000 if not a.smoke else 200)
     cache_rows(row, exe, tmp, lambda d: shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns(
         "build", "build.ninja")), "real Perry", "perry-app", {"PERRY": str(perry_exe)})
