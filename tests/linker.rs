@@ -91,3 +91,16 @@ fn a_linker_asked_for_that_is_not_installed_is_an_error_at_gen() {
     let explain = clean_command(EXE).current_dir(&p).arg("explain").env("PATH", &bin).output().unwrap();
     assert!(ok(explain).contains("linker: lld ("), "auto falls to lld");
 }
+
+#[test]
+fn the_linker_named_in_ninjabind_toml() {
+    let (_t, p) = example("hello-c");
+    std::fs::write(p.join("ninjabind.toml"), "linker = \"default\"\n").unwrap();
+    ok(ninjabind(&p, &["gen"]));
+    assert!(ok(ninjabind(&p, &["explain"])).contains("linker: default: the compiler's own (--linker default)"));
+    ok(ninja(&p, &[]));
+    assert_eq!(linked_by(&p.join("build/bin/hello-c")), "default");
+    std::fs::write(p.join("ninjabind.toml"), "linker = \"gold-plated\"\n").unwrap();
+    let e = fails(ninjabind(&p, &["gen", "--fresh"]));
+    assert!(e.contains("`linker` must be auto, mold, lld or default, not `gold-plated`"), "{e}");
+}

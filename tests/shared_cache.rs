@@ -195,3 +195,24 @@ fn a_fresh_clone_fetches_from_an_http_store() {
     // the blobs are nginx's files, named by their SHA-256
     assert!(walk(&t.path().join("nginx/www/cache/b")).len() >= 3);
 }
+
+/// The cache named by the environment or by ninjabind.toml, as by `--cache`; a `write` build reads nothing.
+#[test]
+fn the_cache_from_the_environment_or_ninjabind_toml_and_a_write_only_build() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    let url = format!("file:{}", store.display());
+    let a = clone_at(t.path(), "a", "hello-c");
+    ok(ninjabind_with_env(&a, &["gen"], &[("NINJABIND_CACHE", &url)]));
+    assert!(ok(ninjabind(&a, &["explain"])).contains(&format!("shared cache: {url} (readwrite;")));
+    ok(ninja(&a, &[]));
+    assert_eq!(stats(&a)["total"]["ran"], 3);
+    // warm now, but a write-only build runs every command and fetches nothing
+    let b = clone_at(t.path(), "b", "hello-c");
+    std::fs::write(b.join("ninjabind.toml"), format!("cache = \"{url}\"\n")).unwrap();
+    ok(ninjabind(&b, &["gen", "--cache-mode", "write"]));
+    assert!(ok(ninjabind(&b, &["explain"])).contains(&format!("shared cache: {url} (write;")));
+    ok(ninja(&b, &[]));
+    let s = stats(&b);
+    assert_eq!((s["total"]["ran"].as_u64(), s["total"]["fetched"].as_u64()), (Some(3), Some(0)), "{s:#}");
+}

@@ -1,6 +1,6 @@
 //! Reading inputs safely: regular files only (never a FIFO, a device or `/dev/zero`), and never more than a bound.
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use std::io::{self, Read};
 
 /// Opens `path` for reading when it is (or links to) a regular file; a FIFO never blocks the open.
@@ -162,11 +162,29 @@ pub fn runnable(program: &str) -> bool {
     if program.contains('/') {
         return is_executable(Utf8Path::new(program));
     }
+    on_path(program).is_some()
+}
+
+/// Where `program` is on `PATH`: the first folder holding it as an executable file.
+pub fn on_path(program: &str) -> Option<Utf8PathBuf> {
     std::env::var("PATH")
         .unwrap_or_default()
         .split(':')
         .filter(|d| !d.is_empty())
-        .any(|d| is_executable(&Utf8Path::new(d).join(program)))
+        .map(|d| Utf8Path::new(d).join(program))
+        .find(|p| is_executable(p))
+}
+
+/// `f` run on a fresh folder of its own under the system's temporary folder (`ninjabind-<name>-<pid>-<ns>`), which
+/// is removed afterwards: for a probe that must compile or link something real.
+pub fn in_scratch_dir<T>(name: &str, f: impl FnOnce(&Utf8Path) -> T) -> io::Result<T> {
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("ninjabind-{name}-{}-{stamp}", std::process::id()));
+    let dir = Utf8PathBuf::from_path_buf(dir).map_err(|d| io::Error::other(format!("{} is not UTF-8", d.display())))?;
+    std::fs::create_dir_all(&dir)?;
+    let result = f(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(result)
 }
 
 /// `read_regular` as UTF-8 text.

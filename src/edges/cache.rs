@@ -4,6 +4,7 @@
 //! fails a build: a store that cannot be read or written is one warning, and the edge runs as without it.
 
 use crate::base::hash::{hex, stat};
+use crate::base::layout::current_dir;
 use crate::base::write::write_cache;
 use crate::protocol::cache::{self as proto, Mode, Store};
 use crate::protocol::gate::{Entry, Kind};
@@ -187,7 +188,7 @@ struct Fetched {
 
 impl Cache {
     /// The cache gen named for the build `output` belongs to, if any.
-    pub fn open(output: &str, cwd: &Utf8Path) -> Option<Cache> {
+    pub fn open(output: &str) -> Option<Cache> {
         // in the nearest folder above the output that has it: the build folder (ninja's log may not exist yet)
         let file = Utf8Path::new(output).ancestors().skip(1).map(|d| d.join(proto::FILE)).find(|f| f.is_file())?;
         let text = std::fs::read_to_string(&file).ok()?;
@@ -199,7 +200,8 @@ impl Cache {
         };
         let url = text.lines().next().unwrap_or("").to_string();
         let builddir = file.parent().map(Utf8Path::to_owned).unwrap_or_default();
-        Some(Cache { backend, url, mode, cwd: cwd.to_owned(), builddir })
+        let cwd = current_dir().ok()?;
+        Some(Cache { backend, url, mode, cwd, builddir })
     }
 
     /// Says once per `ninja` run (a marker in the build folder holds the run's ninja pid) that the store failed.

@@ -6,7 +6,6 @@ use super::shared_hashes::SharedHashes;
 use crate::base::escape::split_rsp_words;
 use crate::base::files::read_regular_text;
 use crate::base::hash::{stat, Stat};
-use crate::base::layout;
 use crate::base::write::write_cache;
 use crate::protocol::depfile;
 use crate::protocol::gate::{content_key, Entry, GateArgs, Kind, Record};
@@ -218,9 +217,8 @@ fn gate(a: &GateArgs) -> Result<(i32, Decision)> {
         _ => Vec::new(),
     };
     // the shared cache, asked before the command runs (a staged copy is the project's own file: not stored)
-    let cwd = layout::current_dir()?;
     let cache = match (gated.is_empty(), a.rule.as_str()) {
-        (true, r) if r != "stage" => a.outputs.first().and_then(|o| Cache::open(o.as_str(), &cwd)),
+        (true, r) if r != "stage" => a.outputs.first().and_then(|o| Cache::open(o.as_str())),
         _ => None,
     };
     let first_name = cache.as_ref().map(|c| c.first_name(&a.rule, &key_words(a, &env, rsp.as_deref()), &entries));

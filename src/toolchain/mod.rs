@@ -3,7 +3,7 @@
 pub mod vex;
 
 use crate::base::diag::Diagnostic;
-use crate::base::files::{is_executable, runnable};
+use crate::base::files::{in_scratch_dir, is_executable, on_path, runnable};
 use crate::base::layout;
 use crate::base::process::{output_within, probe_limit, ProbeError};
 use crate::base::target::{host_triple, is_apple};
@@ -46,27 +46,31 @@ pub struct Toolchain {
 /// Whether `driver` links a one-line C program with `-fuse-ld=<ld>` (gcc 12 and clang know mold and lld; an older
 /// gcc refuses mold), in a folder of its own under the system's temporary folder.
 fn driver_links_with(driver: &[String], ld: &str) -> bool {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!("ninjabind-ld-probe-{}-{ld}-{stamp}", std::process::id()));
-    let linked = (|| -> std::io::Result<bool> {
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("t.c"), "int main(void) { return 0; }\n")?;
-        let mut cmd = std::process::Command::new(&driver[0]);
-        cmd.args(&driver[1..]).arg(format!("-fuse-ld={ld}")).arg(dir.join("t.c")).arg("-o").arg(dir.join("t"));
-        Ok(output_within(&mut cmd, probe_limit()).is_ok_and(|o| o.status.success()))
-    })()
-    .unwrap_or(false);
-    let _ = std::fs::remove_dir_all(&dir);
-    linked
+    in_scratch_dir(&format!("ld-probe-{ld}"), |dir| {
+        std::fs::write(dir.join("t.c"), "int main(void) { return 0; }\n").is_ok() && {
+            let mut cmd = std::process::Command::new(&driver[0]);
+            cmd.args(&driver[1..]).arg(format!("-fuse-ld={ld}")).arg(dir.join("t.c")).arg("-o").arg(dir.join("t"));
+            output_within(&mut cmd, probe_limit()).is_ok_and(|o| o.status.success())
+        }
+    })
+    .unwrap_or(false)
 }
 
-/// The program a linker is found as on `PATH` (`mold` as `ld.mold` too; lld as `ld.lld`).
-fn on_path(names: &[&str]) -> Option<Utf8PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .filter(|d| !d.is_empty())
-        .flat_map(|d| names.iter().map(move |n| Utf8Path::new(d).join(n)))
-        .find(|p| is_executable(p))
+/// The newest LLVM's `tool` installed in Debian's folders (`/usr/lib/llvm-N/bin/<tool>`, highest N).
+pub fn newest_llvm_tool(tool: &str) -> Option<Utf8PathBuf> {
+    let mut installed: Vec<(u32, Utf8PathBuf)> = Utf8Path::new("/usr/lib")
+        .read_dir_utf8()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|d| {
+            let n: u32 = d.file_name().strip_prefix("llvm-")?.parse().ok()?;
+            Some((n, d.path().join("bin").join(tool)))
+        })
+        .filter(|(_, t)| is_executable(t))
+        .collect();
+    installed.sort();
+    installed.pop().map(|(_, t)| t)
 }
 
 /// The link's linker (SPEC §6.4's `--linker`): `auto` takes mold, then lld, the first the driver links with; one
@@ -84,7 +88,7 @@ fn choose_linker(linker: Linker, driver: &[String], cross: bool) -> Result<(Opti
     }
     let mut refused = Vec::new();
     for (ld, names) in candidates {
-        let Some(found) = on_path(names) else {
+        let Some(found) = names.iter().find_map(|n| on_path(n)) else {
             if linker != Linker::Auto {
                 return Err(Diagnostic::error(format!(
                     "--linker {ld}: {ld} is not installed (no {} on PATH)",
@@ -387,17 +391,7 @@ pub fn clang_for_perry(env: &std::collections::BTreeMap<String, String>) -> Opti
     if runnable("clang") {
         return Some("clang".into());
     }
-    let mut installed: Vec<Utf8PathBuf> = Utf8Path::new("/usr/lib")
-        .read_dir_utf8()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|d| d.file_name().starts_with("llvm-"))
-        .map(|d| d.path().join("bin/clang"))
-        .filter(|c| is_executable(c))
-        .collect();
-    installed.sort();
-    installed.pop().map(String::from)
+    newest_llvm_tool("clang").map(String::from)
 }
 
 impl Perry {

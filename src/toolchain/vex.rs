@@ -2,8 +2,9 @@
 //! takes `--emit-llvm`) and what it links a program with (the runtime arguments it prints when it links), with the
 //! stdlib it reads and the LLVM `llc` that turns its IR into an object. Nothing here predicts what it compiles.
 
+use super::newest_llvm_tool;
 use crate::base::diag::Diagnostic;
-use crate::base::files::is_executable;
+use crate::base::files::{in_scratch_dir, is_executable, on_path};
 use crate::base::layout;
 use crate::base::process::{output_within, probe_limit, ProbeError};
 use anyhow::Result;
@@ -52,13 +53,10 @@ fn named_archive(args: &[String]) -> Option<Utf8PathBuf> {
 /// Compiles a one-line program in a folder of its own and reads the runtime arguments the compiler prints as it
 /// links (its link may fail after that on a system whose clang makes PIE programs: only the words are wanted).
 fn runtime_args(exe: &Utf8Path) -> Result<Vec<String>> {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!("ninjabind-vex-probe-{}-{stamp}", std::process::id()));
-    let result = (|| -> Result<Vec<String>> {
-        std::fs::create_dir_all(&dir)?;
+    in_scratch_dir("vex-probe", |dir| -> Result<Vec<String>> {
         std::fs::write(dir.join("probe.vx"), "fn main(): i32 {\n    return 0;\n}\n")?;
         let mut cmd = std::process::Command::new(exe);
-        cmd.args(["compile", "probe.vx", "-o", "probe"]).current_dir(&dir);
+        cmd.args(["compile", "probe.vx", "-o", "probe"]).current_dir(dir);
         let out = output_within(&mut cmd, probe_limit())
             .map_err(|e| Diagnostic::error(format!("`{exe} compile` {e}")).into_err())?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -70,9 +68,7 @@ fn runtime_args(exe: &Utf8Path) -> Result<Vec<String>> {
             .with_help("ninjabind links the program with the runtime the compiler was built with; use a compiler that names it, or leave --vex out")
             .into_err()
         })
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    })?
 }
 
 /// LLVM's `llc`: `LLC`, else the newest `/usr/lib/llvm-N/bin/llc`, else `llc` on `PATH`.
@@ -80,23 +76,7 @@ fn find_llc(env: &BTreeMap<String, String>) -> Option<Utf8PathBuf> {
     if let Some(l) = env.get("LLC") {
         return Some(Utf8PathBuf::from(l));
     }
-    let mut versioned: Vec<(u32, Utf8PathBuf)> = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let n: u32 = name.strip_prefix("llvm-")?.parse().ok()?;
-            let llc = Utf8PathBuf::from(format!("/usr/lib/{name}/bin/llc"));
-            is_executable(&llc).then_some((n, llc))
-        })
-        .collect();
-    versioned.sort();
-    if let Some((_, llc)) = versioned.pop() {
-        return Some(llc);
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':').filter(|d| !d.is_empty()).map(|d| Utf8Path::new(d).join("llc")).find(|p| is_executable(p))
+    newest_llvm_tool("llc").or_else(|| on_path("llc"))
 }
 
 /// Finds the Vex compiler: the one asked for (`--vex`, `VEX`, ninjabind.toml: an error when it is not one), else
