@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn stats(dir: &Path) -> Value {
     serde_json::from_str(&ok(ninjabind(dir, &["stats", "--format", "json"]))).unwrap()
@@ -154,6 +155,24 @@ fn a_fresh_clone_fetches_from_redis_and_a_store_that_goes_down_is_one_warning() 
     let t = tempfile::tempdir().unwrap();
     let (server, url) = redis_store(t.path());
     let printed = fill_then_fetch(t.path(), &url);
+
+    // one blob overwritten in Redis itself: streamed, refused by its SHA-256, that edge runs; the connection stays in
+    // step, so the other edges are still fetched
+    let cli = |args: &[&str]| {
+        let out = Command::new("redis-cli").args(["-u", &url]).args(args).output().expect("redis-cli");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let blobs = cli(&["--scan", "--pattern", "ninjabind:b:*"]);
+    let blob = blobs.lines().next().expect("a blob in Redis");
+    assert_eq!(cli(&["SET", blob, "not what was stored"]).trim(), "OK");
+    let d = clone_at(t.path(), "machine-d", "hello-c");
+    ok(ninjabind(&d, &["gen", "--cache", &url]));
+    let out = ok(ninja(&d, &[]));
+    assert_eq!(out.matches("fails its SHA-256").count(), 1, "{out}");
+    let s = stats(&d);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(2), Some(1)), "{s:#}\n{out}");
+    assert_eq!(run_program(&d.join("build/bin/hello-c")), printed);
 
     // the store stops: one warning for the build, every edge runs, the program is right
     drop(server);

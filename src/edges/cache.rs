@@ -3,14 +3,13 @@
 //! Names hold no absolute path of the build: a clone at another path finds what this one stored. The cache never
 //! fails a build: a store that cannot be read or written is one warning, and the edge runs as without it.
 
-use crate::base::hash::{hex, stat};
+use crate::base::hash::{copy_hashed, stat};
 use crate::base::layout::current_dir;
-use crate::base::write::write_cache;
+use crate::base::write::{write_cache, Batch};
 use crate::protocol::cache::{self as proto, Mode, Store};
 use crate::protocol::gate::{Entry, Kind};
 use crate::protocol::runlog::ninja_pid;
 use camino::{Utf8Path, Utf8PathBuf};
-use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -56,8 +55,39 @@ fn connect(addr: &(String, u16)) -> std::io::Result<TcpStream> {
     Ok(s)
 }
 
-/// One HTTP/1.1 request; the status and the body (by Content-Length, chunks, or to the end).
-fn http(addr: &(String, u16), method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+/// What a request sends: bytes in hand, or a file streamed to the socket (by the kernel's `sendfile`).
+enum Body<'a> {
+    Bytes(&'a [u8]),
+    File(std::fs::File, u64),
+}
+
+impl Body<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len() as u64,
+            Body::File(_, n) => *n,
+        }
+    }
+
+    fn send(&mut self, w: &mut TcpStream) -> std::io::Result<()> {
+        match self {
+            Body::Bytes(b) => w.write_all(b),
+            Body::File(f, n) => match std::io::copy(&mut f.take(*n), w)? {
+                sent if sent == *n => Ok(()),
+                _ => Err(std::io::Error::other("the file shrank while it was sent")),
+            },
+        }
+    }
+}
+
+/// One HTTP/1.1 request; `reply` gets the status and the body as a stream (by Content-Length, chunks, or to the end).
+fn http<T>(
+    addr: &(String, u16),
+    method: &str,
+    path: &str,
+    mut body: Body,
+    reply: impl FnOnce(u16, &mut dyn Read) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     let mut s = connect(addr)?;
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -66,8 +96,8 @@ fn http(addr: &(String, u16), method: &str, path: &str, body: &[u8]) -> std::io:
         body.len()
     );
     s.write_all(head.as_bytes())?;
-    s.write_all(body)?;
-    let mut r = BufReader::new(s);
+    body.send(&mut s)?;
+    let mut r = BufReader::with_capacity(1 << 16, s);
     let mut line = String::new();
     r.read_line(&mut line)?;
     let status: u16 = line
@@ -85,16 +115,16 @@ fn http(addr: &(String, u16), method: &str, path: &str, body: &[u8]) -> std::io:
         }
         let (k, v) = l.split_once(':').unwrap_or((l, ""));
         match k.to_ascii_lowercase().as_str() {
-            "content-length" => length = v.trim().parse::<usize>().ok(),
+            "content-length" => length = v.trim().parse::<u64>().ok(),
             "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
             _ => {}
         }
     }
-    let mut out = Vec::new();
     if method == "HEAD" {
-        return Ok((status, out));
+        return reply(status, &mut std::io::empty());
     }
     if chunked {
+        let mut out = Vec::new();
         loop {
             line.clear();
             r.read_line(&mut line)?;
@@ -107,53 +137,81 @@ fn http(addr: &(String, u16), method: &str, path: &str, body: &[u8]) -> std::io:
             }
             out.extend_from_slice(&chunk[..n]);
         }
-    } else if let Some(n) = length {
-        out.resize(n, 0);
-        r.read_exact(&mut out)?;
-    } else {
-        r.read_to_end(&mut out)?;
+        return reply(status, &mut std::io::Cursor::new(out));
     }
-    Ok((status, out))
+    match length {
+        Some(n) => {
+            let mut body = r.take(n);
+            let value = reply(status, &mut body)?;
+            // what the reply left unread (a 404's page) is drained; a body the server cut short is an error
+            std::io::copy(&mut body, &mut std::io::sink())?;
+            match body.limit() {
+                0 => Ok(value),
+                _ => Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the body ended early")),
+            }
+        }
+        None => reply(status, &mut r),
+    }
+}
+
+/// A body read whole, for small replies.
+fn read_all(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    r.read_to_end(&mut out)?;
+    Ok(out)
 }
 
 /// Connecting to, and each reply of, a remote store: past it the store counts as down for this edge.
 const REMOTE_LIMIT: Duration = Duration::from_secs(5);
 
-/// A RESP command of bulk strings, written whole.
-fn resp_command(parts: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", parts.len()).into_bytes();
+/// A RESP command of bulk strings, each sent as it is (a blob streamed from its file).
+fn resp_send(w: &mut TcpStream, parts: &mut [Body]) -> std::io::Result<()> {
+    w.write_all(format!("*{}\r\n", parts.len()).as_bytes())?;
     for p in parts {
-        out.extend(format!("${}\r\n", p.len()).as_bytes());
-        out.extend_from_slice(p);
-        out.extend(b"\r\n");
+        w.write_all(format!("${}\r\n", p.len()).as_bytes())?;
+        p.send(w)?;
+        w.write_all(b"\r\n")?;
     }
-    out
+    Ok(())
 }
 
-/// One RESP reply: `Some(bytes)` for a bulk string or a status, `None` for nil; an error reply is an error.
-fn resp_reply(r: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+/// One RESP reply: a bulk string's body to `bulk` as a stream (`Some` of what it returns), `None` for nil; a status
+/// or an integer as its text; an error reply is an error.
+fn resp_reply<T>(
+    r: &mut impl BufRead,
+    bulk: impl FnOnce(&mut dyn Read) -> std::io::Result<T>,
+    status: impl FnOnce(&[u8]) -> std::io::Result<T>,
+) -> std::io::Result<Option<T>> {
     let mut line = Vec::new();
     r.read_until(b'\n', &mut line)?;
     let text = String::from_utf8_lossy(&line).trim_end().to_string();
     let bad = || std::io::Error::other(format!("the store answered `{text}`"));
     match text.as_bytes().first() {
-        Some(b'+') | Some(b':') => Ok(Some(text.as_bytes()[1..].to_vec())),
+        Some(b'+') | Some(b':') => status(&text.as_bytes()[1..]).map(Some),
         Some(b'$') => {
             let n: i64 = text[1..].parse().map_err(|_| bad())?;
             if n < 0 {
                 return Ok(None);
             }
-            let mut buf = vec![0u8; n as usize + 2];
-            r.read_exact(&mut buf)?;
-            buf.truncate(n as usize);
-            Ok(Some(buf))
+            let mut body = r.take(n as u64);
+            let value = bulk(&mut body)?;
+            // what the reader left of the body, then its CRLF: the connection stays in step for the next command
+            std::io::copy(&mut body, &mut std::io::sink())?;
+            let mut crlf = [0u8; 2];
+            r.read_exact(&mut crlf)?;
+            Ok(Some(value))
         }
         _ => Err(bad()),
     }
 }
 
 impl Backend {
-    fn redis_call(&self, parts: &[&[u8]]) -> std::io::Result<Option<Vec<u8>>> {
+    /// One Redis command on this gate's connection; its reply to `reply`.
+    fn redis<T>(
+        &self,
+        parts: &mut [Body],
+        reply: impl FnOnce(&mut BufReader<&TcpStream>) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
         let Backend::Redis { addr, db, conn } = self else { unreachable!("a Redis call on another store") };
         let mut slot = conn.borrow_mut();
         if slot.is_none() {
@@ -168,14 +226,20 @@ impl Backend {
             return Err(std::io::Error::other("cannot connect"));
         };
         let result = (|| {
-            stream.write_all(&resp_command(parts))?;
-            resp_reply(&mut BufReader::new(&*stream))
+            resp_send(stream, parts)?;
+            reply(&mut BufReader::with_capacity(1 << 16, &*stream))
         })();
         if result.is_err() {
             // a store that failed once is down for the rest of this edge
             *slot = Some(None);
         }
         result
+    }
+
+    /// A command of small values and its reply whole.
+    fn redis_call(&self, parts: &[&[u8]]) -> std::io::Result<Option<Vec<u8>>> {
+        let mut bodies: Vec<Body> = parts.iter().map(|p| Body::Bytes(p)).collect();
+        self.redis(&mut bodies, |r| resp_reply(r, read_all, |t| Ok(t.to_vec())))
     }
 }
 
@@ -215,31 +279,43 @@ impl Cache {
         eprintln!("warning: the shared cache {} cannot be {what} ({e}): edges run without it", self.url);
     }
 
-    fn get(&self, kind: &str, name: &str) -> Option<Vec<u8>> {
+    /// A stored value handed to `read` as a stream (a folder store's file, a remote store's reply as it arrives):
+    /// `None` when the store has no such value or cannot be read (said once), or `read` failed.
+    fn read_with<T>(
+        &self,
+        kind: &str,
+        name: &str,
+        read: impl FnOnce(&mut dyn Read) -> std::io::Result<T>,
+    ) -> Option<T> {
+        let failed = |e: std::io::Error| {
+            self.warn_once("read", &e);
+            None
+        };
         match &self.backend {
-            Backend::Folder(root) => std::fs::read(root.join(kind).join(&name[..2]).join(name)).ok(),
+            Backend::Folder(root) => {
+                read(&mut std::fs::File::open(root.join(kind).join(&name[..2]).join(name)).ok()?).ok()
+            }
             Backend::Redis { .. } => {
                 let key = format!("ninjabind:{kind}:{name}");
-                match self.backend.redis_call(&[b"GET", key.as_bytes()]) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        self.warn_once("read", &e);
-                        None
-                    }
-                }
+                let get: &[u8] = b"GET";
+                let mut parts = [Body::Bytes(get), Body::Bytes(key.as_bytes())];
+                self.backend
+                    .redis(&mut parts, |r| resp_reply(r, read, |_| Err(std::io::Error::other("not a value"))))
+                    .unwrap_or_else(failed)
             }
             Backend::Http { addr, path, down } if !down.get() => {
-                match http(addr, "GET", &format!("{path}/{kind}/{name}"), b"") {
-                    Ok((200, body)) => Some(body),
-                    Ok((404, _)) => None,
-                    Ok((status, _)) => {
-                        self.warn_once("read", &std::io::Error::other(format!("HTTP {status}")));
-                        None
-                    }
+                let got = http(addr, "GET", &format!("{path}/{kind}/{name}"), Body::Bytes(b""), |status, body| {
+                    Ok(match status {
+                        200 => Some(read(body)),
+                        404 => None,
+                        _ => Some(Err(std::io::Error::other(format!("HTTP {status}")))),
+                    })
+                });
+                match got {
+                    Ok(v) => v.transpose().unwrap_or_else(failed),
                     Err(e) => {
                         down.set(true);
-                        self.warn_once("read", &e);
-                        None
+                        failed(e)
                     }
                 }
             }
@@ -247,35 +323,63 @@ impl Cache {
         }
     }
 
+    fn get(&self, kind: &str, name: &str) -> Option<Vec<u8>> {
+        self.read_with(kind, name, read_all)
+    }
+
+    /// Stores the file `path` as the blob `hash` unless the store has it; a folder store copies it in the kernel
+    /// (`copy_file_range`, a reflink where the filesystem has them) instead of reading it into memory first.
+    fn put_blob(&self, hash: &str, path: &Utf8Path) -> std::io::Result<()> {
+        let Backend::Folder(root) = &self.backend else {
+            let f = std::fs::File::open(path)?;
+            let n = f.metadata()?.len();
+            return self.put("b", hash, Body::File(f, n), false);
+        };
+        let at = root.join("b").join(&hash[..2]).join(hash);
+        if at.exists() {
+            return Ok(());
+        }
+        let dir = at.parent().unwrap_or(root);
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
+        let copied = std::fs::copy(path, &tmp).and_then(|_| std::fs::rename(&tmp, &at));
+        if copied.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        copied
+    }
+
     /// Written once when `overwrite` is false (content-addressed names never change), atomically in a folder.
-    fn put(&self, kind: &str, name: &str, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
+    fn put(&self, kind: &str, name: &str, body: Body, overwrite: bool) -> std::io::Result<()> {
         match &self.backend {
             Backend::Folder(root) => {
                 let path = root.join(kind).join(&name[..2]).join(name);
                 if !overwrite && path.exists() {
                     return Ok(());
                 }
+                let Body::Bytes(bytes) = body else { unreachable!("a folder store copies files itself") };
                 write_cache(&path, bytes).map(|_| ()).map_err(std::io::Error::other)
             }
             Backend::Redis { .. } => {
                 let key = format!("ninjabind:{kind}:{name}");
-                let mut parts: Vec<&[u8]> = vec![b"SET", key.as_bytes(), bytes];
+                let (set, nx): (&[u8], &[u8]) = (b"SET", b"NX");
+                let mut parts = vec![Body::Bytes(set), Body::Bytes(key.as_bytes()), body];
                 if !overwrite {
-                    parts.push(b"NX");
+                    parts.push(Body::Bytes(nx));
                 }
-                self.backend.redis_call(&parts).map(|_| ())
+                self.backend.redis(&mut parts, |r| resp_reply(r, read_all, |t| Ok(t.to_vec()))).map(|_| ())
             }
             Backend::Http { addr, path, down } => {
                 if down.get() {
                     return Err(std::io::Error::other("the store is down"));
                 }
                 let at = format!("{path}/{kind}/{name}");
-                if !overwrite && http(addr, "HEAD", &at, b"").is_ok_and(|(s, _)| s == 200) {
+                if !overwrite && http(addr, "HEAD", &at, Body::Bytes(b""), |s, _| Ok(s)).is_ok_and(|s| s == 200) {
                     return Ok(());
                 }
-                match http(addr, "PUT", &at, bytes) {
-                    Ok((200..=204, _)) => Ok(()),
-                    Ok((status, _)) => Err(std::io::Error::other(format!("HTTP {status} to a PUT"))),
+                match http(addr, "PUT", &at, body, |s, r| read_all(r).map(|_| s)) {
+                    Ok(200..=204) => Ok(()),
+                    Ok(status) => Err(std::io::Error::other(format!("HTTP {status} to a PUT"))),
                     Err(e) => {
                         down.set(true);
                         Err(e)
@@ -352,18 +456,24 @@ impl Cache {
             }
             outs.push(Fetched { path, hash: hash.into(), exec: exec == "x" });
         }
-        // every blob read and checked before any output is written
-        let mut blobs = Vec::with_capacity(outs.len());
+        // every blob streamed into a temp file beside its output and checked; only when all check out are they
+        // renamed into place (a 125 MB archive is never held whole: reading it into memory cost a third of its fetch)
+        let mut batch = Batch::unsynced();
         for o in &outs {
-            let bytes = self.get("b", &o.hash)?;
-            if hex(&Sha256::digest(&bytes)) != o.hash {
+            let hash = self.read_with("b", &o.hash, |blob| {
+                let mut hash = String::new();
+                batch
+                    .stage_with(&o.path, |w| copy_hashed(blob, Some(w)).map(|h| hash = h))
+                    .map_err(std::io::Error::other)?;
+                Ok(hash)
+            })?;
+            if hash != o.hash {
                 eprintln!("warning: the shared cache's blob {} for {} fails its SHA-256: ignored", o.hash, o.path);
                 return None;
             }
-            blobs.push(bytes);
         }
-        for (o, bytes) in outs.iter().zip(blobs) {
-            write_cache(&o.path, &bytes).ok()?;
+        batch.commit().ok()?;
+        for o in &outs {
             if o.exec {
                 std::fs::set_permissions(&o.path, std::fs::Permissions::from_mode(0o755)).ok()?;
             }
@@ -391,14 +501,13 @@ impl Cache {
                 if o.path.is_absolute() && !o.path.starts_with(&self.cwd) {
                     return Ok(());
                 }
-                let bytes = std::fs::read(&o.path)?;
-                self.put("b", &o.hash, &bytes, false)?;
+                self.put_blob(&o.hash, &o.path)?;
                 let exec = std::fs::metadata(&o.path)?.permissions().mode() & 0o111 != 0;
                 e2.push_str(&format!("{} {} {}\n", o.hash, if exec { "x" } else { "-" }, self.portable(&o.path)));
             }
-            self.put("e2", &Cache::second_name(first, &deps), e2.as_bytes(), true)?;
+            self.put("e2", &Cache::second_name(first, &deps), Body::Bytes(e2.as_bytes()), true)?;
             let e1: String = deps.iter().map(|(h, p)| format!("{h} {p}\n")).collect();
-            self.put("e1", first, e1.as_bytes(), true)
+            self.put("e1", first, Body::Bytes(e1.as_bytes()), true)
         })();
         if let Err(e) = result {
             self.warn_once("written", &e);

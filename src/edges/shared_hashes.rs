@@ -62,15 +62,21 @@ impl SharedHashes {
         let h = hash_file(path)?;
         // the file may have changed while it was read: only a stat that still holds is vouched for
         if stat(path).as_ref() == Some(st) {
-            let l = line(path.as_str(), st, &h);
-            if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(&log) {
-                let _ = f.write_all(l.as_bytes());
-            }
-            if let Some(k) = self.known.as_mut() {
-                k.insert(path.to_string(), (*st, h.clone()));
-            }
+            self.vouch(path, st, &h);
         }
         Ok(h)
+    }
+
+    /// Records that `path`, whose stat is `st`, holds content `hash` — known without reading it again (a blob the
+    /// shared cache handed over, checked against its hash before it was written). A small file is not recorded.
+    pub fn vouch(&mut self, path: &Utf8Path, st: &Stat, hash: &str) {
+        let Some(log) = self.path.as_ref().filter(|_| st.size >= SHARED_FROM) else { return };
+        if let Ok(mut f) = std::fs::File::options().create(true).append(true).open(log) {
+            let _ = f.write_all(line(path.as_str(), st, hash).as_bytes());
+        }
+        if let Some(k) = self.known.as_mut() {
+            k.insert(path.to_string(), (*st, hash.to_string()));
+        }
     }
 }
 
