@@ -509,6 +509,7 @@ def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None, st
     if store != "file":
         label = f"{label} ({store} store)"
     times = {"none": [], "cold": [], "warm": []}
+    cpus = {"none": [], "cold": [], "warm": []}
     for r in range(rounds):
         server, url = start_store(store, tmp / f"{program}-{store}-store-{r}")
         for name, cache in (("none", []), ("cold", ["--cache", url]), ("warm", ["--cache", url])):
@@ -517,15 +518,18 @@ def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None, st
             d.parent.mkdir(parents=True)
             make(d)
             run([exe, "gen", *cache], d, env=env)
-            t, _ = run(["ninja"], d)
+            t, _, cpu, _ = run_usage(["ninja"], d)
             times[name].append(t)
+            cpus[name].append(cpu)
             if name == "warm":
                 said = commands_run(exe, d)
         stop_store(server)
     none, cold, warm = (statistics.median(times[k]) for k in ("none", "cold", "warm"))
     how = f"median of {rounds}, interleaved" if rounds > 1 else "one run"
+    cpu_cold, cpu_none = statistics.median(cpus["cold"]), statistics.median(cpus["none"])
     row(f"{label}: clean build with a cold shared cache / without one", f"{cold / none:.3f}",
-        f"{cold:.2f} s vs {none:.2f} s ({how}; goal <= 1.05)")
+        f"{cold:.2f} s vs {none:.2f} s ({how}; goal <= 1.05); CPU {cpu_cold:.2f} s vs {cpu_none:.2f} s "
+        f"({cpu_cold / cpu_none:.3f})")
     row(f"{label}: fresh clone elsewhere, warm shared cache / clean build", f"{warm / none:.3f}",
         f"{warm:.2f} s vs {none:.2f} s ({how}), last: {said} (goal <= 0.10, 0 commands)")
 
