@@ -565,6 +565,8 @@ def main():
     ap.add_argument("--no-anchors", action="store_true")
     ap.add_argument("--exe", default=str(REPO / "target" / "release" / "ninjabind"))
     ap.add_argument("--json")
+    ap.add_argument("--cache-only", type=int, metavar="ROUNDS",
+                    help="only the shared cache's rows (real C and real Perry, each store), in ROUNDS rounds")
     a = ap.parse_args()
     exe = Path(a.exe).resolve()
     if not exe.exists():
@@ -583,6 +585,18 @@ def main():
     def row(name, value, note=""):
         figures.append({"figure": name, "value": value, "note": note})
         print(f"{name:<66} {value:>10}  {note}", flush=True)
+
+    if a.cache_only:
+        perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
+        crates = fetch_real_sources(tmp)
+        for store in ("file", "redis", "http"):
+            cache_rows(row, exe, tmp, lambda d: generate_real(d, crates, None), "real C", "real", store=store,
+                       rounds=a.cache_only)
+            cache_rows(row, exe, tmp, lambda d: shutil.copytree(REPO / "examples" / "perry-app", d,
+                       ignore=shutil.ignore_patterns("build", "build.ninja")), "real Perry", "perry-app",
+                       {"PERRY": str(perry_exe)}, store=store, rounds=a.cache_only)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
 
     total = packages * (sources + 1) + 1
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {packages} packages x {sources} C sources "
