@@ -576,7 +576,8 @@ def main():
     bindings, many_bindings = (3, 30) if not a.smoke else (1, 2)
     ts_sizes = [5000, 10000, 20000, 40000] if not (a.quick or a.smoke) else ([5000, 10000, 20000] if a.quick else [200, 400])
     anchors = not (a.no_anchors or a.smoke)
-    cache_rounds = 1 if a.smoke else 3
+    # three interleaved rounds in the full run; --quick keeps to one (nine real-C builds per store otherwise)
+    cache_rounds = 3 if not (a.quick or a.smoke) else 1
     if anchors:
         ensure_anchors()
     tmp = Path(tempfile.mkdtemp(prefix="ninjabind-bench-"))

@@ -6,7 +6,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use std::io::Write;
 
 /// The temp file `path` is staged in: `.<name>.<pid>.tmp` beside it.
-fn temp_for(path: &Utf8Path) -> Utf8PathBuf {
+pub fn temp_for(path: &Utf8Path) -> Utf8PathBuf {
     let dir = path.parent().filter(|d| !d.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
     dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or("out"), std::process::id()))
 }

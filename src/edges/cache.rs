@@ -5,7 +5,7 @@
 
 use crate::base::hash::{copy_hashed, stat};
 use crate::base::layout::current_dir;
-use crate::base::write::{write_cache, Batch};
+use crate::base::write::{temp_for, write_cache, Batch};
 use crate::protocol::cache::{self as proto, Mode, Store};
 use crate::protocol::gate::{Entry, Kind};
 use crate::protocol::runlog::ninja_pid;
@@ -341,7 +341,7 @@ impl Cache {
         }
         let dir = at.parent().unwrap_or(root);
         std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
+        let tmp = temp_for(&at);
         let copied = std::fs::copy(path, &tmp).and_then(|_| std::fs::rename(&tmp, &at));
         if copied.is_err() {
             let _ = std::fs::remove_file(&tmp);

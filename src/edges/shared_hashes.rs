@@ -125,6 +125,27 @@ mod tests {
         assert!(parse_line("1 2 3 nothex x").is_none() && parse_line("").is_none());
     }
 
+    /// A vouched hash is taken without reading the file (a hash the file does not have proves it), by this gate and
+    /// by the next; a small file is not vouched for.
+    #[test]
+    fn a_vouched_hash_is_believed_while_the_stat_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Utf8PathBuf::try_from(dir.path().to_path_buf()).unwrap();
+        std::fs::write(d.join(".ninja_log"), "# ninja log v6\n").unwrap();
+        let (big, small) = (d.join("lib.a"), d.join("small.o"));
+        std::fs::write(&big, vec![7u8; 100_000]).unwrap();
+        std::fs::write(&small, b"tiny").unwrap();
+        let said = "cd".repeat(32);
+        let mut one = SharedHashes::for_output(d.join("x.o").as_str());
+        for f in [&big, &small] {
+            one.vouch(f, &super::stat(f).unwrap(), &said);
+        }
+        assert_eq!(one.hash(&big, &super::stat(&big).unwrap()).unwrap(), said);
+        let mut two = SharedHashes::for_output(d.join("x.o").as_str());
+        assert_eq!(two.hash(&big, &super::stat(&big).unwrap()).unwrap(), said);
+        assert_eq!(two.hash(&small, &super::stat(&small).unwrap()).unwrap(), super::hash_file(&small).unwrap());
+    }
+
     #[test]
     fn a_log_past_its_limit_is_rewritten_with_one_line_per_path() {
         let dir = tempfile::tempdir().unwrap();
