@@ -243,6 +243,22 @@ impl Backend {
     }
 }
 
+/// Whether this gate is the first of the `ninja` run `run` to say something: it is when it creates the run's marker
+/// `<stem>-<run>` in `dir` (exclusively, so two gates failing at once cannot both say it); it then removes the markers
+/// of earlier runs.
+fn first_to_say(dir: &Utf8Path, stem: &str, run: u32) -> bool {
+    let mine = format!("{stem}-{run}");
+    if std::fs::File::options().write(true).create_new(true).open(dir.join(&mine)).is_err() {
+        return false;
+    }
+    if let Ok(entries) = dir.read_dir_utf8() {
+        for old in entries.flatten().filter(|d| d.file_name().starts_with(stem) && d.file_name() != mine) {
+            let _ = std::fs::remove_file(old.path());
+        }
+    }
+    true
+}
+
 /// An output fetched: where, its bytes' hash, whether it is executable.
 struct Fetched {
     path: Utf8PathBuf,
@@ -268,15 +284,11 @@ impl Cache {
         Some(Cache { backend, url, mode, cwd, builddir })
     }
 
-    /// Says once per `ninja` run (a marker in the build folder holds the run's ninja pid) that the store failed.
+    /// Says once per `ninja` run that the store failed (see [`first_to_say`]).
     fn warn_once(&self, what: &str, e: &std::io::Error) {
-        let marker = self.builddir.join(format!("{}.warned", proto::FILE));
-        let run = ninja_pid().to_string();
-        if std::fs::read_to_string(&marker).is_ok_and(|m| m == run) {
-            return;
+        if first_to_say(&self.builddir, &format!("{}.warned", proto::FILE), ninja_pid()) {
+            eprintln!("warning: the shared cache {} cannot be {what} ({e}): edges run without it", self.url);
         }
-        let _ = std::fs::write(&marker, &run);
-        eprintln!("warning: the shared cache {} cannot be {what} ({e}): edges run without it", self.url);
     }
 
     /// A stored value handed to `read` as a stream (a folder store's file, a remote store's reply as it arrives):
@@ -512,5 +524,27 @@ impl Cache {
         if let Err(e) = result {
             self.warn_once("written", &e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Eight gates of one run failing at once: exactly one says so; the next run's first gate says it again and its
+    /// marker replaces the old one.
+    #[test]
+    fn one_gate_of_a_run_says_the_store_failed() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = Utf8PathBuf::try_from(t.path().to_path_buf()).unwrap();
+        let said: usize = std::thread::scope(|s| {
+            let gates: Vec<_> = (0..8).map(|_| s.spawn(|| first_to_say(&dir, "x.warned", 41))).collect();
+            gates.into_iter().map(|g| usize::from(g.join().unwrap())).sum()
+        });
+        assert_eq!(said, 1);
+        assert!(!first_to_say(&dir, "x.warned", 41));
+        assert!(first_to_say(&dir, "x.warned", 42));
+        let left: Vec<String> = dir.read_dir_utf8().unwrap().map(|e| e.unwrap().file_name().to_string()).collect();
+        assert_eq!(left, vec!["x.warned-42".to_string()]);
     }
 }
