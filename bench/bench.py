@@ -312,6 +312,24 @@ def many_modules(d: Path, n: int = 48):
           + f'invariant(true, "x");\nmitt();\nconsole.log(clsx("a", "b") + " " + ({calls}));\n')
 
 
+def edit_rows(row, title: str, tool: str, edits: dict, theirs, ours):
+    """Each edit made on both sides (the compiler's own build `theirs` = (folder, command, env, program), our `ninja`
+    in `ours` = (folder, program)), timed, one row per edit; then both programs must print the same."""
+    (t_dir, t_cmd, t_env, t_prog), (o_dir, o_prog) = theirs, ours
+    for what, (f, old, new_text) in edits.items():
+        times = {}
+        for name, d, cmd, e in (("theirs", t_dir, t_cmd, t_env), ("ours", o_dir, ["ninja"], None)):
+            src = d / f
+            src.write_text(src.read_text().replace(old, new_text))
+            times[name], _ = run(cmd, d, env=e)
+        row(f"{title}, {what}: ours / {tool}", f"{times['ours'] / times['theirs']:.2f}",
+            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
+    programs = [subprocess.run([d / p], capture_output=True, text=True).stdout
+                for d, p in ((t_dir, t_prog), (o_dir, o_prog))]
+    if programs[0] != programs[1]:
+        sys.exit(f"{title}: the programs differ: {programs!r}")
+
+
 def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit):
     """`perry compile` on every build against our graph (gen once, then ninja): a no-op, one TS edit, one binding
     (Rust) edit, each in its own copy of the project that `make` writes."""
@@ -327,18 +345,8 @@ def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit):
     row(f"real Perry{label}: perry compile with nothing changed / our ninja no-op", f"{t_p_noop / t_o_noop:.0f}x",
         f"{t_p_noop * 1000:.0f} ms vs {t_o_noop * 1000:.0f} ms")
     edits = {"one TS edit": ts_edit, "one binding (Rust) edit": ("node_modules/tally/src/lib.rs", "x * 7.0", "x * 9.0")}
-    for what, (f, old, new_text) in edits.items():
-        times = {}
-        for name, d, cmd in (("theirs", theirs, perry_build), ("ours", ours, ["ninja"])):
-            src = d / f
-            src.write_text(src.read_text().replace(old, new_text))
-            times[name], _ = run(cmd, d)
-        row(f"real Perry{label}, {what}: ours / perry compile", f"{times['ours'] / times['theirs']:.2f}",
-            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
-    programs = [subprocess.run([d / p], capture_output=True, text=True).stdout for d, p in
-                ((theirs, "app"), (ours, Path("build") / "bin" / "perry-app"))]
-    if programs[0] != programs[1]:
-        sys.exit(f"real Perry{label}: the programs differ: {programs!r}")
+    edit_rows(row, f"real Perry{label}", "perry compile", edits, (theirs, perry_build, None, "app"),
+              (ours, Path("build") / "bin" / "perry-app"))
 
 
 def vex_rows(row, exe, base: Path):
@@ -369,18 +377,8 @@ def vex_rows(row, exe, base: Path):
         f"{t_v * 1000:.0f} ms vs {t_o * 1000:.0f} ms (medians of 3)")
     edits = {"one .vx edit": ("src/main.vx", '"args: "', '"argc: "'),
              "one native C edit": ("native/app.c", "x * 6", "x * 6 + 0")}
-    for what, (f, old, new_text) in edits.items():
-        times = {}
-        for name, d, cmd, e in (("theirs", theirs, vex_build, env), ("ours", ours, ["ninja"], None)):
-            src = d / f
-            src.write_text(src.read_text().replace(old, new_text))
-            times[name], _ = run(cmd, d, env=e)
-        row(f"real Vex, {what}: ours / vex compile", f"{times['ours'] / times['theirs']:.2f}",
-            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
-    programs = [subprocess.run([d / p], capture_output=True, text=True).stdout for d, p in
-                ((theirs, "prog"), (ours, Path("build") / "bin" / "vex-app"))]
-    if programs[0] != programs[1]:
-        sys.exit(f"real Vex: the programs differ: {programs!r}")
+    edit_rows(row, "real Vex", "vex compile", edits, (theirs, vex_build, env, "prog"),
+              (ours, Path("build") / "bin" / "vex-app"))
 
 
 def save_to_output(cmd, d: Path, env, edits, ready: str, limit=300):
