@@ -312,25 +312,28 @@ def many_modules(d: Path, n: int = 48):
           + f'invariant(true, "x");\nmitt();\nconsole.log(clsx("a", "b") + " " + ({calls}));\n')
 
 
-def edit_rows(row, title: str, tool: str, edits: dict, theirs, ours):
+def edit_rows(row, title: str, tool: str, edits: dict, theirs, ours, rounds: int = 3):
     """Each edit made on both sides (the compiler's own build `theirs` = (folder, command, env, program), our `ninja`
-    in `ours` = (folder, program)), timed, one row per edit; then both programs must print the same."""
+    in `ours` = (folder, program)), timed, one row per edit with medians of `rounds` (odd: the edit is made, undone and
+    made again, the two sides interleaved); then both programs must print the same."""
     (t_dir, t_cmd, t_env, t_prog), (o_dir, o_prog) = theirs, ours
     for what, (f, old, new_text) in edits.items():
-        times = {}
-        for name, d, cmd, e in (("theirs", t_dir, t_cmd, t_env), ("ours", o_dir, ["ninja"], None)):
-            src = d / f
-            src.write_text(src.read_text().replace(old, new_text))
-            times[name], _ = run(cmd, d, env=e)
-        row(f"{title}, {what}: ours / {tool}", f"{times['ours'] / times['theirs']:.2f}",
-            f"{times['ours']:.2f} s vs {times['theirs']:.2f} s")
+        times = {"theirs": [], "ours": []}
+        for i in range(rounds):
+            a, b = (old, new_text) if i % 2 == 0 else (new_text, old)
+            for name, d, cmd, e in (("theirs", t_dir, t_cmd, t_env), ("ours", o_dir, ["ninja"], None)):
+                src = d / f
+                src.write_text(src.read_text().replace(a, b))
+                times[name].append(run(cmd, d, env=e)[0])
+        o, t = statistics.median(times["ours"]), statistics.median(times["theirs"])
+        row(f"{title}, {what}: ours / {tool}", f"{o / t:.2f}", f"{o:.2f} s vs {t:.2f} s (medians of {rounds})")
     programs = [subprocess.run([d / p], capture_output=True, text=True).stdout
                 for d, p in ((t_dir, t_prog), (o_dir, o_prog))]
     if programs[0] != programs[1]:
         sys.exit(f"{title}: the programs differ: {programs!r}")
 
 
-def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit):
+def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit, rounds: int):
     """`perry compile` on every build against our graph (gen once, then ninja): a no-op, one TS edit, one binding
     (Rust) edit, each in its own copy of the project that `make` writes."""
     theirs, ours = Path(f"{base}-theirs"), Path(f"{base}-ours")
@@ -346,7 +349,7 @@ def perry_rows(row, exe, perry_exe, base: Path, label: str, make, ts_edit):
         f"{t_p_noop * 1000:.0f} ms vs {t_o_noop * 1000:.0f} ms")
     edits = {"one TS edit": ts_edit, "one binding (Rust) edit": ("node_modules/tally/src/lib.rs", "x * 7.0", "x * 9.0")}
     edit_rows(row, f"real Perry{label}", "perry compile", edits, (theirs, perry_build, None, "app"),
-              (ours, Path("build") / "bin" / "perry-app"))
+              (ours, Path("build") / "bin" / "perry-app"), rounds)
 
 
 def vex_rows(row, exe, base: Path):
@@ -453,6 +456,19 @@ def loop_rows(row, exe, perry_exe, base: Path):
         p = statistics.median(theirs)
         row(f"save of {what} -> new output: watch --run / perry dev", f"{o / p:.2f}",
             f"{o:.2f} s vs {p:.2f} s (medians of 4)")
+
+
+def edit_loop_rows(row, exe, perry_exe: Path, tmp: Path, loop: bool, rounds: int = 3):
+    """The edit loop's rows (issue 35): `ninja` after an edit against `perry compile` on examples/perry-app and on a
+    52-module project, then (`loop`) a save to the new output, `watch --run` against `perry dev`."""
+    perry_rows(row, exe, perry_exe, tmp / "perry-app", "", lambda d: shutil.copytree(
+        REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja")),
+        ("src/lib/label.ts", '" = "', '" is "'), rounds)
+    # >= 50 modules, three real npm packages compiled through perry.compilePackages (installed by setup.sh)
+    perry_rows(row, exe, perry_exe, tmp / "perry-many", " (52 modules, compilePackages)", many_modules,
+               ("src/m7.ts", "* 7", "* 8"), rounds)
+    if loop:
+        loop_rows(row, exe, perry_exe, tmp / "loop")
 
 
 def start_store(kind: str, d: Path):
@@ -565,6 +581,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--cache-only", type=int, metavar="ROUNDS",
                     help="only the shared cache's rows (real C and real Perry, each store), in ROUNDS rounds")
+    ap.add_argument("--loop-only", type=int, metavar="ROUNDS",
+                    help="only the edit loop's rows (ninja after an edit / perry compile, watch --run / perry dev)")
     a = ap.parse_args()
     exe = Path(a.exe).resolve()
     if not exe.exists():
@@ -585,8 +603,12 @@ def main():
         figures.append({"figure": name, "value": value, "note": note})
         print(f"{name:<66} {value:>10}  {note}", flush=True)
 
+    perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
+    if a.loop_only:
+        edit_loop_rows(row, exe, perry_exe, tmp, loop=True, rounds=a.loop_only)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     if a.cache_only:
-        perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
         crates = fetch_real_sources(tmp)
         for store in ("file", "redis", "http"):
             cache_rows(row, exe, tmp, lambda d: generate_real(d, crates, None), "real C", "real", store=store,
@@ -789,18 +811,9 @@ def main():
 
     # the real Perry compiler (installed by scripts/setup.sh) beside us on examples/perry-app: `perry compile` on
     # every build against our graph (gen once, then ninja)
-    perry_exe = REPO / "target" / "perry" / "node_modules" / "@perryts" / "perry-linux-x64" / "bin" / "perry"
     if not perry_exe.exists():
         sys.exit(f"{perry_exe} is missing: run scripts/setup.sh")
-    perry_rows(row, exe, perry_exe, tmp / "perry-app", "", lambda d: shutil.copytree(
-        REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns("build", "build.ninja")),
-        ("src/lib/label.ts", '" = "', '" is "'))
-    # >= 50 modules, three real npm packages compiled through perry.compilePackages (installed by setup.sh)
-    perry_rows(row, exe, perry_exe, tmp / "perry-many", " (52 modules, compilePackages)", many_modules,
-               ("src/m7.ts", "* 7", "* 8"))
-
-    if not a.smoke:
-        loop_rows(row, exe, perry_exe, tmp / "loop")
+    edit_loop_rows(row, exe, perry_exe, tmp, loop=not a.smoke)
     stage_rows(row, exe, perry_exe, tmp / "stage", 5000 if not a.smoke else 200)
     cache_rows(row, exe, tmp, lambda d: shutil.copytree(REPO / "examples" / "perry-app", d, ignore=shutil.ignore_patterns(
         "build", "build.ninja")), "real Perry", "perry-app", {"PERRY": str(perry_exe)}, rounds=cache_rounds)

@@ -476,6 +476,11 @@ fn parse() -> Cli {
 }
 
 fn main() -> ExitCode {
+    // started as `nm` through the link the Perry edge puts on Perry's PATH: the memo of nm (edges/nm_memo.rs)
+    if edges::nm_memo::invoked_as_nm() {
+        let code = edges::nm_memo::main(std::env::args_os().skip(1).collect());
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     // gen's compiler probes, in a process of their own (see `toolchain::probe_in_child`); any other first word, UTF-8
     // or not, is clap's
     let mut words = std::env::args_os().skip(1);

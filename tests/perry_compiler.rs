@@ -341,6 +341,47 @@ fn a_new_compiler_version_recompiles_the_modules_and_nothing_else_is_rebuilt_for
     assert_eq!(run_program(&p.join("build/bin/perry-app")), "weigh(6) = 42\ncount = 34\n");
 }
 
+/// Perry runs `nm -g` over its runtime archives at every compile (0.7 s of a one-module rebuild); the Perry edge
+/// puts ninjabind's memo of `nm` on its PATH, so after the first build an edit reads what nm said from the memo.
+/// Counted with a wrapper in front of the real nm, which the memo runs on a miss.
+#[test]
+fn an_edit_runs_no_nm_over_perrys_runtime_archives_and_the_program_is_the_same() {
+    let (_t, p) = example("perry-app");
+    let tools = tempfile::tempdir().unwrap();
+    let log = tools.path().join("nm.log");
+    let path = std::env::var("PATH").unwrap();
+    let real = std::env::split_paths(&path).map(|d| d.join("nm")).find(|c| c.is_file()).expect("nm on PATH");
+    write_script(
+        &tools.path().join("nm"),
+        &format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), real.display()),
+    );
+    let path = format!("{}:{path}", tools.path().display());
+    let build = || {
+        let _ = std::fs::remove_file(&log);
+        ok(clean_command("ninja").current_dir(&p).env("PATH", &path).output().unwrap());
+        std::fs::read_to_string(&log).unwrap_or_default()
+    };
+    let archives = |nm_log: &str| nm_log.lines().filter(|l| l.contains("libperry_")).count();
+    ok(gen_with_perry(&p, &["gen"]));
+    let first = build();
+    assert!(archives(&first) >= 1, "the first build reads the runtime archives' symbols once:\n{first}");
+    let program = p.join("build/bin/perry-app");
+    assert_eq!(run_program(&program), "weigh(6) = 42\ncount = 34\n");
+
+    edit(&p.join("src/lib/label.ts"), "\" = \"", "\": \"");
+    let second = build();
+    assert_eq!(archives(&second), 0, "an edit reads them from the memo:\n{second}");
+    assert_eq!(commands(&p, "perry"), 1);
+    assert_eq!(run_program(&program), "weigh(6): 42\ncount: 34\n");
+
+    // the memo is a cache: without it the archives are read again and the program is the same
+    std::fs::remove_dir_all(p.join("build/host/nm-memo")).unwrap();
+    edit(&p.join("src/lib/label.ts"), "\": \"", "\" = \"");
+    let third = build();
+    assert!(archives(&third) >= 1, "{third}");
+    assert_eq!(run_program(&program), "weigh(6) = 42\ncount = 34\n");
+}
+
 /// A compiler that never answers hangs no gen: each probe (`perry --version`, `perry native list`) has a time limit
 /// (`NINJABIND_PROBE_TIMEOUT`); past it the child is killed and gen fails naming the command.
 #[test]

@@ -6,6 +6,7 @@ pub mod gate;
 pub mod have_gate;
 pub mod lock;
 pub mod native_libs;
+pub mod nm_memo;
 pub mod perry;
 pub mod scan;
 pub mod shared_hashes;

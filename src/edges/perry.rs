@@ -6,6 +6,7 @@ use crate::base::escape::rsp_word;
 use crate::base::files::read_regular;
 use crate::base::layout;
 use crate::base::write::write_cache;
+use crate::edges::nm_memo;
 use crate::protocol::depfile;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -116,8 +117,11 @@ fn compile(a: &PerryArgs) -> Result<i32> {
     empty_folder(&a.next)?;
     // a record left by an earlier run must not pass for this one's
     let _ = std::fs::remove_file(&a.audit);
+    // Perry's `nm` is the memo (nm_memo.rs): its runtime archives' symbols are read once, not at every edit
+    let memo = nm_memo::install(&a.objects.parent().unwrap_or(Utf8Path::new(".")).join("nm-memo")).unwrap_or_default();
     let out = std::process::Command::new(&a.command[0])
         .args(&a.command[1..])
+        .envs(memo)
         .output()
         .with_context(|| format!("cannot run {}", a.command[0]))?;
     let said = |all: bool| {
