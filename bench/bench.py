@@ -384,10 +384,11 @@ def vex_rows(row, exe, base: Path):
               (ours, Path("build") / "bin" / "vex-app"))
 
 
-def save_to_output(cmd, d: Path, env, edits, ready: str, limit=300):
+def save_to_output(cmd, d: Path, env, edits, ready: str, limit=300, start=None):
     """Seconds from each save in `edits` (file, old, new, the line the new program prints) to that line on the
     watcher's output; `cmd` runs in its own session and is stopped with it. `ready`: the first program's line.
-    `None` when a save's line does not come within `limit` seconds."""
+    `None` when a save's line does not come within `limit` seconds. With `start` (a save made before the watcher
+    started) the seconds from it to `ready` instead."""
     import queue
     import signal
     import threading
@@ -407,7 +408,11 @@ def save_to_output(cmd, d: Path, env, edits, ready: str, limit=300):
         return False
     try:
         if not wait_for(ready, 300):
+            if start is not None:
+                return None
             sys.exit(f"{cmd[0]}: no `{ready}` within 300 s")
+        if start is not None:
+            return time.perf_counter() - start
         took = []
         for f, old, new_text, expect in edits:
             time.sleep(1.0)
@@ -423,6 +428,21 @@ def save_to_output(cmd, d: Path, env, edits, ready: str, limit=300):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait()
+
+
+def restart_to_output(cmd, d: Path, env, edits, limit=300):
+    """Seconds from each save in `edits` (file, old, new, the line the new program prints) to that line when the
+    watcher is started again right after the save: what a `perry dev` user does for a change it does not rebuild."""
+    took = []
+    for f, old, new_text, expect in edits:
+        src = d / f
+        start = time.perf_counter()
+        src.write_text(src.read_text().replace(old, new_text))
+        one = save_to_output(cmd, d, env, [], expect, limit, start=start)
+        if one is None:
+            return None
+        took.append(one)
+    return took
 
 
 def loop_rows(row, exe, perry_exe, base: Path):
@@ -444,14 +464,25 @@ def loop_rows(row, exe, perry_exe, base: Path):
         # an even number of saves each: the project ends as it began
         results[name] = (save_to_output(cmd, d, env, ts + ts, "weigh(6) = 42"),
                          save_to_output(cmd, d, env, rs + rs, "weigh(6) = 42", limit=60))
+        if name == "perry dev" and results[name][1] is None:
+            # perry dev ignores node_modules and .rs files (its dev.rs: IGNORED_DIRS, TRIGGER_EXTS); its user
+            # restarts it after such a save, so that is the loop to beat
+            results["perry dev restarted"] = (None, restart_to_output(cmd, d, env, rs + rs))
     for i, what in enumerate(("one TS line", "one binding (Rust) line")):
         ours, theirs = results["ours"][i], results["perry dev"][i]
         if ours is None:
             sys.exit(f"watch --run missed a save of {what}")
         o = statistics.median(ours)
         if theirs is None:
-            row(f"save of {what} -> new output: watch --run / perry dev", "n/a",
-                f"{o:.2f} s vs never: perry dev printed no new output within 60 s of the save")
+            restarted = results.get("perry dev restarted", (None, None))[i]
+            if restarted is None:
+                row(f"save of {what} -> new output: watch --run / perry dev", "n/a",
+                    f"{o:.2f} s vs never: perry dev printed no new output within 60 s of the save")
+                continue
+            p = statistics.median(restarted)
+            row(f"save of {what} -> new output: watch --run / perry dev restarted", f"{o / p:.2f}",
+                f"{o:.2f} s vs {p:.2f} s (medians of 4; perry dev does not rebuild on this save, so it is "
+                "restarted after it, as its user would)")
             continue
         p = statistics.median(theirs)
         row(f"save of {what} -> new output: watch --run / perry dev", f"{o / p:.2f}",

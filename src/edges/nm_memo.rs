@@ -25,6 +25,8 @@ const MAGIC: &[u8] = b"ninjabind-nm 1\n";
 /// Makes `<dir>/bin/nm` a link to this program and returns the environment a tool runs with so that its `nm` is the
 /// memo: `PATH` with `<dir>/bin` first, the memo folder and the `PATH` the real `nm` is found on.
 pub fn install(dir: &Utf8Path) -> Result<Vec<(OsString, OsString)>> {
+    // absolute: a relative entry on PATH would be looked up from whatever folder the tool runs its nm in
+    let dir = current_dir()?.join(dir);
     let bin = dir.join("bin");
     let link = bin.join("nm");
     let exe = std::env::current_exe().context("cannot find this program to link it as nm")?;
@@ -41,7 +43,7 @@ pub fn install(dir: &Utf8Path) -> Result<Vec<(OsString, OsString)>> {
         path.push(":");
         path.push(&outer);
     }
-    let memo = current_dir()?.join(dir).join("memo");
+    let memo = dir.join("memo");
     Ok(vec![("PATH".into(), path), (MEMO_ENV.into(), memo.into_string().into()), (PATH_ENV.into(), outer)])
 }
 
