@@ -183,6 +183,8 @@ enum EdgeCommand {
     Unzstd(edges::unzstd::UnzstdArgs),
     /// Copy a binding's resource or shader output beside the program.
     Stage(edges::stage::StageArgs),
+    /// Write the program's objects into a thin archive, then run the link that takes it whole.
+    Link(edges::thin_archive::LinkArgs),
 }
 
 /// A spinner on a terminal's stderr once work passes ~200 ms; nothing on a pipe or with `--progress never`.
@@ -389,6 +391,7 @@ fn run_edge(e: &EdgeCommand) -> anyhow::Result<i32> {
         EdgeCommand::Gate(a) => edges::gate::run(a),
         EdgeCommand::NativeLibs(a) => edges::native_libs::run(a),
         EdgeCommand::Unzstd(a) => edges::unzstd::run(a),
+        EdgeCommand::Link(a) => edges::thin_archive::run(a),
         EdgeCommand::Perry(a) => edges::perry::run(a),
         EdgeCommand::Vex(a) => edges::vex::run(a),
         EdgeCommand::Have(a) => edges::have_gate::run(a),

@@ -115,11 +115,16 @@ fn link_order_groups_and_rpath() {
     assert!(!nf.contains("rspfile"), "{nf}");
     let rsp = std::fs::read_to_string(p.join("build/bin/hello-perry.rsp")).unwrap();
     // inside the checkout (here the project's parent): an rpath relative to the program, so the tree can move
-    let want = "build/obj/hello-perry/host/main.c.o -Wl,--start-group build/lib/libgreeter.a build/lib/libperry_ext_nanoid.a -Wl,--end-group -L../extra-libs -Wl,-rpath,$ORIGIN/../../../extra-libs -lm @build/lib/native-libs.rsp";
+    // the compiled objects through one thin archive the link edge writes, taken whole (edges/thin_archive.rs)
+    let want = "-Wl,--whole-archive build/bin/hello-perry.objects.a -Wl,--no-whole-archive -Wl,--start-group build/lib/libgreeter.a build/lib/libperry_ext_nanoid.a -Wl,--end-group -L../extra-libs -Wl,-rpath,$ORIGIN/../../../extra-libs -lm @build/lib/native-libs.rsp";
     assert_eq!(rsp, want);
     ok(ninja(&p, &[]));
     // the file is still there after the link, so `ninja -t commands` shows a command that runs
     assert_eq!(std::fs::read_to_string(p.join("build/bin/hello-perry.rsp")).unwrap(), want);
+    // the archive names the objects relative to its folder (GNU ar lists them from here)
+    let t = std::process::Command::new("ar").current_dir(&p).args(["t", "build/bin/hello-perry.objects.a"]).output();
+    assert_eq!(text(&t.unwrap()).trim(), "build/bin/../obj/hello-perry/host/main.c.o");
+    assert!(run_program(&p.join("build/bin/hello-perry")).contains("wave=0.841"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod scan;
 pub mod shared_hashes;
 pub mod stage;
 pub mod symdiff;
+pub mod thin_archive;
 pub mod unzstd;
 pub mod vex;
 

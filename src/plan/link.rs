@@ -2,6 +2,7 @@
 
 use super::cargo::Archive;
 use super::host::HostParts;
+use super::regen::exe_path;
 use super::{Command, Edge, Objects, Plan, RuleKind};
 use crate::base::escape;
 use crate::base::layout;
@@ -72,7 +73,20 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     args.extend(host_objects.iter().map(|o| o.to_string()));
     args.extend(compiler_objects.iter().map(|o| o.to_string()));
     args.extend(perry.0.iter().map(|list| format!("@{list}")));
-    args.extend(compiled(p).map(|o| o.to_string()));
+    let program = l.out_path(Utf8PathBuf::from("bin").join(program_name(s, sel)));
+    // a Linux program's compiled objects go to the linker through one thin archive its link edge writes (see
+    // edges/thin_archive.rs): the same objects, in the same order, taken whole
+    // (with no program of ours, the host compiler links with these words itself: the objects are named one by one)
+    let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
+    let links_a_program = !s.host_objects.is_empty() || root_has_objects || from_perry.is_some();
+    let thin = (links_a_program && tc.target.contains("-linux") && compiled(p).next().is_some())
+        .then(|| (Utf8PathBuf::from(format!("{program}.objects.a")), Utf8PathBuf::from(format!("{program}.objects"))));
+    match &thin {
+        Some((archive, _)) => {
+            args.extend(["-Wl,--whole-archive".to_string(), archive.to_string(), "-Wl,--no-whole-archive".into()])
+        }
+        None => args.extend(compiled(p).map(|o| o.to_string())),
+    }
     if from_perry.is_some_and(|h| h.gc_sections) {
         // as `perry compile` links: its runtime is large, and most of it unused by one program
         args.push("-Wl,--gc-sections".into());
@@ -98,17 +112,23 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     args.extend(tc.linker_flag.iter().cloned());
     args.extend(tc.ldflags.iter().cloned());
 
-    let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
-    if s.host_objects.is_empty() && !root_has_objects && from_perry.is_none() {
+    if !links_a_program {
         let mut rsp = escape::rsp_words(&args);
         rsp.push('\n');
         p.link_rsp = Some(rsp);
         return Ok(());
     }
-    let program = l.out_path(Utf8PathBuf::from("bin").join(program_name(s, sel)));
     let rsp = Utf8PathBuf::from(format!("{program}.rsp"));
     let driver = if objects.any_cxx { &tc.cxx[0] } else { &tc.cc[0] };
-    let argv = vec![driver.clone(), format!("@{rsp}"), "-o".into(), program.to_string()];
+    let mut argv = vec![driver.clone(), format!("@{rsp}"), "-o".into(), program.to_string()];
+    if let Some((archive, members)) = &thin {
+        let mut wrapped = vec![exe_path()?.to_string(), "edge".into(), "link".into()];
+        wrapped.extend(["--thin-archive".into(), archive.to_string(), "--members".into(), members.to_string()]);
+        wrapped.push("--".into());
+        wrapped.append(&mut argv);
+        argv = wrapped;
+        p.side_files.push((members.clone(), compiled(p).map(|o| format!("{o}\n")).collect()));
+    }
     let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
     e.inputs = host
         .iter()
