@@ -4,6 +4,7 @@
 //! (0.7 s of a 0.8 s one-module rebuild); their content does not change between edits. ccache's masquerade: the
 //! tool is found by its name, nothing about Perry is predicted, and a Perry that stops calling `nm` loses nothing.
 
+use crate::base::files::is_executable;
 use crate::base::hash::{hash_file, stat, Stat};
 use crate::base::layout::current_dir;
 use crate::base::write::{temp_for, write_cache};
@@ -54,7 +55,7 @@ pub fn invoked_as_nm() -> bool {
 
 /// Runs as `nm` with `args` (what follows the program name); returns its exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let outer = std::env::var_os(PATH_ENV).unwrap_or_else(|| std::env::var_os("PATH").unwrap_or_default());
+    let outer = std::env::var(PATH_ENV).or_else(|_| std::env::var("PATH")).unwrap_or_default();
     let Some(real) = find_real(&outer) else {
         eprintln!("nm: ninjabind's nm memo found no nm on PATH");
         return 127;
@@ -66,21 +67,20 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
 }
 
-/// The first `nm` on `path` that is not a link to this program.
-fn find_real(path: &OsStr) -> Option<std::path::PathBuf> {
+/// The first `nm` on `path` (a `PATH` value) that is not a link to this program.
+fn find_real(path: &str) -> Option<Utf8PathBuf> {
     let me = std::env::current_exe().ok().and_then(|e| e.canonicalize().ok());
-    std::env::split_paths(path).map(|d| d.join("nm")).find(|c| {
-        c.metadata()
-            .is_ok_and(|m| m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
-            && c.canonicalize().ok() != me
-    })
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Utf8Path::new(d).join("nm"))
+        .find(|c| is_executable(c) && c.canonicalize().ok() != me)
 }
 
-fn passthrough(real: &std::path::Path, args: &[OsString]) -> i32 {
+fn passthrough(real: &Utf8Path, args: &[OsString]) -> i32 {
     match std::process::Command::new(real).args(args).status() {
         Ok(s) => s.code().unwrap_or(1),
         Err(e) => {
-            eprintln!("nm: cannot run {}: {e}", real.display());
+            eprintln!("nm: cannot run {real}: {e}");
             127
         }
     }
@@ -118,10 +118,10 @@ fn files_of(args: &[OsString]) -> Option<Vec<(Utf8PathBuf, Stat)>> {
 }
 
 /// The entry's name: the real `nm` (path, size, mtime), the folder, the arguments and the locale nm prints in.
-fn entry_name(real: &std::path::Path, args: &[OsString]) -> Option<String> {
+fn entry_name(real: &Utf8Path, args: &[OsString]) -> Option<String> {
     let mut h = Sha256::new();
-    let tool = stat(Utf8Path::from_path(real)?)?;
-    h.update(format!("{}\0{}\0{}\0", real.display(), tool.size, tool.mtime_ns));
+    let tool = stat(real)?;
+    h.update(format!("{real}\0{}\0{}\0", tool.size, tool.mtime_ns));
     h.update(current_dir().ok()?.as_str());
     for a in args {
         h.update(b"\0");
@@ -160,7 +160,7 @@ fn split_line(b: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&b[..at], &b[at + 1..]))
 }
 
-fn memoized(real: &std::path::Path, memo: &Utf8Path, args: &[OsString]) -> i32 {
+fn memoized(real: &Utf8Path, memo: &Utf8Path, args: &[OsString]) -> i32 {
     let (Some(files), Some(name)) = (files_of(args), entry_name(real, args)) else {
         return passthrough(real, args);
     };
@@ -181,7 +181,7 @@ fn memoized(real: &std::path::Path, memo: &Utf8Path, args: &[OsString]) -> i32 {
     let out = match std::process::Command::new(real).args(args).output() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("nm: cannot run {}: {e}", real.display());
+            eprintln!("nm: cannot run {real}: {e}");
             return 127;
         }
     };

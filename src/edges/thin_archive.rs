@@ -51,19 +51,19 @@ pub fn thin_archive(archive: &Utf8Path, members: &[(Utf8PathBuf, u64)]) -> Vec<u
 }
 
 pub fn run(a: &LinkArgs) -> Result<i32> {
-    super::fail_at(a.thin_archive.as_str(), write_archive(a)).and_then(|code| match code {
-        0 => {
-            let status = std::process::Command::new(&a.command[0])
-                .args(&a.command[1..])
-                .status()
-                .with_context(|| format!("cannot run {}", a.command[0]))?;
-            Ok(status.code().unwrap_or(1))
-        }
-        failed => Ok(failed),
-    })
+    // a member that cannot be read fails the edge at the archive, before any linker runs
+    let written = super::fail_at(a.thin_archive.as_str(), write_archive(a).map(|()| 0))?;
+    if written != 0 {
+        return Ok(written);
+    }
+    let status = std::process::Command::new(&a.command[0])
+        .args(&a.command[1..])
+        .status()
+        .with_context(|| format!("cannot run {}", a.command[0]))?;
+    Ok(status.code().unwrap_or(1))
 }
 
-fn write_archive(a: &LinkArgs) -> Result<i32> {
+fn write_archive(a: &LinkArgs) -> Result<()> {
     let text = std::fs::read_to_string(&a.members).with_context(|| format!("cannot read {}", a.members))?;
     let cwd = layout::current_dir()?;
     let mut members = Vec::new();
@@ -72,7 +72,7 @@ fn write_archive(a: &LinkArgs) -> Result<i32> {
         members.push((cwd.join(m), size));
     }
     write_cache(&a.thin_archive, &thin_archive(&cwd.join(&a.thin_archive), &members))?;
-    Ok(0)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -103,5 +103,27 @@ mod tests {
         let ours = thin_archive(&d.join("bin/ours.a"), &members);
         let theirs = std::fs::read(d.join("bin/by-ar.a")).unwrap();
         assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+    }
+
+    /// The edge writes the archive, then runs the link; an object that is not there fails it before the link runs.
+    #[test]
+    fn a_missing_object_fails_the_edge_before_the_link_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Utf8PathBuf::try_from(dir.path().to_path_buf()).unwrap();
+        std::fs::write(d.join("a.o"), b"object").unwrap();
+        std::fs::write(d.join("members"), format!("{}\n", d.join("a.o"))).unwrap();
+        let marker = d.join("linked");
+        let args = |members: &str| LinkArgs {
+            thin_archive: d.join("app.objects.a"),
+            members: d.join(members),
+            command: vec!["touch".into(), marker.to_string()],
+        };
+        assert_eq!(run(&args("members")).unwrap(), 0);
+        assert!(std::fs::read(d.join("app.objects.a")).unwrap().starts_with(b"!<thin>\n"));
+        assert!(marker.exists(), "the link ran");
+        std::fs::remove_file(&marker).unwrap();
+        std::fs::write(d.join("gone"), format!("{}\n", d.join("missing.o"))).unwrap();
+        assert_eq!(run(&args("gone")).unwrap(), 1);
+        assert!(!marker.exists(), "no link after a member that cannot be read");
     }
 }
