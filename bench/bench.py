@@ -595,6 +595,47 @@ def cache_rows(row, exe, tmp: Path, make, label: str, program: str, env=None, st
         f"{warm:.2f} s vs {none:.2f} s ({how}), last: {said} (goal <= 0.10, 0 commands)")
 
 
+def gen_rows(row, exe, big: Path, floor, rounds: int):
+    """gen beside GN on the generated project `big`, `rounds` interleaved rounds, medians: cold gen (wall, CPU), gen's
+    floor, peak RSS, and regeneration after one manifest edit against GN's after one BUILD.gn edit (each round makes
+    the edit or undoes it)."""
+    runs = {"ours": [], "gn": [], "floor": [], "regen": [], "regen_gn": []}
+    m, g = big / "pkgs" / "p0" / "vex.json", big / "BUILD.gn"
+    texts = m.read_text(), g.read_text()
+    for r in range(rounds):
+        shutil.rmtree(big / "build", ignore_errors=True)
+        (big / "build.ninja").unlink(missing_ok=True)
+        runs["ours"].append(run_usage([exe, "gen"], big, rss=True))
+        if floor:
+            runs["floor"].append(run_usage([floor, big, big / "build", os.cpu_count() or 1], big))
+        shutil.rmtree(big / "out", ignore_errors=True)
+        runs["gn"].append(run_usage(["gn", "gen", "out"], big, rss=True))
+        run(["ninja", "-n"], big)
+        run(["ninja", "-n", "-C", "out"], big)
+        for edit in range(2):
+            on = (r + edit) % 2 == 0
+            m.write_text(texts[0].replace('"-DPKG=0"', '"-DPKG=0", "-DEDITED"') if on else texts[0])
+            runs["regen"].append(run_usage(["ninja", "build.ninja"], big))
+            g.write_text(texts[1].replace('"PKG=0"', '"PKG=0", "EDITED"', 1) if on else texts[1])
+            runs["regen_gn"].append(run_usage(["ninja", "-C", "out", "build.ninja"], big))
+    m.write_text(texts[0])
+    g.write_text(texts[1])
+    med = lambda k, i: statistics.median(x[i] for x in runs[k])  # noqa: E731
+    how = f"medians of {rounds}, interleaved"
+    row("cold gen: ninjabind gen / gn gen", f"{med('ours', 0) / med('gn', 0):.2f}x",
+        f"{med('ours', 0):.3f} s vs {med('gn', 0):.3f} s, {how} (goal <= 0.8)")
+    row("cold gen CPU time (user + system): ours / GN", f"{med('ours', 2) / med('gn', 2):.2f}x",
+        f"{med('ours', 2):.3f} s vs {med('gn', 2):.3f} s")
+    if runs["floor"]:
+        row("gen's floor (bench/floor.c, the reads gen must do) / gn gen", f"{med('floor', 0) / med('gn', 0):.2f}x",
+            f"{med('floor', 0):.3f} s vs {med('gn', 0):.3f} s, CPU {med('floor', 2):.3f} s")
+    row("gen peak RSS: ours / GN", f"{med('ours', 1) / med('gn', 1):.2f}x",
+        f"{med('ours', 1) / 1024:.0f} MiB vs {med('gn', 1) / 1024:.0f} MiB (goal <= 1.5)")
+    row("regeneration after one manifest edit: ours / GN's after one BUILD.gn edit",
+        f"{med('regen', 0) / med('regen_gn', 0):.2f}x",
+        f"{med('regen', 0):.3f} s vs {med('regen_gn', 0):.3f} s, {2 * rounds} edits each, interleaved (goal <= 0.8)")
+
+
 def stage_rows(row, exe, perry_exe, d: Path, files: int):
     """Staging a binding's resource folder of `files` files beside the program against `cp -r` of the same folder,
     then one edited file; only the staging edges run (`ninja` given the outputs of rule `stage`)."""
@@ -630,6 +671,9 @@ def main():
                     help="only the shared cache's rows (real C and real Perry, each store), in ROUNDS rounds")
     ap.add_argument("--c-edit-only", action="store_true",
                     help="only the one-C-edit row against meson's link_whole, at the run's size (builds both first)")
+    ap.add_argument("--gen-only", type=int, metavar="ROUNDS",
+                    help="only gen beside GN at the run's size: cold gen, CPU, peak RSS, regeneration, in ROUNDS "
+                         "interleaved rounds")
     ap.add_argument("--loop-only", type=int, metavar="ROUNDS",
                     help="only the edit loop's rows (ninja after an edit / perry compile, watch --run / perry dev)")
     a = ap.parse_args()
@@ -661,6 +705,12 @@ def main():
         run(["meson", "setup", "mb"], big, env={**CLEAN_ENV, "CC": "cc"})
         run(["ninja", "-C", "mb", "app_whole"], big)
         c_edit_rows(row, big, packages * (sources + 1) + 1)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    if a.gen_only:
+        big = tmp / "big"
+        generate(big, packages, sources, 0, True)
+        gen_rows(row, exe, big, build_floor(tmp), a.gen_only)
         shutil.rmtree(tmp, ignore_errors=True)
         return
     if a.loop_only:
