@@ -1,16 +1,17 @@
 // floor: the file-system work `ninjabind gen` cannot skip, and nothing else — a lower bound for its cold gen.
 //
 // SPEC §5 and §6.1 (since the compile edges decide HAVE_* gates) make gen list every folder of the project (the scan
-// edge watches them), read every manifest and import-bearing file, and check that each listed C source exists — a
-// stat, never a read. This program does only that, as cheaply as C can on this machine: it lists the folders the way
-// gen's walk does (the same names skipped, another build's folder left out) on the main thread while the other
-// threads already work, then joins them; each file to read is opened (relative to its folder's descriptor, as gen
+// edge watches them), read every manifest and import-bearing file, and check that each listed C source exists — never
+// a read; the folder listing already names each file and its type, so gen answers from it and stats only a source
+// outside the folders it lists (the bench project has none). This program does only that, as cheaply as C can on this
+// machine: it lists the folders the way gen's walk does (the same names skipped, another build's folder left out) on
+// the main thread while the other threads already work, then joins them; each file to read is opened (relative to its folder's descriptor, as gen
 // does; neighbours are taken 32 at a time), stat'ed (gen's scan cache keys on size, mtime and inode), read once into
-// a 64 KiB buffer and closed; each C source is stat'ed. It parses nothing, plans nothing and writes nothing.
+// a 64 KiB buffer and closed. It parses nothing, plans nothing and writes nothing.
 //
-// usage: floor ROOT BUILD_DIR THREADS   (BUILD_DIR holds the build.ninja.d and compile_commands.json a gen wrote;
+// usage: floor ROOT BUILD_DIR THREADS   (BUILD_DIR holds the build.ninja.d and scan.list a gen wrote;
 //        paths in them are relative to ROOT, the ninja file's folder of an in-tree gen)
-// prints: "<folders> folders, <files> files read, <sources> sources stat'ed, <bytes> bytes"
+// prints: "<folders> folders, <files> files read, <bytes> bytes"
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -149,21 +150,6 @@ int main(int argc, char **argv) {
             push(&skips, &nskips, &cap_skips, p);
         }
     }
-    // the C sources gen checks exist: compile_commands.json's "file" entries, each stat'ed once, never read
-    snprintf(path, sizeof path, "%s/compile_commands.json", argv[2]);
-    char *compdb = slurp(path);
-    int sources = 0;
-    for (char *at = strstr(compdb, "\"file\": \""); at; at = strstr(at, "\"file\": \"")) {
-        at += 9;
-        char *end = strchr(at, '"');
-        if (!end) break;
-        *end = 0;
-        char p[4096];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", root, at);
-        sources += stat(p, &st) == 0;
-        at = end + 1;
-    }
     // the manifests gen read: the regeneration depfile's inputs ("build.ninja: a \\\n  b ...")
     snprintf(path, sizeof path, "%s/build.ninja.d", argv[2]);
     char *dep = slurp(path);
@@ -178,6 +164,6 @@ int main(int argc, char **argv) {
     walk(root, 1);
     read_files(NULL);
     for (int t = 1; t < threads; t++) pthread_join(th[t], NULL);
-    printf("%d folders, %d files read, %d sources stat'ed, %ld bytes\n", folders, nfiles, sources, bytes_read);
+    printf("%d folders, %d files read, %ld bytes\n", folders, nfiles, bytes_read);
     return 0;
 }

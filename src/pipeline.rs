@@ -55,7 +55,9 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
             resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), vex.found.is_some(), &mut scan)?;
         // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain
         let packages = std::mem::take(&mut resolved.packages);
-        let selected = select::select(packages, &settings.selection, ctx.diags)?;
+        let listed = std::mem::take(&mut resolved.listed);
+        let selected = select::select(packages, &listed, &settings.selection, ctx.diags)?;
+        drop(listed);
         // nothing is read after select: the cache's tables become the bytes written at the end
         let scan = scan.finish();
         // what resolve's and select's threads freed goes back before plan, which would reuse only part of it

@@ -20,7 +20,7 @@ pub fn rescan(spec: &ScanSpec, base: &Utf8Path, cache: &Utf8Path) -> Result<(Str
     let skip: Vec<Utf8PathBuf> = spec.skip.iter().map(|s| normalize(&base.join(s))).collect();
     // the project's folders are listed on another core while the cache is read
     let (files, mut memo) = std::thread::scope(|sc| -> Result<_> {
-        let walk = sc.spawn(|| source_files(&root, &exts, &skip).files);
+        let walk = sc.spawn(|| source_files(&root, &exts, &skip, false).files);
         let memo = ScanMemo::new(ScanCache::load(cache));
         let files = walk.join().map_err(|_| anyhow::anyhow!("listing the project's sources panicked"))?;
         Ok((files, memo))

@@ -378,15 +378,51 @@ pub struct Walked {
     /// Sources and folders whose names build.ninja cannot carry (a newline, carriage return, tab or `|`): gen
     /// would watch them, so each is an error.
     pub unnamable: Vec<Utf8PathBuf>,
+    /// Every other plain file the walk listed (or a link to one): which of a manifest's C sources exist is read from
+    /// the listing the walk made anyway, not asked of the kernel one stat each.
+    pub listed: Listed,
+}
+
+/// Plain files a folder listing named, by a 64-bit hash of their path: `has` is true for a path listed as a plain file
+/// (or a link to one). A path not here may still exist (a folder the walk skips): ask the kernel.
+#[derive(Debug, Default)]
+pub struct Listed {
+    hashes: FastSet<u64>,
+    path: String,
+}
+
+impl Listed {
+    fn key(path: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0x6e62_6c69_7374).hash_one(path)
+    }
+
+    fn note(&mut self, dir: &Utf8Path, name: &str) {
+        // one buffer for every path: 20,000 names cost no allocation each
+        self.path.clear();
+        self.path.push_str(dir.as_str());
+        if !self.path.ends_with('/') {
+            self.path.push('/');
+        }
+        self.path.push_str(name);
+        let key = Listed::key(&self.path);
+        self.hashes.insert(key);
+    }
+
+    /// Whether the listing named `path` as a plain file (the same spelling: the walk's folders joined with names).
+    pub fn has(&self, path: &Utf8Path) -> bool {
+        self.hashes.contains(&Listed::key(path.as_str()))
+    }
 }
 
 /// Source files to scan under `root`: skips node_modules, vex_modules, dot-folders and `skip` (the build folder).
 /// Symlinks are followed (a linked folder once, so a loop ends); a name that is not UTF-8 is reported, not dropped.
-pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf]) -> Walked {
+/// With `list`, every other plain file is noted in [`Walked::listed`] (gen's; the scan edge needs only the sources).
+pub fn source_files(root: &Utf8Path, exts: &[&str], skip: &[Utf8PathBuf], list: bool) -> Walked {
     let mut w = Walked::default();
     let mut seen = FastSet::default();
     let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.as_std_path().to_owned());
-    let mut walker = Walker { exts, skip, inside: &inside, w: &mut w, seen: &mut seen };
+    let mut walker = Walker { exts, skip, inside: &inside, w: &mut w, seen: &mut seen, list };
     walker.walk(root, inside.clone(), true);
     w.files.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     w.dirs.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
@@ -413,6 +449,7 @@ struct Walker<'a> {
     inside: &'a std::path::Path,
     w: &'a mut Walked,
     seen: &'a mut FastSet<std::path::PathBuf>,
+    list: bool,
 }
 
 impl Walker<'_> {
@@ -440,6 +477,9 @@ impl Walker<'_> {
             // its name, no path
             if ft.is_file() && !is_source(name, exts) {
                 marked |= BUILD_FOLDER_MARKERS.contains(&name);
+                if self.list {
+                    self.w.listed.note(dir, name);
+                }
                 continue;
             }
             if name.contains(NOT_IN_PATHS) && !name.starts_with('.') {
@@ -487,6 +527,8 @@ impl Walker<'_> {
                 self.walk(&path, child, false);
             } else if is_file && is_source(&name, exts) {
                 self.w.files.push(path);
+            } else if is_file && self.list {
+                self.w.listed.note(dir, &name);
             }
         }
     }
@@ -495,6 +537,32 @@ impl Walker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk's listing names plain files and links to them, as their paths are spelt by joining the walk's
+    /// folders; not folders, FIFOs, dangling links, sources (the walk keeps those), what is in a folder it skips, or
+    /// a file made after it (those are asked of the kernel).
+    #[test]
+    fn the_listing_names_the_plain_files_the_walk_saw() {
+        // a/x.c, b/x.c, a FIFO a/fifo, a link a/link.c to b/x.c
+        let (_t, root) = crate::base::files::two_folders();
+        for f in ["a/deep/y.c", "a/node_modules/m/z.c", "a/.hidden/h.c", "a/main.vx"] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
+        std::fs::create_dir_all(root.join("a/folder.c")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/gone.c"), root.join("a/dangling.c")).unwrap();
+        let w = source_files(&root.join("a"), &[".vx"], &[], true);
+        let has = |f: &str| w.listed.has(&root.join(f));
+        assert!(has("a/x.c") && has("a/deep/y.c") && has("a/link.c"));
+        let not_listed = ["a/node_modules/m/z.c", "a/.hidden/h.c", "a/folder.c", "a/fifo", "a/dangling.c", "a/main.vx"];
+        for not in not_listed.into_iter().chain(["a/new.c"]) {
+            assert!(!has(not), "{not}");
+        }
+        assert_eq!(w.files, vec![root.join("a/main.vx")]);
+        // the scan edge's walk lists nothing
+        assert!(!source_files(&root.join("a"), &[".vx"], &[], false).listed.has(&root.join("a/x.c")));
+    }
 
     fn specs(src: &str) -> Vec<(String, usize, usize, bool)> {
         scan("m.ts".into(), src).into_iter().map(|i| (i.specifier, i.line, i.column, i.type_only)).collect()

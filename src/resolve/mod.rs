@@ -58,6 +58,8 @@ pub struct Resolved {
     /// The scanned source files and folders, for the scan edge.
     pub scanned_files: Vec<Utf8PathBuf>,
     pub scanned_dirs: Vec<Utf8PathBuf>,
+    /// The plain files the walk listed: select checks the sources manifests list against it before asking the kernel.
+    pub listed: imports::Listed,
 }
 
 pub const PERRY_EXTS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
@@ -105,11 +107,12 @@ pub fn resolve(
     // the project's folders are listed while the dependencies' manifests are read (each mostly waits on the disk)
     let skip = [layout.out.clone(), layout.ninja_dir.clone()];
     // each package's guards are read on other cores from when its manifest is (select takes what they found)
-    let walked = std::thread::scope(|sc| -> Result<imports::Walked> {
-        let walk = sc.spawn(|| imports::source_files(&layout.project, exts, &skip));
+    let mut walked = std::thread::scope(|sc| -> Result<imports::Walked> {
+        let walk = sc.spawn(|| imports::source_files(&layout.project, exts, &skip, true));
         vex::add_dependencies(ctx, layout, &root, &mut packages, &host)?;
         walk.join().map_err(|_| anyhow::anyhow!("listing the project's sources panicked"))
     })?;
+    let listed = std::mem::take(&mut walked.listed);
     let (found, scanned_files, scanned_dirs) = scan_project(ctx, layout, walked, memo)?;
     let mut watch: Vec<Utf8PathBuf> = Vec::new();
     let resolved = match front_end {
@@ -143,7 +146,17 @@ pub fn resolve(
         FrontEnd::Vex if vex_found => vex::entry(s.entry.as_deref(), &root, layout)?,
         _ => None,
     };
-    Ok(Resolved { front_end, packages, imports: resolved, watch, native_overrides, entry, scanned_files, scanned_dirs })
+    Ok(Resolved {
+        front_end,
+        packages,
+        imports: resolved,
+        watch,
+        native_overrides,
+        entry,
+        scanned_files,
+        scanned_dirs,
+        listed,
+    })
 }
 
 /// Every source of the project (the walk skips node_modules, dot-folders and build folders) and its imports, read

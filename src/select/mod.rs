@@ -7,6 +7,7 @@ use crate::base::diag::{Diagnostic, Diagnostics, Place};
 use crate::base::files;
 use crate::base::hash::FastSet;
 use crate::base::process::probe_limit;
+use crate::lex::imports::Listed;
 use crate::model::{Fragment, Package, SourcePath};
 use crate::options::Selection;
 use anyhow::Result;
@@ -59,7 +60,12 @@ struct Part<'a> {
     sources: Vec<SourcePath>,
 }
 
-pub fn select(mut packages: Vec<Package>, selection: &Selection, diags: &mut Diagnostics) -> Result<Selected> {
+pub fn select(
+    mut packages: Vec<Package>,
+    listed: &Listed,
+    selection: &Selection,
+    diags: &mut Diagnostics,
+) -> Result<Selected> {
     selection.check(&packages.iter().collect::<Vec<_>>())?;
     let taken: Vec<_> = packages.iter_mut().map(|p| take_sources(p).into_iter()).collect();
     let mut parts_of = Vec::new();
@@ -100,7 +106,7 @@ pub fn select(mut packages: Vec<Package>, selection: &Selection, diags: &mut Dia
 
     let mut configs = Vec::with_capacity(packages.len());
     for (p, (parts, active, skipped)) in packages.iter().zip(parts_of) {
-        configs.push(merge(p, parts, active, skipped, &probes, diags)?);
+        configs.push(merge(p, parts, active, skipped, &probes, listed, diags)?);
     }
     let packages =
         packages.into_iter().zip(configs).map(|(package, config)| SelectedPackage { package, config }).collect();
@@ -128,6 +134,7 @@ fn merge(
     mut active: Vec<(String, String)>,
     mut skipped: Vec<Skipped>,
     probes: &Probes,
+    listed: &Listed,
     diags: &mut Diagnostics,
 ) -> Result<NativeConfig> {
     let mut c = NativeConfig::default();
@@ -175,7 +182,7 @@ fn merge(
             diags.push(Diagnostic::warning(format!("folder {d} named by package `{}` does not exist", p.name)));
         }
     }
-    c.sources = listed(p, sources)?;
+    c.sources = existing(p, sources, listed)?;
     Ok(c)
 }
 
@@ -228,14 +235,15 @@ fn probed<'a>(
     Ok(Some(found))
 }
 
-/// Each source, once it is known to exist as a regular file (a stat: gen reads no C source, SPEC §5).
-fn listed(p: &Package, sources: Vec<SourcePath>) -> Result<Vec<Source>> {
+/// Each source, once it is known to exist as a regular file: named so by the walk's folder listing, or by a stat (gen
+/// reads no C source, SPEC §5).
+fn existing(p: &Package, sources: Vec<SourcePath>, listed: &Listed) -> Result<Vec<Source>> {
     let mut out = Vec::with_capacity(sources.len());
     // each by its name in its folder, held open: a package's sources share one (the kernel's walk of every whole
     // path was 14% of a cold gen's samples at 21,001 sources)
     let mut folder = files::Folder::default();
     for s in sources {
-        if is_regular(&mut folder, &s.abs) {
+        if listed.has(&s.abs) || is_regular(&mut folder, &s.abs) {
             out.push(Source { path: s });
             continue;
         }
