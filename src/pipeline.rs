@@ -50,7 +50,7 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
     };
     // the compilers are probed (five runs of them, most of it waiting) while the manifests and sources are read
     let (mut toolchain, resolved, selected, scan) = std::thread::scope(|sc| -> Result<_> {
-        let probe = sc.spawn(|| Toolchain::detect(&settings));
+        let probe = sc.spawn(|| Toolchain::detect(&settings, fresh));
         let mut resolved =
             resolve::resolve(&mut ctx, &settings, &target, perry.found.as_ref(), vex.found.is_some(), &mut scan)?;
         // the packages move on to select; the rest of `resolved` (imports, watched files) stays for plan and explain

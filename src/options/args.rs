@@ -150,7 +150,8 @@ pub struct GenArgs {
     /// Pass --offline to cargo.
     #[arg(long)]
     pub offline: bool,
-    /// Forget the options recorded in an existing build.ninja, and read every source again (not build/scan.cache).
+    /// Forget the options recorded in an existing build.ninja, read every source again (not build/scan.cache), and
+    /// probe the compilers again (not the answers kept in ~/.cache/ninjabind/probes).
     #[arg(long)]
     pub fresh: bool,
     /// Emit edges without the content-hash gate (for benchmarks comparing the two).

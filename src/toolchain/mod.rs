@@ -1,5 +1,6 @@
 //! The tools the graph calls: the C/C++ drivers from the `cc` crate, nm, cargo, and the target triple.
 
+pub mod probe_memo;
 pub mod vex;
 
 use crate::base::diag::Diagnostic;
@@ -11,6 +12,7 @@ use crate::base::write;
 use crate::options::{Linker, Lto, Settings};
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
+use probe_memo::{Memo, Probed};
 
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -234,10 +236,29 @@ fn probe_apart(target: &str, host: &str, opt_level: u8) -> Result<Compilers> {
 }
 
 impl Toolchain {
-    pub fn detect(s: &Settings) -> Result<Toolchain> {
+    /// The toolchain for `s`: the compilers and the linker probed, or their answers kept from an earlier gen with
+    /// the same programs and environment ([`probe_memo`]); `fresh` probes again.
+    pub fn detect(s: &Settings, fresh: bool) -> Result<Toolchain> {
         let host = host_triple();
         let target = s.target.clone().unwrap_or_else(|| host.clone());
-        let Compilers { cc, cc_is_clang, cxx, cc_identity } = probe_apart(&target, &host, s.opt_level)?;
+        let words = [format!("target {target}"), format!("host {host}"), format!("opt {}", s.opt_level)];
+        let memo = Memo::new(&[&words[..], &[format!("linker {:?}", s.linker)]].concat());
+        let kept = memo.as_ref().filter(|_| !fresh).and_then(Memo::read);
+        let probed = match kept {
+            Some(p) => p,
+            None => {
+                let compilers = probe_apart(&target, &host, s.opt_level)?;
+                let (linker_flag, linker_reason, linker_warning) =
+                    choose_linker(s.linker, &compilers.cc, target != host)?;
+                let p = Probed { compilers, linker_flag, linker_reason, linker_warning };
+                if let Some(m) = &memo {
+                    m.write(&p);
+                }
+                p
+            }
+        };
+        let Probed { compilers, linker_flag, linker_reason, linker_warning } = probed;
+        let Compilers { cc, cc_is_clang, cxx, cc_identity } = compilers;
         let ldflags =
             s.env.get("LDFLAGS").map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
         let (lto_flags, lto_reason) = match s.lto {
@@ -257,7 +278,6 @@ impl Toolchain {
         };
         let archive_nm = s.nm.clone().unwrap_or_else(|| "nm".to_string());
         let perry = PerrySearch::default();
-        let (linker_flag, linker_reason, linker_warning) = choose_linker(s.linker, &cc, target != host)?;
         Ok(Toolchain {
             target,
             cc,
