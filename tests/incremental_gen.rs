@@ -275,3 +275,45 @@ fn gen_does_not_wake_the_scan_by_replacing_build_ninja() {
     ok(ninjabind(&p, &["gen", "--opt-level", "1"]));
     assert!(ok(ninja(&p, &[])).contains("SCAN"));
 }
+
+/// The compilers are asked once: a second gen — a cold one, the build folder gone — takes their answers from the
+/// user's cache folder, runs no compiler and writes the same build.ninja; a compiler rewritten, or `gen --fresh`, is
+/// asked again.
+#[test]
+fn the_compilers_are_asked_once_until_they_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let (t, p) = example("hello-c");
+    let log = t.path().join("cc.log");
+    let cache = t.path().join("xdg-cache");
+    let cc = t.path().join("bin/my-cc");
+    std::fs::create_dir_all(cc.parent().unwrap()).unwrap();
+    let write_cc = |extra: &str| {
+        std::fs::write(&cc, format!("#!/bin/sh\necho \"$@\" >> '{}'\n{extra}exec cc \"$@\"\n", log.display())).unwrap();
+        std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    write_cc("");
+    let env = [("CC", cc.to_str().unwrap()), ("XDG_CACHE_HOME", cache.to_str().unwrap())];
+    let runs = || std::fs::read_to_string(&log).map(|s| s.lines().count()).unwrap_or(0);
+    ok(ninjabind_with_env(&p, &["gen"], &env));
+    let first = runs();
+    assert!(first >= 2, "the first gen asks the compiler who it is ({first} runs)");
+    let ninja_file = std::fs::read(p.join("build.ninja")).unwrap();
+    std::fs::remove_dir_all(p.join("build")).unwrap();
+    std::fs::remove_file(p.join("build.ninja")).unwrap();
+    ok(ninjabind_with_env(&p, &["gen"], &env));
+    assert_eq!(runs(), first, "a cold gen asked the compiler again");
+    assert!(std::fs::read(p.join("build.ninja")).unwrap() == ninja_file, "the kept answers give another build.ninja");
+    ok(ninja(&p, &[]));
+    assert_eq!(run_program(&p.join("build/bin/hello-c")), "hello from sqlite: squares = 1,4,9\n");
+
+    // another compiler at the same path: asked again
+    write_cc(": rebuilt\n");
+    let before = runs();
+    ok(ninjabind_with_env(&p, &["gen"], &env));
+    assert!(runs() > before, "a rewritten compiler was not asked");
+    let before = runs();
+    ok(ninjabind_with_env(&p, &["gen"], &env));
+    assert_eq!(runs(), before);
+    ok(ninjabind_with_env(&p, &["gen", "--fresh"], &env));
+    assert!(runs() > before, "gen --fresh did not ask the compiler");
+}
