@@ -301,7 +301,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
     let mut compiles = p.compdb.iter().peekable();
     for (i, e) in p.edges.iter_mut().enumerate() {
         if let Some(c) = compiles.next_if(|c| c.edge == i) {
-            commands.place(e, &c.flags, &mut wrapper, &mut sharer);
+            commands.place(i, e, &c.flags, &mut wrapper, &mut sharer);
             continue;
         }
         if s.gate {
@@ -309,6 +309,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, resolved: &Resolved) -
         }
         sharer.share(e);
     }
+    commands.finish_keys(&mut p.edges);
     p.side_files.extend(wrapper.side_files);
     p.templates = sharer.templates;
     let mut all: Vec<Utf8PathBuf> = Vec::new();
