@@ -185,6 +185,58 @@ fn a_fresh_clone_fetches_from_redis_and_a_store_that_goes_down_is_one_warning() 
     assert_eq!(run_program(&c.join("build/bin/hello-c")), printed);
 }
 
+/// A blob past Redis's piece size (1 MiB) is read as `GETRANGE` pieces, never one `GET` (Redis copies a value whole
+/// into a reply buffer of its own first): an object of 3 MiB of data is fetched from Redis whole, nothing runs and the
+/// program prints the same; that blob changed inside Redis (one byte, the same length) is refused by its SHA-256 and
+/// only its edge runs.
+#[test]
+fn a_large_blob_comes_from_redis_in_pieces_and_a_changed_one_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let (_server, url) = redis_store(t.path());
+    let with_big_object = |place: &str| {
+        let p = clone_at(t.path(), place, "hello-c");
+        std::fs::write(p.join("src/big.c"), "const unsigned char big_table[3 << 20] = {1, 2, 3};\n").unwrap();
+        let m = std::fs::read_to_string(p.join("vex.json")).unwrap();
+        std::fs::write(p.join("vex.json"), m.replace(r#""src/query.c"]"#, r#""src/query.c", "src/big.c"]"#)).unwrap();
+        ok(ninjabind(&p, &["gen", "--cache", &url]));
+        p
+    };
+    let cli = |args: &[&str]| {
+        let out = Command::new("redis-cli").args(["-u", &url]).args(args).output().expect("redis-cli");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let getranges = || {
+        let info = cli(&["INFO", "commandstats"]);
+        let line = info.lines().find(|l| l.starts_with("cmdstat_getrange:")).unwrap_or("cmdstat_getrange:calls=0,");
+        line["cmdstat_getrange:calls=".len()..].split(',').next().unwrap().parse::<u64>().unwrap()
+    };
+    let a = with_big_object("machine-a");
+    ok(ninja(&a, &[]));
+    let printed = run_program(&a.join("build/bin/hello-c"));
+    let b = with_big_object("runner/b");
+    let out = ok(ninja(&b, &[]));
+    let s = stats(&b);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(4), Some(0)), "{s:#}\n{out}");
+    assert_eq!(run_program(&b.join("build/bin/hello-c")), printed);
+    assert!(getranges() >= 3, "the 3 MiB object was not read in 1 MiB pieces ({} GETRANGE)", getranges());
+    assert_eq!(std::fs::read(b.join("build/obj/hello-c/src/big.c.o")).unwrap().len() as u64 >> 20, 3);
+
+    // the large blob changed in place, its length kept: streamed in pieces, refused, its compile runs
+    let big = cli(&["--scan", "--pattern", "ninjabind:b:*"])
+        .lines()
+        .find(|k| cli(&["STRLEN", k]).trim().parse::<u64>().unwrap() > 1 << 20)
+        .expect("a blob past 1 MiB")
+        .to_string();
+    assert_eq!(cli(&["SETRANGE", &big, "1500000", "X"]).trim().parse::<u64>().unwrap() >> 20, 3);
+    let d = with_big_object("machine-d");
+    let out = ok(ninja(&d, &[]));
+    assert_eq!(out.matches("fails its SHA-256").count(), 1, "{out}");
+    let s = stats(&d);
+    assert_eq!((s["total"]["fetched"].as_u64(), s["total"]["ran"].as_u64()), (Some(3), Some(1)), "{s:#}\n{out}");
+    assert_eq!(run_program(&d.join("build/bin/hello-c")), printed);
+}
+
 /// A real nginx on loopback serving `dir/www` with its WebDAV module's PUT (as ccache's `http://` remote storage
 /// docs set it up), stopped (by pid) when dropped; the store URL.
 fn nginx_store(dir: &Path) -> (common::daemon::Daemon, String) {

@@ -95,7 +95,17 @@ pub fn copy_hashed(r: &mut dyn Read, mut w: Option<&mut dyn Write>) -> std::io::
         });
         let copied = (|| loop {
             let mut buf = free.recv().map_err(|_| gone())?;
-            let n = r.read(&mut buf)?;
+            // a whole piece before it is handed on: a socket gives 64 KiB or less a read, and a piece per read made
+            // the two threads meet 3,700 times over a 238 MB fetch
+            let mut n = 0;
+            while n < buf.len() {
+                match r.read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
             if n == 0 {
                 return Ok(());
             }
