@@ -6,6 +6,7 @@ use super::{Command, CompileEntry, Edge, Objects, Plan, RuleKind};
 use crate::base::diag::{Diagnostic, Place};
 use crate::base::hash::FastMap;
 use crate::base::layout;
+use crate::base::memory;
 use crate::model::Origin;
 use crate::options::Settings;
 use crate::protocol::gate::KeyHasher;
@@ -269,6 +270,8 @@ impl Commands<'_> {
         for (i, key) in keys {
             edges[i].key = key;
         }
+        // the list's pages, half of them the other thread's, back before the rest of plan asks for more
+        memory::give_back();
     }
 }
 
