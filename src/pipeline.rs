@@ -48,7 +48,8 @@ pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated>
             (PerrySearch::default(), vex)
         }
     };
-    // the compilers are probed (five runs of them, most of it waiting) while the manifests and sources are read
+    // the compilers are probed (eight runs of them, most of it waiting; or their answers kept from an earlier gen are
+    // read) while the manifests and sources are read
     let (mut toolchain, resolved, selected, scan) = std::thread::scope(|sc| -> Result<_> {
         let probe = sc.spawn(|| Toolchain::detect(&settings, fresh));
         let mut resolved =

@@ -66,7 +66,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
     let paths = in_two_runs(
         &packages,
         |sp| sp.config.sources.len(),
-        2_000,
+        TWO_RUNS_FROM,
         |sp| {
             let id = sp.package.id();
             let root = &sp.package.root;
@@ -136,6 +136,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, skip_root: bool, p: &m
     }
     Ok(objects)
 }
+
+/// How much work (sources, edges) is split between two cores: below it a thread costs more than it saves.
+const TWO_RUNS_FROM: usize = 2_000;
 
 /// `each(item)` for every item, in order: the items split in two runs of about equal `weight`, the second on a thread
 /// of its own (when there are two cores and `weight` adds up to `at_least`; else all on this one).
@@ -246,9 +249,7 @@ impl<'a> Commands<'a> {
             self.known.insert(slot, (template, key));
         }
     }
-}
 
-impl Commands<'_> {
     /// The keys of the edges placed in known rules: the rule's flags hashed once, then each edge's own words (those of
     /// `CompileEntry::tail`, hashed without making them). 21,000 hashes at 21,001 sources: split between two cores.
     pub fn finish_keys(self, edges: &mut [Edge]) {
@@ -266,12 +267,14 @@ impl Commands<'_> {
             (i, Some(h.finish(None, tool_id)))
         };
         let shared: &[Edge] = edges;
-        let keys = in_two_runs(&self.pending, |_| 1, 2_000, |p| key_of(p, shared));
+        let keys = in_two_runs(&self.pending, |_| 1, TWO_RUNS_FROM, |p| key_of(p, shared));
         for (i, key) in keys {
             edges[i].key = key;
         }
-        // the list's pages, half of them the other thread's, back before the rest of plan asks for more
-        memory::give_back();
+        if self.pending.len() >= TWO_RUNS_FROM {
+            // the list's pages, half of them the other thread's, back before the rest of plan asks for more
+            memory::give_back();
+        }
     }
 }
 
