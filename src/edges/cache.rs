@@ -206,89 +206,89 @@ fn resp_reply<T>(
 }
 
 impl Backend {
+    /// This gate's Redis connection, opened at its first use (and the URL's database selected), handed to `f`; after
+    /// a failure the store is down for the rest of this edge.
+    fn with_redis<T>(&self, f: impl FnOnce(&TcpStream) -> std::io::Result<T>) -> std::io::Result<T> {
+        let Backend::Redis { addr, db, conn } = self else { unreachable!("a Redis call on another store") };
+        let mut slot = conn.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(connect(addr).ok());
+            if let (Some(Some(stream)), true) = (slot.as_ref(), *db != 0) {
+                let db = db.to_string();
+                let mut parts = [Body::Bytes(b"SELECT"), Body::Bytes(db.as_bytes())];
+                if let Err(e) = command(stream, &mut parts, |r| resp_reply(r, read_all, |t| Ok(t.to_vec()))) {
+                    *slot = Some(None);
+                    return Err(e);
+                }
+            }
+        }
+        let Some(Some(stream)) = slot.as_ref() else {
+            return Err(std::io::Error::other("cannot connect"));
+        };
+        let result = f(stream);
+        if result.is_err() {
+            *slot = Some(None);
+        }
+        result
+    }
+
     /// One Redis command on this gate's connection; its reply to `reply`.
     fn redis<T>(
         &self,
         parts: &mut [Body],
         reply: impl FnOnce(&mut BufReader<&TcpStream>) -> std::io::Result<T>,
     ) -> std::io::Result<T> {
-        let Backend::Redis { addr, db, conn } = self else { unreachable!("a Redis call on another store") };
-        let mut slot = conn.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(connect(addr).ok());
-            if *db != 0 {
-                drop(slot);
-                self.redis_call(&[b"SELECT", db.to_string().as_bytes()])?;
-                slot = conn.borrow_mut();
-            }
-        }
-        let Some(Some(stream)) = slot.as_mut() else {
-            return Err(std::io::Error::other("cannot connect"));
-        };
-        let result = (|| {
-            resp_send(stream, parts)?;
-            reply(&mut BufReader::with_capacity(1 << 16, &*stream))
-        })();
-        if result.is_err() {
-            // a store that failed once is down for the rest of this edge
-            *slot = Some(None);
-        }
-        result
+        self.with_redis(|stream| command(stream, parts, reply))
     }
 
-    /// The value `key`, `len` bytes, handed to `read` as one stream made of `GETRANGE` pieces, a few asked ahead.
-    /// Redis answers a `GET` by copying the whole value into a reply buffer of its own first: for a 125 MB archive
-    /// that is 125 MB allocated, page-faulted in, copied and freed again per fetch (two thirds of the server's time
-    /// on a fetch of Perry's runtime); a piece at a time it reuses one buffer. `Some`: the value was all there.
-    fn redis_pieces<T>(
+    /// The blob `key` handed to `read` as one stream of `GETRANGE` pieces, a few asked ahead; `None` when there is no
+    /// such value. Redis answers a `GET` by copying the whole value into a reply buffer of its own first: for a 125 MB
+    /// archive that is 125 MB allocated, page-faulted in, copied and freed again per fetch (two thirds of the
+    /// server's time on a fetch of Perry's runtime); a piece at a time it reuses one buffer. The length is asked
+    /// with the first piece, in the same round trip a `GET` took.
+    fn redis_blob<T>(
         &self,
         key: &str,
-        len: u64,
         read: impl FnOnce(&mut dyn Read) -> std::io::Result<T>,
     ) -> std::io::Result<Option<T>> {
-        let Backend::Redis { conn, .. } = self else { unreachable!("a Redis call on another store") };
-        let mut slot = conn.borrow_mut();
-        let Some(Some(stream)) = slot.as_mut() else {
-            return Err(std::io::Error::other("cannot connect"));
-        };
-        let mut pieces = Pieces {
-            out: &*stream,
-            from: BufReader::with_capacity(1 << 16, &*stream),
-            key,
-            len,
-            asked: 0,
-            read: 0,
-            left: 0,
-            crlf: false,
-        };
-        let result = (|| {
-            for _ in 0..AHEAD {
+        self.with_redis(|stream| {
+            let mut pieces = Pieces::new(stream, key);
+            let mut out = stream;
+            resp_send(&mut out, &mut [Body::Bytes(b"STRLEN"), Body::Bytes(key.as_bytes())])?;
+            pieces.ask()?;
+            let len = resp_reply(&mut pieces.from, read_all, |t| Ok(t.to_vec()))?
+                .and_then(|t| String::from_utf8(t).ok())
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            if len == 0 {
+                // empty, or no such value: the first piece is empty either way, and `GET` tells them apart
+                resp_reply(&mut pieces.from, read_all, |_| Err(std::io::Error::other("not a value")))?;
+                resp_send(&mut out, &mut [Body::Bytes(b"GET"), Body::Bytes(key.as_bytes())])?;
+                return resp_reply(&mut pieces.from, read, |_| Err(std::io::Error::other("not a value")));
+            }
+            pieces.len = len;
+            for _ in 1..AHEAD {
                 pieces.ask()?;
             }
             let value = read(&mut pieces)?;
             // what `read` left unread, so the connection stays in step
             std::io::copy(&mut pieces, &mut std::io::sink())?;
-            Ok(value)
-        })();
-        let whole = pieces.read == pieces.count() && pieces.left == 0;
-        drop(pieces);
-        if result.is_err() {
-            *slot = Some(None);
-        }
-        result.and_then(|v| match whole {
-            true => Ok(Some(v)),
-            false => Err(std::io::Error::other("the value changed while it was read")),
+            Ok(Some(value))
         })
-    }
-
-    /// A command of small values and its reply whole.
-    fn redis_call(&self, parts: &[&[u8]]) -> std::io::Result<Option<Vec<u8>>> {
-        let mut bodies: Vec<Body> = parts.iter().map(|p| Body::Bytes(p)).collect();
-        self.redis(&mut bodies, |r| resp_reply(r, read_all, |t| Ok(t.to_vec())))
     }
 }
 
-/// A Redis value larger than this is read in pieces of this size (`GETRANGE`), `AHEAD` of them asked at a time.
+/// One RESP command on `stream` and its reply to `reply`.
+fn command<T>(
+    mut stream: &TcpStream,
+    parts: &mut [Body],
+    reply: impl FnOnce(&mut BufReader<&TcpStream>) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    resp_send(&mut stream, parts)?;
+    reply(&mut BufReader::with_capacity(1 << 16, stream))
+}
+
+/// A blob is read from Redis in pieces of this size (`GETRANGE`), `AHEAD` of them asked at a time.
 const PIECE: u64 = 1 << 20;
 const AHEAD: usize = 4;
 
@@ -298,6 +298,7 @@ struct Pieces<'a> {
     out: &'a TcpStream,
     from: BufReader<&'a TcpStream>,
     key: &'a str,
+    /// The value's length (`u64::MAX` until `STRLEN` answers: the first piece is asked beside it).
     len: u64,
     /// Pieces asked for, and taken up (their reply's head read).
     asked: u64,
@@ -307,7 +308,12 @@ struct Pieces<'a> {
     crlf: bool,
 }
 
-impl Pieces<'_> {
+impl<'a> Pieces<'a> {
+    fn new(stream: &'a TcpStream, key: &'a str) -> Pieces<'a> {
+        let from = BufReader::with_capacity(1 << 16, stream);
+        Pieces { out: stream, from, key, len: u64::MAX, asked: 0, read: 0, left: 0, crlf: false }
+    }
+
     fn count(&self) -> u64 {
         self.len.div_ceil(PIECE)
     }
@@ -358,7 +364,7 @@ impl Read for Pieces<'_> {
             }
             self.ask()?;
         }
-        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let got = self.from.read(&mut buf[..want])?;
         if got == 0 {
             return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the store's reply ended early"));
@@ -434,18 +440,8 @@ impl Cache {
             }
             Backend::Redis { .. } => {
                 let key = format!("ninjabind:{kind}:{name}");
-                // a blob past one piece is read piece by piece (see `redis_pieces`)
                 if kind == "b" {
-                    let size = self.backend.redis_call(&[b"STRLEN", key.as_bytes()]).map(|len| {
-                        len.and_then(|t| String::from_utf8(t).ok()).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0)
-                    });
-                    match size {
-                        Ok(len) if len > PIECE => {
-                            return self.backend.redis_pieces(&key, len, read).unwrap_or_else(failed)
-                        }
-                        Ok(_) => {}
-                        Err(e) => return failed(e),
-                    }
+                    return self.backend.redis_blob(&key, read).unwrap_or_else(failed);
                 }
                 let get: &[u8] = b"GET";
                 let mut parts = [Body::Bytes(get), Body::Bytes(key.as_bytes())];

@@ -241,8 +241,12 @@ impl Toolchain {
     pub fn detect(s: &Settings, fresh: bool) -> Result<Toolchain> {
         let host = host_triple();
         let target = s.target.clone().unwrap_or_else(|| host.clone());
-        let words = [format!("target {target}"), format!("host {host}"), format!("opt {}", s.opt_level)];
-        let memo = Memo::new(&[&words[..], &[format!("linker {:?}", s.linker)]].concat());
+        let memo = Memo::new(&[
+            format!("target {target}"),
+            format!("host {host}"),
+            format!("opt {}", s.opt_level),
+            format!("linker {:?}", s.linker),
+        ]);
         let kept = memo.as_ref().filter(|_| !fresh).and_then(Memo::read);
         let probed = match kept {
             Some(p) => p,

@@ -67,7 +67,7 @@ impl Memo {
         let dir = folder()?;
         let exe = Utf8PathBuf::from_path_buf(std::env::current_exe().ok()?).ok()?;
         // another build of this program may probe differently
-        let mut key = format!("ninjabind-probe 1\nexe {exe} {}\n", program(exe.as_str())?);
+        let mut key = format!("ninjabind-probe 1\nexe {}\n", program(exe.as_str())?);
         for w in words {
             key.push_str(w);
             key.push('\n');
