@@ -26,6 +26,7 @@ pub struct Generated {
 
 /// Runs every stage up to the plan; writes nothing.
 pub fn build_plan(eff: &Effective, diags: &mut Diagnostics) -> Result<Generated> {
+    memory::purge_at_once();
     let fresh = eff.args.fresh;
     let mut settings = eff.args.resolve(&eff.env)?;
     // what the last gen or scan edge read, by stamp; `--fresh` reads every file again

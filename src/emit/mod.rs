@@ -159,7 +159,7 @@ pub fn write_all(
     let side: Vec<&(Utf8PathBuf, String)> =
         plan.side_files.iter().chain(plan.edges.iter().filter_map(|e| e.rsp.as_deref())).collect();
     let mut by_folder: BTreeMap<Utf8PathBuf, Vec<&str>> = BTreeMap::new();
-    for (path, _) in &side {
+    for path in side.iter().map(|(path, _)| path).chain(&plan.objects_list) {
         let abs = layout.ninja_dir.join(path);
         if let (Some(dir), Some(name)) = (abs.parent(), path.file_name()) {
             by_folder.entry(dir.to_owned()).or_default().push(name);
@@ -170,6 +170,11 @@ pub fn write_all(
     }
     for (path, text) in side {
         small.stage(&layout.ninja_dir.join(path), text.as_bytes())?;
+    }
+    if let Some(path) = &plan.objects_list {
+        small.stage_with(&layout.ninja_dir.join(path), |w| {
+            plan.compiled().try_for_each(|o| w.write_all(o.as_str().as_bytes()).and_then(|_| w.write_all(b"\n")))
+        })?;
     }
     // the three largest files are streamed into their temp files, never held whole, on two threads (at 20,000 sources
     // each took a tenth of gen); the two views of build.ninja that every gen rewrites are not fsynced (a first gen

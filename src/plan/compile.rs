@@ -178,11 +178,13 @@ fn in_two_runs<I: Sync, T: Send>(
 pub struct Commands<'a> {
     launcher: &'a [String],
     gate: bool,
-    /// Per flags (by address: a package's C or C++ flags) and rule: the shared rule and the key hashed up to the
-    /// flags, with the tool's id.
-    known: FastMap<Slot, Known>,
-    /// The edges placed in a known rule whose keys [`Commands::finish_keys`] makes: by index, and their rule's slot.
-    pending: Vec<(usize, Slot)>,
+    /// Per flags (by address: a package's C or C++ flags) and rule: its place in `rules`.
+    known: FastMap<Slot, u32>,
+    /// The shared rule and the key hashed up to the flags, with the tool's id, of each slot in `known`.
+    rules: Vec<Known>,
+    /// The edges placed in a known rule whose keys [`Commands::finish_keys`] makes: by index, and their rule's place
+    /// in `rules` (two `u32`s: 21,000 of them are held through plan's peak).
+    pending: Vec<(u32, u32)>,
 }
 
 /// A package's flags (by address) and the rule they are compiled by.
@@ -193,7 +195,7 @@ type Known = (u32, Option<(KeyHasher, String)>);
 
 impl<'a> Commands<'a> {
     pub fn new(launcher: &'a [String], gate: bool) -> Commands<'a> {
-        Commands { launcher, gate, known: FastMap::default(), pending: Vec::new() }
+        Commands { launcher, gate, known: FastMap::default(), rules: Vec::new(), pending: Vec::new() }
     }
 
     /// Places the compile edge `e` (the plan's edge `i`), of a package with these `flags`. An edge placed in a known
@@ -217,11 +219,13 @@ impl<'a> Commands<'a> {
             && e.more().products.is_none()
             && !self.launcher.iter().chain(flags.iter()).any(own);
         let slot = (Arc::as_ptr(flags) as *const String as usize, e.rule);
-        if let (true, Some((template, key))) = (lean, self.known.get(&slot)) {
+        if let (true, Some(&r)) = (lean, self.known.get(&slot)) {
             // the rule carries the command and the depfile (`$out.d`), as `Sharer::share` leaves a shared edge
+            let (template, key) = &self.rules[r as usize];
             e.template = Some(*template);
             if key.is_some() {
-                self.pending.push((i, slot));
+                // (an index past `u32` would be 4 billion edges: the plan's memory gives out long before)
+                self.pending.push((i as u32, r));
             }
             return;
         }
@@ -246,16 +250,18 @@ impl<'a> Commands<'a> {
                 }
                 (h, wrapper.tool_id(e.rule, ""))
             });
-            self.known.insert(slot, (template, key));
+            self.known.insert(slot, self.rules.len() as u32);
+            self.rules.push((template, key));
         }
     }
 
     /// The keys of the edges placed in known rules: the rule's flags hashed once, then each edge's own words (those of
     /// `CompileEntry::tail`, hashed without making them). 21,000 hashes at 21,001 sources: split between two cores.
     pub fn finish_keys(self, edges: &mut [Edge]) {
-        let known = &self.known;
-        let key_of = |&(i, slot): &(usize, Slot), edges: &[Edge]| {
-            let (_, Some((h, tool_id))) = &known[&slot] else { return (i, None) };
+        let rules = &self.rules;
+        let key_of = |&(i, r): &(u32, u32), edges: &[Edge]| {
+            let i = i as usize;
+            let (_, Some((h, tool_id))) = &rules[r as usize] else { return (i, None) };
             let (input, output) = (edges[i].inputs[0].as_str(), edges[i].outputs[0].as_str());
             let mut h = h.clone();
             h.arg("-MD");

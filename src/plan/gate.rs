@@ -90,12 +90,22 @@ impl<'a> Wrapper<'a> {
     }
 
     /// `paths` in a side file `<record>.<ext>` when their words would not fit the command, its name; else `None`.
-    fn listed(&mut self, record: &Utf8Path, ext: &str, paths: &[Utf8PathBuf]) -> Option<Utf8PathBuf> {
-        if paths.iter().map(|i| i.as_str().len() + 6).sum::<usize>() <= LIST_ABOVE {
+    /// (Read from the edge, not from a copy: a link's 21,000 objects were copied once more for this.)
+    fn listed<'p>(
+        &mut self,
+        record: &Utf8Path,
+        ext: &str,
+        paths: impl Iterator<Item = &'p Utf8PathBuf> + Clone,
+    ) -> Option<Utf8PathBuf> {
+        if paths.clone().map(|i| i.as_str().len() + 6).sum::<usize>() <= LIST_ABOVE {
             return None;
         }
         let list = record.with_extension(ext);
-        let text: String = paths.iter().map(|i| format!("{i}\n")).collect();
+        let mut text = String::with_capacity(paths.clone().map(|i| i.as_str().len() + 1).sum());
+        for p in paths {
+            text.push_str(p.as_str());
+            text.push('\n');
+        }
         self.side_files.push((list.clone(), text));
         Some(list)
     }
@@ -144,15 +154,14 @@ impl<'a> Wrapper<'a> {
         };
         // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long list of inputs (a
         // link's objects) or outputs (a staged resource folder) goes into a file gen writes beside the record
-        let inputs: Vec<Utf8PathBuf> = e.all_inputs().cloned().collect();
-        match self.listed(&gate.record, "inputs", &inputs) {
+        match self.listed(&gate.record, "inputs", e.all_inputs()) {
             Some(list) => {
                 gate.in_list = Some(list.clone());
                 e.more_mut().implicit_inputs.push(list);
             }
-            None => gate.inputs = inputs,
+            None => gate.inputs = e.all_inputs().cloned().collect(),
         }
-        if let Some(list) = self.listed(&gate.record, "outputs", &gate.outputs) {
+        if let Some(list) = self.listed(&gate.record, "outputs", gate.outputs.iter()) {
             gate.outputs.clear();
             gate.out_list = Some(list.clone());
             e.more_mut().implicit_inputs.push(list);

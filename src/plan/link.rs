@@ -79,13 +79,13 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     // (with no program of ours, the host compiler links with these words itself: the objects are named one by one)
     let root_has_objects = sel.packages.first().is_some_and(|r| objects.by_package.contains_key(&r.package.id()));
     let links_a_program = !s.host_objects.is_empty() || root_has_objects || from_perry.is_some();
-    let thin = (links_a_program && tc.target.contains("-linux") && compiled(p).next().is_some())
+    let thin = (links_a_program && tc.target.contains("-linux") && p.compiled().next().is_some())
         .then(|| (Utf8PathBuf::from(format!("{program}.objects.a")), Utf8PathBuf::from(format!("{program}.objects"))));
     match &thin {
         Some((archive, _)) => {
             args.extend(["-Wl,--whole-archive".to_string(), archive.to_string(), "-Wl,--no-whole-archive".into()])
         }
-        None => args.extend(compiled(p).map(|o| o.to_string())),
+        None => args.extend(p.compiled().map(|o| o.to_string())),
     }
     if from_perry.is_some_and(|h| h.gc_sections) {
         // as `perry compile` links: its runtime is large, and most of it unused by one program
@@ -127,7 +127,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         wrapped.push("--".into());
         wrapped.append(&mut argv);
         argv = wrapped;
-        p.side_files.push((members.clone(), compiled(p).map(|o| format!("{o}\n")).collect()));
+        p.objects_list = Some(members.clone());
     }
     let mut e = Edge::new(RuleKind::Link, vec![program.clone()]);
     e.inputs = host
@@ -137,7 +137,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         .chain(perry.0)
         .chain(perry.1)
         .cloned()
-        .chain(compiled(p).cloned())
+        .chain(p.compiled().cloned())
         .chain(archives.iter().map(|a| a.path.clone()))
         .collect();
     // the response file is written by gen, not by ninja from build.ninja: there its list of every object was an
@@ -155,12 +155,6 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
     p.edges.push(e);
     p.program = Some(program);
     Ok(())
-}
-
-/// Every object compiled, once, in plan order: the outputs of the compile edges, which their compile_commands.json
-/// entries name.
-fn compiled(p: &Plan) -> impl Iterator<Item = &Utf8PathBuf> {
-    p.compdb.iter().map(|c| &p.edges[c.edge].outputs[0])
 }
 
 /// `-L` for every package's library folders, and an rpath for each outside the system's (pkg-config's too).

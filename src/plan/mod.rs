@@ -167,7 +167,7 @@ impl Edge {
     }
 
     /// Its inputs, then its implicit inputs: every file it reads.
-    pub fn all_inputs(&self) -> impl Iterator<Item = &Utf8PathBuf> {
+    pub fn all_inputs(&self) -> impl Iterator<Item = &Utf8PathBuf> + Clone {
         self.inputs.iter().chain(&self.more().implicit_inputs)
     }
 
@@ -227,9 +227,18 @@ pub struct Plan {
     pub templates: Vec<template::Template>,
     /// Files gen writes for edges to read (a gate's input list), relative to the ninja file's folder.
     pub side_files: Vec<(Utf8PathBuf, String)>,
+    /// A file gen writes listing every compiled object, one per line (the link's thin archive's members), made from
+    /// the compile edges as it is written: held as text, it was 0.7 MB through plan's peak at 21,000 sources.
+    pub objects_list: Option<Utf8PathBuf>,
 }
 
 impl Plan {
+    /// Every object compiled, once, in plan order: the outputs of the compile edges, which their
+    /// compile_commands.json entries name.
+    pub fn compiled(&self) -> impl Iterator<Item = &Utf8PathBuf> {
+        self.compdb.iter().map(|c| &self.edges[c.edge].outputs[0])
+    }
+
     /// The pool an edge of `kind` runs in (SPEC §12): compiles may leave the machine (a distributing launcher) and
     /// take what `ninja -j` gives; everything else runs here, bounded whatever `-j` says.
     pub fn pool(&self, kind: RuleKind) -> Option<&'static str> {

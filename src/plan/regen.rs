@@ -125,6 +125,7 @@ pub fn own_written_files(s: &Settings, p: &mut Plan) {
         ["scan.list", "compile_commands.json", "ninjabind-graph.json"].into_iter().map(|f| l.out_path(f)).collect();
     written.extend(p.link_rsp.as_ref().map(|_| l.out_path("link.rsp")));
     written.extend(p.side_files.iter().map(|(f, _)| f.clone()));
+    written.extend(p.objects_list.iter().cloned());
     written.extend(p.edges.iter().filter_map(|e| e.rsp.as_deref()).map(|(f, _)| f.clone()));
     sort_rel_paths(&mut written);
     if let Some(regen) = p.edges.iter_mut().find(|e| e.rule == RuleKind::Regen) {

@@ -3,6 +3,8 @@
 
 use super::{Edge, RuleKind};
 use crate::base::escape::{is_plain, ninja_value, shell_word};
+use crate::base::hash::FastMap;
+use std::hash::BuildHasher;
 
 /// A rule shared by edges: its name (`cc_3`), kind and command (ninja-escaped, with `$in`/`$out`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +48,9 @@ fn push_word(out: &mut String, w: &str, input: &str, output: &str) {
 /// command (`./-DEVIL.c` must stay `./-DEVIL.c` on the compiler's command line).
 #[derive(Default)]
 pub struct Sharer {
-    index: std::collections::HashMap<(RuleKind, String), usize>,
+    /// The templates by a hash of their kind and command (compared whole on a hit: the command is held once, in its
+    /// template — as the index's key too it was 0.3 MB at 1,000 packages)
+    index: FastMap<u64, Vec<usize>>,
     pub templates: Vec<Template>,
 }
 
@@ -74,18 +78,17 @@ impl Sharer {
             }
             push_word(&mut command, w, input, output);
         }
-        let key = (e.rule, command);
-        let n = match self.index.get(&key) {
-            Some(&n) => n,
-            // a new rule: its command copied once for it (not once per edge as a map key)
+        let hash = self.index.hasher().hash_one((e.rule, command.as_str()));
+        let same = self.index.get(&hash).and_then(|ns| {
+            ns.iter().copied().find(|&n| self.templates[n].kind == e.rule && self.templates[n].command == command)
+        });
+        let n = match same {
+            Some(n) => n,
+            // a new rule: its command moved into it (not copied once per edge as a map key)
             None => {
                 let n = self.templates.len();
-                self.templates.push(Template {
-                    name: format!("{}_{n}", e.rule.name()),
-                    kind: e.rule,
-                    command: key.1.clone(),
-                });
-                self.index.insert(key, n);
+                self.templates.push(Template { name: format!("{}_{n}", e.rule.name()), kind: e.rule, command });
+                self.index.entry(hash).or_default().push(n);
                 n
             }
         };
