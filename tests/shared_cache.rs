@@ -110,6 +110,54 @@ fn a_fresh_clone_fetches_the_real_perry_build_and_runs_no_compiler_cargo_or_link
     assert!(run_program(&b.join("build/bin/perry-app")).contains("weigh(6) is 42"));
 }
 
+/// A small C program whose one source includes `pick.h`, which includes `y.h` or `z.h`: the same command and source
+/// (one first key) with two discovered header sets.
+fn picking_project(d: &Path, side: &str) {
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::create_dir_all(d.join("include")).unwrap();
+    let manifest =
+        r#"{"name": "pick", "version": "0.1.0", "native": {"sources": ["src/main.c"], "include_dirs": ["include"]}}"#;
+    std::fs::write(d.join("vex.json"), manifest).unwrap();
+    std::fs::write(
+        d.join("src/main.c"),
+        "#include <stdio.h>\n#include \"pick.h\"\nint main(void) { puts(SIDE); return 0; }\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("include/pick.h"), format!("#include \"{side}.h\"\n")).unwrap();
+    std::fs::write(d.join("include/y.h"), "#define SIDE \"from y\"\n").unwrap();
+    std::fs::write(d.join("include/z.h"), "#define SIDE \"from z\"\n").unwrap();
+}
+
+/// A first entry keeps several discovered lists, as ccache's manifest does: machine A builds with one header set, then
+/// with the other; a fresh clone in the first state fetches its compile (with only the latest list kept, it missed
+/// and compiled).
+#[test]
+fn a_header_set_that_changes_back_and_forth_is_fetched_either_way() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    let url = format!("file:{}", store.display());
+    let a = t.path().join("machine-a/pick");
+    picking_project(&a, "y");
+    ok(ninjabind(&a, &["gen", "--cache", &url]));
+    ok(ninja(&a, &[]));
+    assert_eq!(run_program(&a.join("build/bin/pick")).trim(), "from y");
+    std::fs::write(a.join("include/pick.h"), "#include \"z.h\"\n").unwrap();
+    ok(ninja(&a, &[]));
+    assert_eq!(run_program(&a.join("build/bin/pick")).trim(), "from z");
+
+    for (side, place) in [("y", "elsewhere/b"), ("z", "elsewhere/c")] {
+        let b = t.path().join(place).join("pick");
+        picking_project(&b, side);
+        ok(ninjabind(&b, &["gen", "--cache", &url]));
+        let out = ok(ninja(&b, &[]));
+        let s = stats(&b);
+        let cc = &s["by_kind"]["cc"];
+        assert_eq!((cc["fetched"].as_u64(), cc["ran"].as_u64().unwrap_or(0)), (Some(1), 0), "{side}: {s:#}\n{out}");
+        assert_eq!(s["total"]["ran"].as_u64(), Some(0), "{side}: {s:#}");
+        assert_eq!(run_program(&b.join("build/bin/pick")).trim(), format!("from {side}"));
+    }
+}
+
 #[test]
 fn a_store_url_this_ninjabind_cannot_use_is_an_error_at_gen() {
     let (_t, p) = example("hello-c");

@@ -11,6 +11,7 @@ use crate::protocol::gate::{Entry, Kind};
 use crate::protocol::runlog::ninja_pid;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::fs::PermissionsExt;
@@ -579,16 +580,22 @@ impl Cache {
             return None;
         }
         let e1 = String::from_utf8(self.get("e1", first)?).ok()?;
-        let mut entries = Vec::new();
-        let mut deps = Vec::new();
-        for line in e1.lines() {
-            let (_, path) = line.split_once(' ')?;
-            // a discovered input as this clone has it: another content is another second entry
-            let local = hash_local(Utf8Path::new(path))?;
-            deps.push((local.hash.clone(), path.to_string()));
-            entries.push(Entry { kind: Kind::Dep, ..local });
-        }
-        let e2 = String::from_utf8(self.get("e2", &Cache::second_name(first, &deps))?).ok()?;
+        // each discovered list the first entry keeps, the latest first: the first whose files this clone has and whose
+        // second entry the store holds (a discovered input hashed once however many lists name it)
+        let mut hashed: BTreeMap<String, Option<Entry>> = BTreeMap::new();
+        let (mut entries, e2) = discovered_lists(&e1).find_map(|paths| {
+            let mut entries = Vec::new();
+            let mut deps = Vec::new();
+            for path in paths {
+                // a discovered input as this clone has it: another content is another second entry
+                let local =
+                    hashed.entry(path.to_string()).or_insert_with(|| hash_local(Utf8Path::new(path))).clone()?;
+                deps.push((local.hash.clone(), path.to_string()));
+                entries.push(Entry { kind: Kind::Dep, ..local });
+            }
+            let e2 = String::from_utf8(self.get("e2", &Cache::second_name(first, &deps))?).ok()?;
+            Some((entries, e2))
+        })?;
         let mut outs = Vec::new();
         for line in e2.lines() {
             let mut f = line.splitn(3, ' ');
@@ -652,8 +659,17 @@ impl Cache {
                 e2.push_str(&format!("{} {} {}\n", o.hash, if exec { "x" } else { "-" }, self.portable(&o.path)));
             }
             self.put("e2", &Cache::second_name(first, &deps), Body::Bytes(e2.as_bytes()), true)?;
-            let e1: String = deps.iter().map(|(h, p)| format!("{h} {p}\n")).collect();
-            self.put("e1", first, Body::Bytes(e1.as_bytes()), true)
+            // this run's discovered list first, then the lists the entry kept that differ from it, as ccache's
+            // manifest keeps several: a header set that changes back and forth hits both ways
+            let mut lists: Vec<Vec<String>> = vec![deps.iter().map(|(h, p)| format!("{h} {p}")).collect()];
+            let kept = self.get("e1", first).and_then(|b| String::from_utf8(b).ok());
+            for list in kept.iter().flat_map(|k| lists_of(k)) {
+                if lists.len() < KEPT_LISTS && !lists.iter().any(|l| *l == list) {
+                    lists.push(list.into_iter().map(String::from).collect());
+                }
+            }
+            let e1: Vec<String> = lists.iter().map(|l| l.iter().map(|line| format!("{line}\n")).collect()).collect();
+            self.put("e1", first, Body::Bytes(e1.join(LIST_END).as_bytes()), true)
         })();
         if let Err(e) = result {
             self.warn_once("written", &e);
@@ -661,9 +677,39 @@ impl Cache {
     }
 }
 
+/// The line between two discovered lists in a first entry (an entry of one list, as earlier versions wrote, has
+/// none; no `<sha256> <path>` line is this one).
+const LIST_END: &str = "--\n";
+
+/// How many discovered lists a first entry keeps, the latest first.
+const KEPT_LISTS: usize = 4;
+
+/// The lists of a first entry, each its `<sha256> <path>` lines, the latest first (`""` is one empty list).
+fn lists_of(e1: &str) -> Vec<Vec<&str>> {
+    let lines: Vec<&str> = e1.lines().collect();
+    lines.split(|l| *l == "--").map(<[&str]>::to_vec).collect()
+}
+
+/// The discovered lists of a first entry, each the paths it names, the latest first. A line that is not of the
+/// shape `<sha256> <path>` ends the entry's use: the lists before it are still tried.
+fn discovered_lists(e1: &str) -> impl Iterator<Item = Vec<&str>> {
+    lists_of(e1).into_iter().map_while(|list| list.into_iter().map(|l| l.split_once(' ').map(|(_, p)| p)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A first entry's lists, the latest first: an earlier version's entry is one list, `""` one empty list, an empty
+    /// list keeps its place, and a line of another shape ends the lists tried.
+    #[test]
+    fn a_first_entry_holds_its_discovered_lists_latest_first() {
+        assert_eq!(lists_of(""), vec![Vec::<&str>::new()]);
+        assert_eq!(lists_of("h a\nh b\n"), vec![vec!["h a", "h b"]]);
+        assert_eq!(lists_of("h a\n--\n--\nh b\n"), vec![vec!["h a"], vec![], vec!["h b"]]);
+        let tried: Vec<Vec<&str>> = discovered_lists("h a\n--\nbad\n--\nh b\n").collect();
+        assert_eq!(tried, vec![vec!["a"]]);
+    }
 
     /// Eight gates of one run failing at once: exactly one says so; the next run's first gate says it again and its
     /// marker replaces the old one.
