@@ -13,7 +13,8 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Pages freed from now on go back to the system at once, not after mimalloc's 10 ms delay: gen frees between its
 /// stages and on other threads than the ones that ask next, and a page kept for a reuse that does not come is resident
-/// for nothing (peak RSS at 21,001 sources 31.8 → 30.0 MiB, for 3% more time). For gen only: an edge keeps the default.
+/// for nothing (peak RSS at 21,001 sources 31.8 → 30.0 MiB, for 3% more time). Set where a plan is made (gen, explain,
+/// watch); an edge keeps mimalloc's default.
 pub fn purge_at_once() {
     // SAFETY: setting an option is a store mimalloc reads at its next purge; any thread may do it at any time
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
