@@ -107,6 +107,10 @@ fn set_mtime(path: &Utf8Path, t: SystemTime) -> Result<()> {
 /// A gate failure is printed at the edge's first output.
 pub fn run(a: &GateArgs) -> Result<i32> {
     let timer = Timer::start();
+    let a = &match a.clone().completed() {
+        Ok(a) => a,
+        Err(e) => return super::fail_at("build.ninja", Err(anyhow::anyhow!(e))),
+    };
     let listed = with_listed_files(a);
     // the first output, the one ninja's log and ours name the edge by, may come from an output list
     let first = match &listed {

@@ -152,6 +152,17 @@ impl<'a> Wrapper<'a> {
             command: inner.argv,
             ..GateArgs::default()
         };
+        // a compile's source, object, depfile and record are its command's own words, which the gate reads there
+        // (`GateArgs::completed`): each `$out` and `$in` more in a rule is expanded for every edge on every `ninja`
+        if terse(&gate, e) {
+            gate.record = Utf8PathBuf::new();
+            gate.depfile = None;
+            gate.outputs.clear();
+            let argv = gate.to_argv(self.exe);
+            e.command = Some(Box::new(Command { env: inner.env, argv }));
+            e.key = Some(key);
+            return;
+        }
         // `/bin/sh -c` gets the whole command as one argument, at most 128 KiB on Linux: a long list of inputs (a
         // link's objects) or outputs (a staged resource folder) goes into a file gen writes beside the record
         match self.listed(&gate.record, "inputs", e.all_inputs()) {
@@ -170,4 +181,17 @@ impl<'a> Wrapper<'a> {
         e.command = Some(Box::new(Command { env: inner.env, argv }));
         e.key = Some(key);
     }
+}
+
+/// Whether the compile edge `e` is what [`GateArgs::completed`] reads from its command alone: one source and one
+/// object, its depfile `<object>.d` as the command's `-MF`, its record `<object>.nbh`.
+fn terse(gate: &GateArgs, e: &Edge) -> bool {
+    let ([input], [output], []) = (&e.inputs[..], &e.outputs[..], &e.more().implicit_inputs[..]) else { return false };
+    let (out, dep) = (output.as_str(), format!("{output}.d"));
+    gate.have_target.is_some()
+        && gate.outputs.len() == 1
+        && gate.record.as_str().strip_suffix(".nbh") == Some(out)
+        && gate.depfile.as_ref().is_some_and(|d| d.as_str() == dep)
+        && matches!(gate.command.as_slice(), [.., mf, d, c, src, o, obj]
+            if mf == "-MF" && *d == dep && c == "-c" && src == input.as_str() && o == "-o" && obj == out)
 }

@@ -25,7 +25,8 @@ pub struct GateArgs {
     /// The response file ninja wrote for the command: its content is part of the key.
     #[arg(long)]
     pub rsp: Option<Utf8PathBuf>,
-    #[arg(long)]
+    /// Where the record is kept; a compile edge's is beside its object (`<object>.nbh`) when not given.
+    #[arg(long, default_value = "")]
     pub record: Utf8PathBuf,
     /// The depfile the command writes (read right after it, rewritten from the record on a skip).
     #[arg(long)]
@@ -71,6 +72,33 @@ impl GateArgs {
         cmd.try_get_matches_from(words).and_then(|m| GateArgs::from_arg_matches(&m))
     }
 
+    /// A compile edge's gate is written without the paths its command names already (ninja expands every `$out` and
+    /// `$in` of 21,000 commands on each no-op, to compare them with its log): the source and the object are the
+    /// command's `-c SRC -o OBJ`, the depfile its `-MF DEP`, the record beside the object. This fills them in.
+    pub fn completed(mut self) -> Result<GateArgs, String> {
+        let compile = self.have_target.is_some() && self.inputs.is_empty() && self.outputs.is_empty();
+        if compile && self.in_list.is_none() && self.out_list.is_none() {
+            match self.command.as_slice() {
+                [.., mf, dep, c, src, o, obj] if mf == "-MF" && c == "-c" && o == "-o" => {
+                    self.inputs = vec![src.into()];
+                    self.outputs = vec![obj.into()];
+                    self.depfile.get_or_insert_with(|| dep.into());
+                }
+                _ => return Err(
+                    "a compile edge's gate without --in and --out needs a command ending in `-MF DEP -c SRC -o OBJ`"
+                        .into(),
+                ),
+            }
+        }
+        if self.record.as_str().is_empty() {
+            match self.outputs.first() {
+                Some(o) => self.record = format!("{o}.nbh").into(),
+                None => return Err("the gate needs --record, or an --out to keep its record beside".into()),
+            }
+        }
+        Ok(self)
+    }
+
     /// The words of `ninjabind edge gate` that `clap` parses back into these arguments; `exe` is ninjabind itself.
     pub fn to_argv(&self, exe: &str) -> Vec<String> {
         let mut argv = vec![exe.to_string(), "edge".into(), "gate".into(), "--rule".into(), self.rule.clone()];
@@ -85,7 +113,9 @@ impl GateArgs {
         if let Some(f) = &self.rsp {
             argv.extend(["--rsp".into(), f.to_string()]);
         }
-        argv.extend(["--record".into(), self.record.to_string()]);
+        if !self.record.as_str().is_empty() {
+            argv.extend(["--record".into(), self.record.to_string()]);
+        }
         if let Some(d) = &self.depfile {
             argv.extend(["--depfile".into(), d.to_string()]);
         }
@@ -314,6 +344,34 @@ mod tests {
                 path: path.into(),
             }],
         }
+    }
+
+    /// A compile's gate written without its paths reads them from its command; one whose command does not end in
+    /// them, or any gate without a record or an output, is refused; paths given stay as given.
+    #[test]
+    fn a_compile_gate_takes_its_paths_from_its_command() {
+        let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let terse = GateArgs {
+            rule: "cc".into(),
+            have_target: Some("x86_64-unknown-linux-gnu".into()),
+            command: words(&["ccache", "cc", "-O2", "-MD", "-MF", "o/a.c.o.d", "-c", "./-a.c", "-o", "o/a.c.o"]),
+            ..GateArgs::default()
+        };
+        let argv = terse.to_argv("/bin/ninjabind");
+        assert!(!argv.iter().any(|w| ["--record", "--in", "--out", "--depfile"].contains(&w.as_str())), "{argv:?}");
+        let read = GateArgs::parse_words(&argv[2..]).unwrap().completed().unwrap();
+        assert_eq!(read.inputs, vec![Utf8PathBuf::from("./-a.c")]);
+        assert_eq!(read.outputs, vec![Utf8PathBuf::from("o/a.c.o")]);
+        assert_eq!(read.depfile, Some(Utf8PathBuf::from("o/a.c.o.d")));
+        assert_eq!(read.record, Utf8PathBuf::from("o/a.c.o.nbh"));
+        let cut = GateArgs { command: words(&["cc", "-c", "a.c"]), ..terse.clone() };
+        assert!(cut.completed().unwrap_err().contains("-MF DEP -c SRC -o OBJ"));
+        let nothing = GateArgs { rule: "cargo".into(), command: words(&["cargo"]), ..GateArgs::default() };
+        assert!(nothing.completed().unwrap_err().contains("--record"));
+        let given =
+            GateArgs { record: "r.nbh".into(), inputs: vec!["x.c".into()], outputs: vec!["x.o".into()], ..terse };
+        let kept = given.clone().completed().unwrap();
+        assert_eq!(kept, GateArgs { depfile: None, ..given });
     }
 
     /// What gen writes, clap reads back as the same arguments: a flag renamed on one side fails here, not under ninja.
