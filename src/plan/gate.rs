@@ -2,7 +2,7 @@
 
 use super::{Command, Edge, RuleKind};
 use crate::base::hash::hex;
-use crate::protocol::gate::{content_key, GateArgs};
+use crate::protocol::gate::{compile_paths, content_key, GateArgs};
 use crate::toolchain::identity;
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
@@ -192,6 +192,5 @@ fn terse(gate: &GateArgs, e: &Edge) -> bool {
         && gate.outputs.len() == 1
         && gate.record.as_str().strip_suffix(".nbh") == Some(out)
         && gate.depfile.as_ref().is_some_and(|d| d.as_str() == dep)
-        && matches!(gate.command.as_slice(), [.., mf, d, c, src, o, obj]
-            if mf == "-MF" && *d == dep && c == "-c" && src == input.as_str() && o == "-o" && obj == out)
+        && compile_paths(&gate.command) == Some((dep.as_str(), input.as_str(), out))
 }

@@ -78,17 +78,16 @@ impl GateArgs {
     pub fn completed(mut self) -> Result<GateArgs, String> {
         let compile = self.have_target.is_some() && self.inputs.is_empty() && self.outputs.is_empty();
         if compile && self.in_list.is_none() && self.out_list.is_none() {
-            match self.command.as_slice() {
-                [.., mf, dep, c, src, o, obj] if mf == "-MF" && c == "-c" && o == "-o" => {
-                    self.inputs = vec![src.into()];
-                    self.outputs = vec![obj.into()];
-                    self.depfile.get_or_insert_with(|| dep.into());
-                }
-                _ => return Err(
+            let Some((dep, src, obj)) = compile_paths(&self.command) else {
+                return Err(
                     "a compile edge's gate without --in and --out needs a command ending in `-MF DEP -c SRC -o OBJ`"
                         .into(),
-                ),
-            }
+                );
+            };
+            let (dep, src, obj) = (dep.into(), src.into(), obj.into());
+            self.inputs = vec![src];
+            self.outputs = vec![obj];
+            self.depfile.get_or_insert(dep);
         }
         if self.record.as_str().is_empty() {
             match self.outputs.first() {
@@ -146,6 +145,15 @@ impl GateArgs {
         argv.push("--".into());
         argv.extend(self.command.iter().cloned());
         argv
+    }
+}
+
+/// The depfile, source and object a compile's command names at its end, as gen writes it (`CompileEntry::tail`:
+/// `… -MF DEP -c SRC -o OBJ`); `None` for a command of another shape.
+pub fn compile_paths(command: &[String]) -> Option<(&str, &str, &str)> {
+    match command {
+        [.., mf, dep, c, src, o, obj] if mf == "-MF" && c == "-c" && o == "-o" => Some((dep, src, obj)),
+        _ => None,
     }
 }
 
