@@ -37,8 +37,13 @@ pub fn fail_at(file: &str, result: Result<i32>) -> Result<i32> {
     })
 }
 
-/// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote.
+/// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote. Streamed and not
+/// fsynced, as the compiler that wrote `src` did not fsync it either: a build output (a Rust static archive is tens of
+/// MB), not a file gen keeps.
 pub fn copy_if_changed(src: &Utf8Path, dst: &Utf8Path) -> Result<bool> {
-    let bytes = std::fs::read(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
-    write::write_if_changed(dst, &bytes)
+    let mut f = crate::base::files::open_regular(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
+    let mut batch = write::Batch::unsynced();
+    let written = batch.stage_with(dst, |w| std::io::copy(&mut f, w).map(|_| ()))?;
+    batch.commit()?;
+    Ok(written)
 }
