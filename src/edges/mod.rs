@@ -16,6 +16,7 @@ pub mod thin_archive;
 pub mod unzstd;
 pub mod vex;
 
+use crate::base::files::open_regular;
 use crate::base::write;
 use anyhow::Result;
 use camino::Utf8Path;
@@ -41,7 +42,7 @@ pub fn fail_at(file: &str, result: Result<i32>) -> Result<i32> {
 /// fsynced, as the compiler that wrote `src` did not fsync it either: a build output (a Rust static archive is tens of
 /// MB), not a file gen keeps.
 pub fn copy_if_changed(src: &Utf8Path, dst: &Utf8Path) -> Result<bool> {
-    let mut f = crate::base::files::open_regular(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
+    let mut f = open_regular(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
     let mut batch = write::Batch::unsynced();
     let written = batch.stage_with(dst, |w| std::io::copy(&mut f, w).map(|_| ()))?;
     batch.commit()?;
