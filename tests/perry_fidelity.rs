@@ -61,6 +61,67 @@ fn a_one_module_program_and_one_with_every_module_under_src_print_what_perrys_pr
     assert!(!ninja_file.contains("show_ts") && !ninja_file.contains("main_ts"), "gen named one of Perry's objects");
 }
 
+/// Whether `nm` finds a symbol table in the program at `path` (a stripped one: "no symbols").
+fn has_symbols(path: &Path) -> bool {
+    let o = std::process::Command::new("nm").arg(path).output().unwrap();
+    assert!(o.status.success(), "nm {} failed:\n{}", path.display(), text(&o));
+    let said = String::from_utf8_lossy(&o.stderr);
+    match said.contains("no symbols") {
+        true => false,
+        false => !o.stdout.is_empty(),
+    }
+}
+
+/// `perry compile ENTRY -o OUT/oracle` in `dir` with `PERRY_DEBUG_SYMBOLS` set or not; the program's path.
+fn perrys_exe(dir: &Path, entry: &str, out: &Path, debug_symbols: bool) -> PathBuf {
+    let exe = out.join("oracle");
+    let mut c = std::process::Command::new(perry());
+    c.current_dir(dir).args(["compile", entry, "-o"]).arg(&exe).arg("--cache-dir").arg(out.join("cache"));
+    c.env_remove("PERRY_DEBUG_SYMBOLS");
+    if debug_symbols {
+        c.env("PERRY_DEBUG_SYMBOLS", "1");
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "perry compile {entry} failed:\n{}", text(&o));
+    exe
+}
+
+#[test]
+fn the_program_is_stripped_as_perry_strips_it_and_keeps_its_symbols_under_perry_debug_symbols() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("hello");
+    write_tree(
+        &p,
+        &[("package.json", r#"{ "name": "hello", "version": "1.0.0" }"#), ("src/main.ts", "console.log(\"hi\");\n")],
+    );
+    let ours = p.join("build/bin/hello");
+    let compiler = perry();
+    for debug_symbols in [false, true] {
+        let mut env = vec![("PERRY", compiler.to_str().unwrap())];
+        if debug_symbols {
+            env.push(("PERRY_DEBUG_SYMBOLS", "1"));
+        }
+        // (a gen keeps the environment build.ninja recorded: `--fresh` takes this one)
+        ok(ninjabind_with_env(&p, &["gen", "--fresh"], &env));
+        assert_eq!(build_and_run(&p, "hello"), "hi\n");
+        let out = tempfile::tempdir().unwrap();
+        let theirs = perrys_exe(&p, "src/main.ts", out.path(), debug_symbols);
+        assert_eq!(run_program(&theirs), "hi\n");
+        assert_eq!(has_symbols(&theirs), debug_symbols, "Perry's own program, PERRY_DEBUG_SYMBOLS {debug_symbols}");
+        assert_eq!(has_symbols(&ours), debug_symbols, "our program, PERRY_DEBUG_SYMBOLS {debug_symbols}");
+        // within a few percent of Perry's size either way (Perry's own objects differ a little)
+        let (a, b) = (std::fs::metadata(&ours).unwrap().len(), std::fs::metadata(&theirs).unwrap().len());
+        assert!(a.abs_diff(b) * 20 < b, "ours {a} bytes, Perry's {b} (PERRY_DEBUG_SYMBOLS {debug_symbols})");
+    }
+    // the choice is recorded: a regeneration (ninja runs without the variable) keeps the symbols
+    let manifest = p.join("package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("1.0.0", "1.0.1")).unwrap();
+    let out = ok(ninja(&p, &[]));
+    assert!(out.contains("Regenerating"), "the manifest edit did not regenerate:\n{out}");
+    assert!(has_symbols(&ours), "a regeneration dropped PERRY_DEBUG_SYMBOLS");
+}
+
 /// `app`: src/main.ts calls `show(5)` from src/show.ts; generated and built once (it prints `n=5`).
 fn two_module_app() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();

@@ -26,6 +26,7 @@ pub const ENV_READ: &[&str] = &[
     "NM",
     "PERRY",
     "PERRY_BINDINGS_ROOT",
+    "PERRY_DEBUG_SYMBOLS",
     "PERRY_DXC",
     "PERRY_FFI_VERSION",
     "PERRY_GLSLC",

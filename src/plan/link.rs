@@ -91,6 +91,9 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         // as `perry compile` links: its runtime is large, and most of it unused by one program
         args.push("-Wl,--gc-sections".into());
     }
+    if from_perry.is_some_and(|h| h.strip) {
+        args.push("-s".into());
+    }
     // host archives first: a runtime must see the bindings' references, and the group resolves cycles
     let group: Vec<String> =
         host_archives.iter().chain(perry.1).chain(archives.iter().map(|a| &a.path)).map(|a| a.to_string()).collect();
