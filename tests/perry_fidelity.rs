@@ -13,17 +13,7 @@ fn gen(dir: &Path, args: &[&str]) -> String {
 /// What the program `perry compile ENTRY` builds in `dir` prints (its own cache and output outside the project).
 fn perrys_program(dir: &Path, entry: &str) -> String {
     let out = tempfile::tempdir().unwrap();
-    let exe = out.path().join("oracle");
-    let o = std::process::Command::new(perry())
-        .current_dir(dir)
-        .args(["compile", entry, "-o"])
-        .arg(&exe)
-        .arg("--cache-dir")
-        .arg(out.path().join("cache"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "perry compile {entry} failed:\n{}", text(&o));
-    run_program(&exe)
+    run_program(&perrys_exe(dir, entry, out.path(), false))
 }
 
 /// `ninja` in `dir`, then the program it built; the next `ninja` must have nothing to do.
@@ -35,14 +25,20 @@ fn build_and_run(dir: &Path, program: &str) -> String {
     printed
 }
 
-#[test]
-fn a_one_module_program_and_one_with_every_module_under_src_print_what_perrys_print() {
+/// `hello`: one module printing `hi`, a package.json and nothing else.
+fn hello() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("hello");
     write_tree(
         &p,
         &[("package.json", r#"{ "name": "hello", "version": "1.0.0" }"#), ("src/main.ts", "console.log(\"hi\");\n")],
     );
+    (t, p)
+}
+
+#[test]
+fn a_one_module_program_and_one_with_every_module_under_src_print_what_perrys_print() {
+    let (_t, p) = hello();
     gen(&p, &["gen"]);
     assert_eq!(build_and_run(&p, "hello"), perrys_program(&p, "src/main.ts"));
 
@@ -88,12 +84,7 @@ fn perrys_exe(dir: &Path, entry: &str, out: &Path, debug_symbols: bool) -> PathB
 
 #[test]
 fn the_program_is_stripped_as_perry_strips_it_and_keeps_its_symbols_under_perry_debug_symbols() {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().join("hello");
-    write_tree(
-        &p,
-        &[("package.json", r#"{ "name": "hello", "version": "1.0.0" }"#), ("src/main.ts", "console.log(\"hi\");\n")],
-    );
+    let (_t, p) = hello();
     let ours = p.join("build/bin/hello");
     let compiler = perry();
     for debug_symbols in [false, true] {
