@@ -173,6 +173,16 @@ pub fn write_cache(path: &Utf8Path, bytes: &[u8]) -> Result<bool> {
     Ok(written)
 }
 
+/// A build output an edge writes: what `write` writes, streamed into a temp file and renamed into place unless the
+/// file already holds those bytes (it keeps its mtime then, for `restat`); not fsynced, as no compiler fsyncs its
+/// object. Returns whether it was written.
+pub fn write_output(path: &Utf8Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<bool> {
+    let mut batch = Batch::unsynced();
+    let written = batch.stage_with(path, write)?;
+    batch.commit()?;
+    Ok(written)
+}
+
 /// A folder's entry names and mtime, taken before gen renames its outputs over the old ones.
 pub struct FolderStamp {
     names: std::collections::BTreeSet<std::ffi::OsString>,

@@ -38,13 +38,9 @@ pub fn fail_at(file: &str, result: Result<i32>) -> Result<i32> {
     })
 }
 
-/// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote. Streamed and not
-/// fsynced, as the compiler that wrote `src` did not fsync it either: a build output (a Rust static archive is tens of
-/// MB), not a file gen keeps.
+/// Replaces `dst` with `src`'s bytes only when they differ, atomically; returns whether it wrote. A build output (a
+/// Rust static archive is tens of MB): streamed, not fsynced (`write::write_output`).
 pub fn copy_if_changed(src: &Utf8Path, dst: &Utf8Path) -> Result<bool> {
     let mut f = open_regular(src).map_err(|e| anyhow::anyhow!("cannot read {src}: {e}"))?;
-    let mut batch = write::Batch::unsynced();
-    let written = batch.stage_with(dst, |w| std::io::copy(&mut f, w).map(|_| ()))?;
-    batch.commit()?;
-    Ok(written)
+    write::write_output(dst, |w| std::io::copy(&mut f, w).map(|_| ()))
 }

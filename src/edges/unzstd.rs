@@ -1,7 +1,7 @@
 //! `ninjabind edge unzstd`: unpacks a zstd-compressed archive the Perry compiler ships (`lib/libperry_runtime.a.zst`).
 
 use crate::base::files::open_regular;
-use crate::base::write::Batch;
+use crate::base::write::write_output;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use std::io::Read;
@@ -14,16 +14,14 @@ pub struct UnzstdArgs {
     pub input: Utf8PathBuf,
 }
 
-/// Streams the decompressed content of `input` into `out` and returns whether `out` changed: replaced by rename,
-/// and left as it was (its mtime too, for `restat`) when it already holds those bytes. Not fsynced, as no compiler
-/// fsyncs its object: the file is a build output the gate's record checks. A file that is not zstd, or is cut short,
-/// is an error naming it. Streamed, not held: Perry's stdlib archive is 125 MB unpacked; held whole and fsynced, its
-/// edge took 0.42-0.45 s and 272 MB, streamed 0.18-0.20 s and 14 MB.
+/// Streams the decompressed content of `input` into `out` (`write_output`: left as it was when it already holds those
+/// bytes) and returns whether `out` changed. A file that is not zstd, or is cut short, is an error naming it.
+/// Streamed, not held: Perry's stdlib archive is 125 MB unpacked; held whole and fsynced, its edge took 0.42-0.45 s
+/// and 272 MB, streamed 0.18-0.20 s and 14 MB.
 pub fn unpack_to(input: &Utf8Path, out: &Utf8Path) -> Result<bool> {
     let file = open_regular(input).with_context(|| format!("cannot read {input}"))?;
     let mut bad_input = None;
-    let mut batch = Batch::unsynced();
-    let written = batch.stage_with(out, |w| {
+    let written = write_output(out, |w| {
         let mut d = zstd::stream::read::Decoder::new(file).inspect_err(|e| bad_input = Some(e.to_string()))?;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
@@ -34,12 +32,10 @@ pub fn unpack_to(input: &Utf8Path, out: &Utf8Path) -> Result<bool> {
             w.write_all(&buf[..n])?;
         }
     });
-    if let Some(e) = bad_input {
-        anyhow::bail!("{input} is not a complete zstd file: {e}");
+    match bad_input {
+        Some(e) => anyhow::bail!("{input} is not a complete zstd file: {e}"),
+        None => written,
     }
-    let written = written?;
-    batch.commit()?;
-    Ok(written)
 }
 
 pub fn run(a: &UnzstdArgs) -> Result<i32> {

@@ -34,7 +34,7 @@ pub struct HostParts {
     /// Unused sections dropped, as `perry compile` links (its runtime is large, and most of it unused).
     pub gc_sections: bool,
     /// The program linked without its symbol table and debug information (`-s`), as `perry compile` strips it on
-    /// Linux unless `PERRY_DEBUG_SYMBOLS` is set.
+    /// Linux unless `PERRY_DEBUG_SYMBOLS` is set (decided here whole: the link only follows it).
     pub strip: bool,
     /// The root's own native sources are a stand-in for what the compiler builds (a Perry host's `main.c`), not
     /// compiled; a Vex root's `native` block is the program's own code, which `vex compile` links too.
@@ -254,8 +254,10 @@ fn plan_perry(
         gc_sections: true,
         // Perry runs `strip` on the program it linked unless PERRY_DEBUG_SYMBOLS is set (its `--debug-symbols` sets
         // it): 43.5 MB -> 30.7 MB for examples/perry-app. `-s` at the link drops the same sections without a second
-        // pass over the file.
-        strip: !s.env.contains_key("PERRY_DEBUG_SYMBOLS"),
+        // pass over the file; on Linux only (Apple's linker ignores `-s`, and Perry strips no Android program).
+        strip: !s.env.contains_key("PERRY_DEBUG_SYMBOLS")
+            && tc.target.contains("-linux")
+            && !tc.target.contains("android"),
         replaces_root_sources: true,
     }))
 }

@@ -91,8 +91,7 @@ pub fn plan(s: &Settings, tc: &Toolchain, sel: &Selected, parts: Parts, p: &mut 
         // as `perry compile` links: its runtime is large, and most of it unused by one program
         args.push("-Wl,--gc-sections".into());
     }
-    // (on Linux: Apple's linker ignores `-s`, and Perry strips no Android program)
-    if from_perry.is_some_and(|h| h.strip) && tc.target.contains("-linux") && !tc.target.contains("android") {
+    if from_perry.is_some_and(|h| h.strip) {
         args.push("-s".into());
     }
     // host archives first: a runtime must see the bindings' references, and the group resolves cycles
